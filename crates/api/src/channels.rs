@@ -1,0 +1,263 @@
+//! Channels (`/video-channels`) and accounts (`/accounts`).
+
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::state::AppState;
+use crate::users::body;
+use crate::videos::{filter_from, list_with};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::Json;
+use ferrotube_db::accounts::{AccountRow, ChannelRow};
+use ferrotube_model::timefmt::now_ms;
+use ferrotube_model::{validate, UserRole};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+/// `name` or `name@host` where host is ours (remote actors arrive with federation).
+fn local_handle<'a>(state: &AppState, handle: &'a str) -> ApiResult<&'a str> {
+    let handle = handle.trim_end_matches('/');
+    match handle.split_once('@') {
+        None => Ok(handle),
+        Some((name, host)) if host == state.host => Ok(name),
+        Some(_) => Err(ApiError::not_found("Actor not found")),
+    }
+}
+
+async fn channel_by_handle(state: &AppState, handle: &str) -> ApiResult<ChannelRow> {
+    let name = local_handle(state, handle)?;
+    state
+        .db
+        .channel_by_name(name)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Video channel not found"))
+}
+
+async fn account_by_handle(state: &AppState, handle: &str) -> ApiResult<AccountRow> {
+    let name = local_handle(state, handle)?;
+    state
+        .db
+        .account_by_name(name)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Account not found"))
+}
+
+const CHANNEL_SORTS: &[(&str, &str)] = &[
+    ("createdAt", "created_at, id"),
+    ("name", "name, id"),
+    ("updatedAt", "updated_at, id"),
+];
+
+async fn channels_json(state: &AppState, rows: &[ChannelRow]) -> ApiResult<Vec<Value>> {
+    let mut ids: Vec<i64> = rows.iter().map(|c| c.account_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let accounts = state.db.accounts_by_ids(&ids).await?;
+    Ok(rows
+        .iter()
+        .map(|c| state.channel(c, accounts.iter().find(|a| a.id == c.account_id)))
+        .collect())
+}
+
+pub async fn list(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+    let p = Params::parse(q.as_deref());
+    let (start, count) = p.pagination(15)?;
+    let order = p.sort(CHANNEL_SORTS, "created_at ASC, id ASC")?;
+    let (total, rows) = state.db.list_channels(start, count, &order).await?;
+    Ok(Json(
+        json!({ "total": total, "data": channels_json(&state, &rows).await? }),
+    ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let c = channel_by_handle(&state, &handle).await?;
+    let owner = state.db.account_by_id(c.account_id).await?;
+    Ok(Json(state.channel(&c, owner.as_ref())))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelBody {
+    name: Option<String>,
+    display_name: Option<String>,
+    description: Option<Option<String>>,
+    support: Option<Option<String>>,
+}
+
+fn check_texts(b: &ChannelBody) -> ApiResult<()> {
+    if let Some(d) = &b.display_name {
+        validate::display_name("displayName", d)?;
+    }
+    if let Some(Some(d)) = &b.description {
+        if !(3..=1000).contains(&d.chars().count()) {
+            return Err(ApiError::bad_param(
+                "description",
+                "",
+                "Should have a description between 3 and 1000 characters long",
+                "body",
+            ));
+        }
+    }
+    if let Some(Some(s)) = &b.support {
+        validate::video_support(s)?;
+    }
+    Ok(())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    b: JsonBody<ChannelBody>,
+) -> ApiResult<Json<Value>> {
+    let b = body(b)?;
+    let Some(name) = b.name.as_deref() else {
+        return Err(ApiError::bad_param(
+            "name",
+            "",
+            "Should have a valid channel name",
+            "body",
+        ));
+    };
+    validate::channel_name(name)?;
+    let Some(display_name) = b.display_name.as_deref() else {
+        return Err(ApiError::bad_param(
+            "displayName",
+            "",
+            "Should have a display name",
+            "body",
+        ));
+    };
+    check_texts(&b)?;
+    if state.db.count_channels_of_account(user.account_id).await? >= 20 {
+        return Err(ApiError::bad_request(
+            "You cannot create more than 20 channels",
+        ));
+    }
+    if state.db.actor_name_taken(name).await? {
+        return Err(ApiError::conflict(
+            "Cannot use this name: an account or a channel already has it.",
+        ));
+    }
+    let id = state
+        .db
+        .create_channel(
+            user.account_id,
+            name,
+            display_name.trim(),
+            b.description.clone().flatten().as_deref(),
+            b.support.clone().flatten().as_deref(),
+            now_ms(),
+        )
+        .await?;
+    Ok(Json(json!({ "videoChannel": { "id": id } })))
+}
+
+fn may_manage(user: &CurrentUser, c: &ChannelRow) -> ApiResult<()> {
+    if c.account_id == user.0.account_id || user.role() == UserRole::Administrator {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "Cannot manage a channel of another user",
+        ))
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(handle): Path<String>,
+    b: JsonBody<ChannelBody>,
+) -> ApiResult<StatusCode> {
+    let b = body(b)?;
+    check_texts(&b)?;
+    let mut c = channel_by_handle(&state, &handle).await?;
+    may_manage(&user, &c)?;
+    if let Some(d) = b.display_name {
+        c.display_name = d.trim().to_string();
+    }
+    if let Some(d) = b.description {
+        c.description = d;
+    }
+    if let Some(s) = b.support {
+        c.support = s;
+    }
+    c.updated_at = now_ms();
+    state.db.update_channel(&c).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(handle): Path<String>,
+) -> ApiResult<StatusCode> {
+    let c = channel_by_handle(&state, &handle).await?;
+    may_manage(&user, &c)?;
+    if state.db.count_channels_of_account(c.account_id).await? <= 1 {
+        return Err(ApiError::conflict(
+            "Cannot remove the last channel of this user",
+        ));
+    }
+    state.db.delete_channel(c.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn videos(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(handle): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let c = channel_by_handle(&state, &handle).await?;
+    let p = Params::parse(q.as_deref());
+    let mut f = filter_from(&p, user.as_ref())?;
+    f.channel_id = Some(c.id);
+    list_with(&state, &p, f, false).await
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let a = account_by_handle(&state, &handle).await?;
+    Ok(Json(state.account(&a)))
+}
+
+pub async fn account_videos(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(handle): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let a = account_by_handle(&state, &handle).await?;
+    let p = Params::parse(q.as_deref());
+    let mut f = filter_from(&p, user.as_ref())?;
+    f.account_id = Some(a.id);
+    list_with(&state, &p, f, false).await
+}
+
+pub async fn account_channels(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let a = account_by_handle(&state, &handle).await?;
+    let p = Params::parse(q.as_deref());
+    let (start, count) = p.pagination(15)?;
+    let rows = state.db.channels_of_account(a.id).await?;
+    let total = rows.len() as i64;
+    let page: Vec<ChannelRow> = rows
+        .into_iter()
+        .skip(start as usize)
+        .take(count as usize)
+        .collect();
+    Ok(Json(
+        json!({ "total": total, "data": channels_json(&state, &page).await? }),
+    ))
+}

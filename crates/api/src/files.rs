@@ -1,0 +1,245 @@
+//! Static files: HLS playlists and segments, web videos, thumbnails, previews and downloads, with
+//! HTTP Range, validators and caching headers (tower-http's ServeFile), after the same privacy
+//! check as the API.
+
+use crate::auth::MaybeUser;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::videos::visible_to;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use ferrotube_db::videos::VideoRow;
+use ferrotube_model::Privacy;
+use ferrotube_storage::ObjectStore;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+fn mime_for(name: &str) -> &'static str {
+    match name.rsplit('.').next().unwrap_or("") {
+        "m3u8" => "application/vnd.apple.mpegurl",
+        "mp4" | "m4s" => "video/mp4",
+        "json" => "application/json",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "torrent" => "application/x-bittorrent",
+        _ => "application/octet-stream",
+    }
+}
+
+fn safe_name(name: &str) -> ApiResult<()> {
+    ferrotube_storage::check_key(name).map_err(|_| ApiError::not_found("File not found"))?;
+    if name.contains('/') {
+        return Err(ApiError::not_found("File not found"));
+    }
+    Ok(())
+}
+
+async fn serve(
+    state: &AppState,
+    key: &str,
+    req: Request,
+    cache: &'static str,
+    download_as: Option<String>,
+) -> ApiResult<Response> {
+    let path = state
+        .store
+        .local_path(key)
+        .map_err(|_| ApiError::not_found("File not found"))?;
+    if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
+        return Err(ApiError::not_found("File not found"));
+    }
+    let resp = ServeFile::new_with_mime(
+        &path,
+        &mime_for(key)
+            .parse()
+            .unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM),
+    )
+    .oneshot(req)
+    .await
+    .map_err(ApiError::internal)?;
+    let mut resp = resp.map(Body::new);
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    if let Some(name) = download_as {
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(resp)
+}
+
+fn cache_for(v: &VideoRow) -> &'static str {
+    if Privacy::from_id(v.privacy).is_some_and(Privacy::readable_by_anyone) {
+        "public, max-age=7200"
+    } else {
+        "private, no-store"
+    }
+}
+
+async fn video_for_file(
+    state: &AppState,
+    uuid: &str,
+    user: Option<&ferrotube_db::users::UserRow>,
+) -> ApiResult<VideoRow> {
+    let uuid = uuid::Uuid::parse_str(uuid).map_err(|_| ApiError::not_found("File not found"))?;
+    let v = state
+        .db
+        .video_by_uuid(&uuid.to_string())
+        .await?
+        .ok_or_else(|| ApiError::not_found("File not found"))?;
+    visible_to(&v, user)?;
+    Ok(v)
+}
+
+pub async fn hls(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path((uuid, file)): Path<(String, String)>,
+    req: Request,
+) -> ApiResult<Response> {
+    safe_name(&file)?;
+    let v = video_for_file(&state, &uuid, user.as_ref()).await?;
+    serve(
+        &state,
+        &format!("streaming-playlists/hls/{}/{file}", v.uuid),
+        req,
+        cache_for(&v),
+        None,
+    )
+    .await
+}
+
+pub async fn hls_private(
+    state: State<AppState>,
+    user: MaybeUser,
+    path: Path<(String, String)>,
+    req: Request,
+) -> ApiResult<Response> {
+    hls(state, user, path, req).await
+}
+
+/// `<uuid>-<resolution>.mp4` (web videos) or `<uuid>-<resolution>-fragmented.mp4` (HLS downloads).
+fn split_file_name(name: &str) -> Option<(&str, &str)> {
+    if name.len() < 37 {
+        return None;
+    }
+    let (uuid, rest) = name.split_at(36);
+    Some((uuid, rest.strip_prefix('-')?))
+}
+
+pub async fn web_video(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(file): Path<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    safe_name(&file)?;
+    let (uuid, _) = split_file_name(&file).ok_or_else(|| ApiError::not_found("File not found"))?;
+    let v = video_for_file(&state, uuid, user.as_ref()).await?;
+    serve(
+        &state,
+        &format!("web-videos/{file}"),
+        req,
+        cache_for(&v),
+        None,
+    )
+    .await
+}
+
+pub async fn download_web_video(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(file): Path<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    safe_name(&file)?;
+    let (uuid, _) = split_file_name(&file).ok_or_else(|| ApiError::not_found("File not found"))?;
+    let v = video_for_file(&state, uuid, user.as_ref()).await?;
+    if !v.download_enabled {
+        return Err(ApiError::forbidden("Video download is disabled"));
+    }
+    serve(
+        &state,
+        &format!("web-videos/{file}"),
+        req,
+        cache_for(&v),
+        Some(file.clone()),
+    )
+    .await
+}
+
+/// `/download/streaming-playlists/hls/videos/<uuid>-<res>-fragmented.mp4`: the rung's single file.
+pub async fn download_hls(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(file): Path<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    safe_name(&file)?;
+    let (uuid, rest) =
+        split_file_name(&file).ok_or_else(|| ApiError::not_found("File not found"))?;
+    let res: i64 = rest
+        .strip_suffix("-fragmented.mp4")
+        .and_then(|r| r.parse().ok())
+        .ok_or_else(|| ApiError::not_found("File not found"))?;
+    let v = video_for_file(&state, uuid, user.as_ref()).await?;
+    if !v.download_enabled {
+        return Err(ApiError::forbidden("Video download is disabled"));
+    }
+    let files = state.db.video_files(v.id).await?;
+    let f = files
+        .iter()
+        .find(|f| f.kind == "hls" && f.resolution == res)
+        .ok_or_else(|| ApiError::not_found("File not found"))?;
+    serve(
+        &state,
+        &format!("streaming-playlists/hls/{}/{}", v.uuid, f.filename),
+        req,
+        cache_for(&v),
+        Some(file.clone()),
+    )
+    .await
+}
+
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    safe_name(&file)?;
+    serve(
+        &state,
+        &format!("thumbnails/{file}"),
+        req,
+        "public, max-age=7200",
+        None,
+    )
+    .await
+}
+
+pub async fn preview(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    safe_name(&file)?;
+    serve(
+        &state,
+        &format!("previews/{file}"),
+        req,
+        "public, max-age=7200",
+        None,
+    )
+    .await
+}
+
+pub async fn not_found() -> Response {
+    ApiError::not_found("File not found").into_response()
+}

@@ -1,0 +1,275 @@
+//! PeerTube's REST API (`/api/v1`), the static file routes and the first web pages, over the
+//! store, the job queue, media and storage crates. `build` wires an instance from settings;
+//! `router` is the HTTP surface.
+
+pub mod auth;
+pub mod channels;
+pub mod error;
+pub mod files;
+pub mod pages;
+pub mod params;
+pub mod processing;
+pub mod server_config;
+pub mod shapes;
+pub mod state;
+pub mod upload;
+pub mod users;
+pub mod videos;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::Request;
+use axum::routing::{get, post, put};
+use axum::Router;
+use ferrotube_config::Settings;
+use ferrotube_db::Db;
+use ferrotube_jobs::{Queue, Runner};
+use ferrotube_model::UserRole;
+use state::{AppState, Inner, RateLimiter};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower_http::trace::TraceLayer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("database: {0}")]
+    Db(#[from] ferrotube_db::DbError),
+    #[error("cannot create the administrator: {0}")]
+    Root(String),
+}
+
+/// Connects the database (running migrations), prepares directories and creates the `root`
+/// administrator on first start.
+pub async fn build(settings: Settings) -> Result<AppState, StartError> {
+    let data = settings.data_dir.clone();
+    std::fs::create_dir_all(data.join("storage").join("tmp"))
+        .map_err(|e| StartError::DataDir(data.display().to_string(), e))?;
+    let db = Db::connect(&settings.database_url()).await?;
+    let queue = Queue::new(
+        db.clone(),
+        Duration::from_secs(settings.jobs.lease_secs.max(3)),
+        settings.jobs.max_attempts.max(1),
+    );
+    let store = ferrotube_storage::LocalStore::new(data.join("storage"));
+    let host = settings.public_host();
+    let url = settings.public_url.clone();
+    let limiter = RateLimiter::new(
+        settings.rates_limit.login_max,
+        Duration::from_secs(settings.rates_limit.login_window_secs),
+    );
+    let mut inner = Inner {
+        settings,
+        db,
+        queue,
+        store,
+        login_limiter: limiter,
+        view_dedup: Mutex::new(Default::default()),
+        url,
+        host,
+        config_json: String::new(),
+    };
+    inner.config_json = server_config::build_config(&inner);
+    let state = AppState(Arc::new(inner));
+    ensure_root(&state).await?;
+    Ok(state)
+}
+
+async fn ensure_root(state: &AppState) -> Result<(), StartError> {
+    if state.db.count_users().await? > 0 {
+        return Ok(());
+    }
+    let (password, generated) = match &state.settings.initial_root_password {
+        Some(p) => (p.clone(), false),
+        None => (auth::random_token(12), true),
+    };
+    let q = (-1, -1);
+    users::create_local_user(
+        state,
+        "root",
+        &password,
+        "admin@example.com",
+        UserRole::Administrator,
+        q,
+        None,
+        Some(("root_channel", "Main root channel")),
+    )
+    .await
+    .map_err(|e| StartError::Root(e.detail))?;
+    if generated {
+        // Printed once, on the first start only, as PeerTube does.
+        println!("Administrator created. Username: root  Password: {password}");
+    }
+    tracing::info!("created the administrator account root");
+    Ok(())
+}
+
+/// Starts the job workers and periodic maintenance on this node.
+pub fn spawn_background(
+    state: &AppState,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let s = state.clone();
+    let give_up_state = state.clone();
+    let runner = Runner::new(state.queue.clone()).register(
+        processing::TRANSCODE,
+        state.settings.transcoding.concurrency,
+        Arc::new(move |ctx| Box::pin(processing::run_transcode(s.clone(), ctx))),
+        Some(Arc::new(move |payload, why| {
+            let st = give_up_state.clone();
+            Box::pin(async move {
+                if let Some(uuid) = payload.get("uuid").and_then(|u| u.as_str()) {
+                    processing::mark_failed(&st, uuid, &why).await;
+                }
+            })
+        })),
+    );
+    let mut handles = runner.spawn(shutdown.clone());
+    let s = state.clone();
+    let mut stop = shutdown;
+    handles.push(tokio::spawn(async move {
+        loop {
+            upload::expire_stale_uploads(&s).await;
+            if let Err(e) =
+                s.db.purge_expired_tokens(ferrotube_model::timefmt::now_ms())
+                    .await
+            {
+                tracing::warn!(error = %e, "cannot purge expired tokens");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+                _ = stop.changed() => break,
+            }
+        }
+    }));
+    handles
+}
+
+pub fn router(state: AppState) -> Router {
+    let uploads = Router::new()
+        .route("/api/v1/videos/upload", post(upload::legacy_upload))
+        .route(
+            "/api/v1/videos/upload-resumable",
+            post(upload::resumable_init)
+                .put(upload::resumable_put)
+                .delete(upload::resumable_delete),
+        )
+        .layer(DefaultBodyLimit::disable());
+    let api = Router::new()
+        .route("/api/v1/oauth-clients/local", get(auth::local_client))
+        .route("/api/v1/users/token", post(auth::token))
+        .route("/api/v1/users/revoke-token", post(auth::revoke))
+        .route("/api/v1/users", post(users::create).get(users::list))
+        .route("/api/v1/users/register", post(users::register))
+        .route("/api/v1/users/me", get(users::me).put(users::update_me))
+        .route("/api/v1/users/me/video-quota-used", get(users::quota_used))
+        .route("/api/v1/users/me/videos", get(videos::my_videos))
+        .route(
+            "/api/v1/users/me/videos/{id}/rating",
+            get(videos::my_rating),
+        )
+        .route(
+            "/api/v1/users/{id}",
+            get(users::get).put(users::update).delete(users::delete),
+        )
+        .route(
+            "/api/v1/video-channels",
+            get(channels::list).post(channels::create),
+        )
+        .route(
+            "/api/v1/video-channels/{handle}",
+            get(channels::get)
+                .put(channels::update)
+                .delete(channels::delete),
+        )
+        .route(
+            "/api/v1/video-channels/{handle}/videos",
+            get(channels::videos),
+        )
+        .route("/api/v1/accounts/{name}", get(channels::account))
+        .route(
+            "/api/v1/accounts/{name}/videos",
+            get(channels::account_videos),
+        )
+        .route(
+            "/api/v1/accounts/{name}/video-channels",
+            get(channels::account_channels),
+        )
+        .route("/api/v1/videos", get(videos::list))
+        .route("/api/v1/videos/categories", get(videos::categories))
+        .route("/api/v1/videos/licences", get(videos::licences))
+        .route("/api/v1/videos/languages", get(videos::languages))
+        .route("/api/v1/videos/privacies", get(videos::privacies))
+        .route(
+            "/api/v1/videos/{id}",
+            get(videos::get).put(videos::update).delete(videos::delete),
+        )
+        .route("/api/v1/videos/{id}/description", get(videos::description))
+        .route("/api/v1/videos/{id}/views", post(videos::add_view))
+        .route("/api/v1/videos/{id}/rate", put(videos::rate))
+        .route(
+            "/api/v1/videos/{id}/metadata/{file_id}",
+            get(videos::file_metadata),
+        )
+        .route("/api/v1/config", get(server_config::config))
+        .route("/api/v1/config/about", get(server_config::about))
+        .route("/api/v1/jobs/{state}", get(server_config::jobs));
+    let files = Router::new()
+        .route(
+            "/static/streaming-playlists/hls/private/{uuid}/{file}",
+            get(files::hls_private),
+        )
+        .route(
+            "/static/streaming-playlists/hls/{uuid}/{file}",
+            get(files::hls),
+        )
+        .route("/static/web-videos/{file}", get(files::web_video))
+        .route("/static/web-videos/private/{file}", get(files::web_video))
+        .route(
+            "/download/web-videos/{file}",
+            get(files::download_web_video),
+        )
+        .route(
+            "/download/streaming-playlists/hls/videos/{file}",
+            get(files::download_hls),
+        )
+        .route("/lazy-static/thumbnails/{file}", get(files::thumbnail))
+        .route("/lazy-static/previews/{file}", get(files::preview));
+    let pages = Router::new()
+        .route("/", get(pages::home))
+        .route("/w/{id}", get(pages::watch))
+        .route("/videos/watch/{id}", get(pages::watch))
+        .route("/login", get(pages::login))
+        .route("/videos/upload", get(pages::upload))
+        .merge(ferrotube_web::assets_router());
+    Router::new()
+        .merge(uploads)
+        .merge(api)
+        .merge(files)
+        .merge(pages)
+        .fallback(pages::fallback)
+        .layer(axum::middleware::from_fn(trailing_slash))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
+        .with_state(state)
+}
+
+/// PeerTube accepts a trailing slash on every route; strip it before routing.
+async fn trailing_slash(
+    mut req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let new = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(uri) = new.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    next.run(req).await
+}

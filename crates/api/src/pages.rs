@@ -1,0 +1,130 @@
+//! Server-rendered pages (home, watch, sign-in, upload). The markup lives in the `web` crate;
+//! this module only gathers what a page shows, through the same privacy rule as the API.
+
+use crate::auth::MaybeUser;
+use crate::state::AppState;
+use crate::videos::{find_video, visible_to};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use ferrotube_db::videos::VideoFilter;
+use ferrotube_model::timefmt::iso;
+use ferrotube_model::{short_uuid, VideoState};
+use ferrotube_web as web;
+
+fn name(state: &AppState) -> &str {
+    &state.settings.instance.name
+}
+
+pub async fn home(State(state): State<AppState>) -> Response {
+    let filter = VideoFilter {
+        privacies: vec![1],
+        published_only: true,
+        ..Default::default()
+    };
+    let rows = match state
+        .db
+        .list_videos(&filter, "v.published_at DESC, v.id DESC", 0, 24, true)
+        .await
+    {
+        Ok((_, rows)) => rows,
+        Err(e) => {
+            tracing::error!(error = %e, "home page: cannot list videos");
+            Vec::new()
+        }
+    };
+    let videos = rows
+        .iter()
+        .map(|v| web::VideoCard {
+            uuid: v.uuid.clone(),
+            short_uuid: uuid::Uuid::parse_str(&v.uuid)
+                .map(|u| short_uuid(&u))
+                .unwrap_or_default(),
+            name: v.name.clone(),
+            thumbnail_path: v
+                .thumbnail_name
+                .as_ref()
+                .map(|t| format!("/lazy-static/thumbnails/{t}")),
+            duration_secs: v.duration,
+            channel_display_name: v.channel_display_name.clone(),
+            channel_name: v.channel_name.clone(),
+            views: v.views,
+            published_at: iso(v.published_at),
+        })
+        .collect();
+    Html(web::render_home(&web::HomePage {
+        instance_name: name(&state).to_string(),
+        videos,
+    }))
+    .into_response()
+}
+
+pub async fn watch(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+) -> Response {
+    let v = match find_video(&state, &id).await {
+        Ok(v) => v,
+        Err(_) => return not_found_page(&state),
+    };
+    let is_published = v.state == VideoState::Published.id();
+    // Anonymous render when anyone may see it; otherwise a shell whose script asks the API with
+    // the viewer's token (pages carry no cookie session).
+    if visible_to(&v, user.as_ref()).is_err() && !(v.privacy <= 2 && !is_published) {
+        return Html(web::render_watch_shell(name(&state), &v.uuid)).into_response();
+    }
+    let master = match state.db.video_playlist(v.id).await {
+        Ok(p) => p.map(|p| format!("{}/{}", state.hls_base(&v.uuid), p.master_filename)),
+        Err(_) => None,
+    };
+    let page = web::WatchPage {
+        instance_name: name(&state).to_string(),
+        uuid: v.uuid.clone(),
+        short_uuid: uuid::Uuid::parse_str(&v.uuid)
+            .map(|u| short_uuid(&u))
+            .unwrap_or_default(),
+        name: v.name.clone(),
+        description: v.description.clone(),
+        hls_master_url: if is_published { master } else { None },
+        preview_path: v
+            .preview_name
+            .as_ref()
+            .map(|p| format!("/lazy-static/previews/{p}")),
+        channel_display_name: v.channel_display_name.clone(),
+        channel_name: v.channel_name.clone(),
+        views: v.views,
+        likes: v.likes,
+        dislikes: v.dislikes,
+        published_at: iso(v.published_at),
+        state_label: VideoState::from_id(v.state)
+            .map(|s| s.label())
+            .unwrap_or("Unknown")
+            .to_string(),
+        is_published,
+    };
+    Html(web::render_watch(&page)).into_response()
+}
+
+pub async fn login(State(state): State<AppState>) -> Html<String> {
+    Html(web::render_login(name(&state)))
+}
+
+pub async fn upload(State(state): State<AppState>) -> Html<String> {
+    Html(web::render_upload(name(&state)))
+}
+
+fn not_found_page(state: &AppState) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Html(web::render_not_found(name(state))),
+    )
+        .into_response()
+}
+
+pub async fn fallback(State(state): State<AppState>, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError::not_found("Not found").into_response();
+    }
+    not_found_page(&state)
+}

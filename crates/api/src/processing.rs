@@ -1,0 +1,291 @@
+//! The transcoding job: from the stored original to a published HLS ladder (and plain MP4s when
+//! configured), thumbnails and file metadata. The job is idempotent: a rerun after a crash starts
+//! from the original again and replaces whatever a previous run left, so no rung is ever doubled.
+
+use crate::state::AppState;
+use ferrotube_db::videos::{NewFile, TranscodeResult, VideoRow};
+use ferrotube_jobs::{JobContext, JobError};
+use ferrotube_media::MediaError;
+use ferrotube_model::timefmt::now_ms;
+use ferrotube_model::VideoState;
+use ferrotube_storage::ObjectStore;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const TRANSCODE: &str = "video-transcoding";
+
+#[derive(Serialize, Deserialize)]
+pub struct TranscodePayload {
+    pub uuid: String,
+    pub original_key: String,
+    pub probe_duration: f64,
+}
+
+fn random_name(suffix: &str) -> String {
+    format!("{}-{suffix}", uuid::Uuid::new_v4())
+}
+
+/// Removes a temp directory when the job ends, however it ends (including cancellation).
+struct TempDir(PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub async fn run_transcode(state: AppState, ctx: JobContext) -> Result<(), JobError> {
+    let p: TranscodePayload = serde_json::from_value(ctx.payload.clone())
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let video = match state.db.video_by_uuid(&p.uuid).await {
+        Ok(Some(v)) => v,
+        Ok(None) => return Ok(()), // deleted meanwhile: nothing to do
+        Err(e) => return Err(JobError::Retry(e.to_string())),
+    };
+    let result = transcode(&state, &video, &p, &ctx).await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let permanent = matches!(e, JobError::Permanent(_));
+            if permanent || ctx.is_last_attempt() {
+                mark_failed(&state, &p.uuid, &e.to_string()).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+pub async fn mark_failed(state: &AppState, uuid: &str, reason: &str) {
+    if let Ok(Some(v)) = state.db.video_by_uuid(uuid).await {
+        if let Err(e) = state
+            .db
+            .set_video_state(
+                v.id,
+                VideoState::TranscodingFailed.id(),
+                Some(reason),
+                now_ms(),
+            )
+            .await
+        {
+            tracing::error!(error = %e, video = uuid, "cannot record the transcoding failure");
+        }
+    }
+}
+
+fn media_err(e: MediaError) -> JobError {
+    match e {
+        MediaError::NotAVideo(reason) => JobError::Permanent(format!("not a video: {reason}")),
+        other => JobError::Retry(other.to_string()),
+    }
+}
+
+async fn transcode(
+    state: &AppState,
+    video: &VideoRow,
+    p: &TranscodePayload,
+    ctx: &JobContext,
+) -> Result<(), JobError> {
+    let input = state
+        .store
+        .local_path(&p.original_key)
+        .map_err(|e| JobError::Permanent(e.to_string()))?;
+    if !input.exists() {
+        return Err(JobError::Permanent("the original file is missing".into()));
+    }
+    let probe = ferrotube_media::probe(&input).await.map_err(media_err)?;
+    let resolutions = ferrotube_media::ladder(&probe, &state.settings.transcoding.resolutions);
+    let work = state
+        .store
+        .temp_dir()
+        .join("jobs")
+        .join(format!("{}-{}", video.uuid, ctx.id));
+    let _ = tokio::fs::remove_dir_all(&work).await;
+    let hls_dir = work.join("hls");
+    tokio::fs::create_dir_all(&hls_dir)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    let _cleanup = TempDir(work.clone());
+
+    let (ptx, mut prx) = tokio::sync::watch::channel(0f32);
+    let job_progress = ctx.progress.clone();
+    let forward = tokio::spawn(async move {
+        while prx.changed().await.is_ok() {
+            let v = *prx.borrow();
+            job_progress.send_replace(v.round() as i64);
+        }
+    });
+    let names = |r: u32| {
+        (
+            random_name(&format!("{r}.m3u8")),
+            random_name(&format!("{r}-fragmented.mp4")),
+        )
+    };
+    let master = random_name("master.m3u8");
+    let sha = random_name("segments-sha256.json");
+    let out = ferrotube_media::transcode_hls(
+        &input,
+        &hls_dir,
+        &probe,
+        &resolutions,
+        &names,
+        &master,
+        &sha,
+        Some(ptx),
+    )
+    .await;
+    forward.abort();
+    let out = out.map_err(media_err)?;
+
+    let thumbnail_name = match &video.thumbnail_name {
+        Some(_) => None,
+        None => Some(
+            make_image(
+                state,
+                &input,
+                &probe,
+                &work,
+                "thumbnails",
+                ferrotube_media::THUMBNAIL_SIZE,
+            )
+            .await?,
+        ),
+    };
+    let preview_name = match &video.preview_name {
+        Some(_) => None,
+        None => Some(
+            make_image(
+                state,
+                &input,
+                &probe,
+                &work,
+                "previews",
+                ferrotube_media::PREVIEW_SIZE,
+            )
+            .await?,
+        ),
+    };
+
+    let metadata = serde_json::to_string(&probe.raw).ok();
+    let mut files: Vec<NewFile> = out
+        .renditions
+        .iter()
+        .map(|r| NewFile {
+            kind: "hls".into(),
+            resolution: r.resolution as i64,
+            width: r.width as i64,
+            height: r.height as i64,
+            fps: r.fps as i64,
+            size: r.size_bytes as i64,
+            filename: r.fragmented_file.clone(),
+            playlist_filename: Some(r.playlist_file.clone()),
+            has_audio: r.has_audio,
+            has_video: r.has_video,
+            metadata: metadata.clone(),
+        })
+        .collect();
+
+    if state.settings.transcoding.web_videos {
+        for r in &out.renditions {
+            let name = format!("{}-{}.mp4", video.uuid, r.resolution);
+            let local = work.join(&name);
+            ferrotube_media::transcode_web_video(&input, &local, &probe, r.resolution)
+                .await
+                .map_err(media_err)?;
+            let size = tokio::fs::metadata(&local)
+                .await
+                .map(|m| m.len())
+                .unwrap_or(0);
+            state
+                .store
+                .put_file(&local, &format!("web-videos/{name}"))
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            files.push(NewFile {
+                kind: "web".into(),
+                resolution: r.resolution as i64,
+                width: r.width as i64,
+                height: r.height as i64,
+                fps: r.fps as i64,
+                size: size as i64,
+                filename: name,
+                playlist_filename: None,
+                has_audio: r.has_audio,
+                has_video: r.has_video,
+                metadata: metadata.clone(),
+            });
+        }
+    }
+
+    state
+        .store
+        .put_dir(&hls_dir, &format!("streaming-playlists/hls/{}", video.uuid))
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    let aspect =
+        (probe.height > 0 && probe.width > 0).then(|| probe.width as f64 / probe.height as f64);
+    let result = TranscodeResult {
+        master_filename: out.master_file.clone(),
+        sha256_filename: out.segments_sha256_file.clone(),
+        files,
+        duration: probe.duration_secs.round() as i64,
+        aspect_ratio: aspect,
+        thumbnail_name,
+        preview_name,
+    };
+    state
+        .db
+        .save_transcode_result(video.id, &result, true, now_ms())
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    tracing::info!(video = %video.uuid, rungs = ?resolutions, "video published");
+    Ok(())
+}
+
+async fn make_image(
+    state: &AppState,
+    input: &Path,
+    probe: &ferrotube_media::ProbeInfo,
+    work: &Path,
+    kind: &str,
+    size: (u32, u32),
+) -> Result<String, JobError> {
+    let name = format!("{}.jpg", uuid::Uuid::new_v4());
+    let local = work.join(&name);
+    ferrotube_media::thumbnail(input, probe, &local, size.0, size.1)
+        .await
+        .map_err(media_err)?;
+    state
+        .store
+        .put_file(&local, &format!("{kind}/{name}"))
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    Ok(name)
+}
+
+/// Deletes everything stored for a video (after its row is gone).
+pub async fn remove_video_files(state: &AppState, v: &VideoRow) {
+    let store = &state.store;
+    let _ = store
+        .delete_prefix(&format!("streaming-playlists/hls/{}", v.uuid))
+        .await;
+    if let Some(t) = &v.thumbnail_name {
+        let _ = store.delete(&format!("thumbnails/{t}")).await;
+    }
+    if let Some(t) = &v.preview_name {
+        let _ = store.delete(&format!("previews/{t}")).await;
+    }
+    for res in [0, 144, 240, 360, 480, 720, 1080, 1440, 2160] {
+        let _ = store
+            .delete(&format!("web-videos/{}-{res}.mp4", v.uuid))
+            .await;
+    }
+    if let Some(src) = &v.source_filename {
+        let ext = Path::new(src)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("mp4")
+            .to_ascii_lowercase();
+        let _ = store
+            .delete(&crate::upload::original_key(&v.uuid, &ext))
+            .await;
+    }
+}

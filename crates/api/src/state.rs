@@ -1,0 +1,97 @@
+//! What every handler shares.
+
+use ferrotube_config::Settings;
+use ferrotube_db::Db;
+use ferrotube_jobs::Queue;
+use ferrotube_storage::LocalStore;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+pub struct Inner {
+    pub settings: Settings,
+    pub db: Db,
+    pub queue: Queue,
+    pub store: LocalStore,
+    pub login_limiter: RateLimiter,
+    pub view_dedup: Mutex<HashMap<(IpAddr, i64), Instant>>,
+    /// The instance's public URL and host, computed once.
+    pub url: String,
+    pub host: String,
+    /// `/api/v1/config`, serialised once at start.
+    pub config_json: String,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// Fixed-window counter per client address. Per node: behind several nodes the effective limit
+/// is multiplied by the node count (a shared Redis counter is the large-size answer).
+pub struct RateLimiter {
+    max: u32,
+    window: Duration,
+    hits: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl RateLimiter {
+    pub fn new(max: u32, window: Duration) -> RateLimiter {
+        RateLimiter {
+            max,
+            window,
+            hits: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts a hit; `Err(retry_after_secs)` once the address is over the limit.
+    pub fn hit(&self, ip: IpAddr) -> Result<(), u64> {
+        let now = Instant::now();
+        let Ok(mut hits) = self.hits.lock() else {
+            return Ok(());
+        };
+        if hits.len() > 100_000 {
+            hits.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        }
+        let entry = hits.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        if entry.1 > self.max {
+            Err(self
+                .window
+                .saturating_sub(now.duration_since(entry.0))
+                .as_secs()
+                .max(1))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Inner {
+    /// Counts a view once per address and video per hour, as PeerTube does.
+    pub fn first_view(&self, ip: IpAddr, video_id: i64) -> bool {
+        let now = Instant::now();
+        let Ok(mut seen) = self.view_dedup.lock() else {
+            return true;
+        };
+        if seen.len() > 100_000 {
+            seen.retain(|_, t| now.duration_since(*t) < Duration::from_secs(3600));
+        }
+        match seen.get(&(ip, video_id)) {
+            Some(t) if now.duration_since(*t) < Duration::from_secs(3600) => false,
+            _ => {
+                seen.insert((ip, video_id), now);
+                true
+            }
+        }
+    }
+}

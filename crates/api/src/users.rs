@@ -1,0 +1,425 @@
+//! Users: admin-created and self-registered, `/users/me`, quotas, and PeerTube's roles.
+
+use crate::auth::{hash_password, verify_password, CurrentUser};
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::Json;
+use ferrotube_db::users::{NewUser, UserRow};
+use ferrotube_model::timefmt::now_ms;
+use ferrotube_model::{validate, UserRole};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+pub fn body<T>(b: JsonBody<T>) -> ApiResult<T> {
+    b.map(|Json(v)| v)
+        .map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {}", e.body_text())))
+}
+
+pub async fn user_json(state: &AppState, u: &UserRow) -> ApiResult<Value> {
+    let account = state
+        .db
+        .account_by_id(u.account_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("user without account"))?;
+    let channels = state.db.channels_of_account(u.account_id).await?;
+    Ok(state.user(u, &account, &channels))
+}
+
+pub async fn me(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(user_json(&state, &user).await?))
+}
+
+pub async fn quota_used(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> ApiResult<Json<Value>> {
+    let (total, daily) = state
+        .db
+        .video_quota_used(user.account_id, now_ms() - 24 * 3600 * 1000)
+        .await?;
+    Ok(Json(
+        json!({ "videoQuotaUsed": total, "videoQuotaUsedDaily": daily }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMe {
+    display_name: Option<String>,
+    description: Option<Option<String>>,
+    email: Option<String>,
+    password: Option<String>,
+    current_password: Option<String>,
+    nsfw_policy: Option<String>,
+}
+
+pub async fn update_me(
+    State(state): State<AppState>,
+    CurrentUser(mut user): CurrentUser,
+    b: JsonBody<UpdateMe>,
+) -> ApiResult<StatusCode> {
+    let b = body(b)?;
+    if let Some(p) = &b.password {
+        validate::password(p)?;
+        let current = b.current_password.as_deref().unwrap_or("");
+        if !verify_password(current, &user.password_hash) {
+            return Err(ApiError::unauthorized("currentPassword is invalid.")
+                .code("invalid_current_password"));
+        }
+        user.password_hash = hash_password(p)?;
+    }
+    if let Some(e) = &b.email {
+        validate::email(e)?;
+        let current = b.current_password.as_deref().unwrap_or("");
+        if !verify_password(current, &user.password_hash) {
+            return Err(ApiError::unauthorized("currentPassword is invalid.")
+                .code("invalid_current_password"));
+        }
+        user.email = e.clone();
+    }
+    if let Some(n) = &b.nsfw_policy {
+        if !["display", "blur", "do_not_list"].contains(&n.as_str()) {
+            return Err(ApiError::bad_param(
+                "nsfwPolicy",
+                n,
+                "Should have a valid NSFW policy",
+                "body",
+            ));
+        }
+        user.nsfw_policy = n.clone();
+    }
+    if let Some(d) = &b.display_name {
+        validate::display_name("displayName", d)?;
+    }
+    if let Some(Some(d)) = &b.description {
+        if d.chars().count() > 1000 {
+            return Err(ApiError::bad_param(
+                "description",
+                "",
+                "Should have a description of at most 1000 characters",
+                "body",
+            ));
+        }
+    }
+    state.db.update_user(&user).await?;
+    if b.display_name.is_some() || b.description.is_some() {
+        let account = state
+            .db
+            .account_by_id(user.account_id)
+            .await?
+            .ok_or_else(|| ApiError::internal("user without account"))?;
+        let name = b.display_name.clone().unwrap_or(account.display_name);
+        let desc = match &b.description {
+            Some(d) => d.clone(),
+            None => account.description,
+        };
+        state
+            .db
+            .update_account(user.account_id, name.trim(), desc.as_deref(), now_ms())
+            .await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUser {
+    username: Option<String>,
+    password: Option<String>,
+    email: Option<String>,
+    role: Option<i64>,
+    video_quota: Option<i64>,
+    video_quota_daily: Option<i64>,
+    channel_name: Option<String>,
+}
+
+/// Creates a user with its account and default channel (`<username>_channel` unless named).
+pub async fn create_local_user(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    email: &str,
+    role: UserRole,
+    quota: (i64, i64),
+    display_name: Option<&str>,
+    channel: Option<(&str, &str)>,
+) -> ApiResult<ferrotube_db::users::CreatedUser> {
+    validate::username(username)?;
+    validate::password(password)?;
+    validate::email(email)?;
+    let default_channel = format!("{username}_channel");
+    let (channel_name, channel_display) = match channel {
+        Some((n, d)) => (n.to_string(), d.to_string()),
+        None => (default_channel, format!("Main {username} channel")),
+    };
+    validate::channel_name(&channel_name)?;
+    if channel_name == username {
+        return Err(ApiError::conflict(
+            "Channel name cannot be the same as user username.",
+        ));
+    }
+    if state.db.user_exists(username, email).await?
+        || state.db.actor_name_taken(&channel_name).await?
+    {
+        return Err(ApiError::conflict(
+            "User with this username or email already exists.",
+        ));
+    }
+    let hash = hash_password(password)?;
+    let created = state
+        .db
+        .create_user(&NewUser {
+            username,
+            email,
+            password_hash: &hash,
+            role: role.id(),
+            video_quota: quota.0,
+            video_quota_daily: quota.1,
+            display_name: display_name.unwrap_or(username),
+            channel_name: &channel_name,
+            channel_display_name: &channel_display,
+            now: now_ms(),
+        })
+        .await?;
+    Ok(created)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    b: JsonBody<CreateUser>,
+) -> ApiResult<Json<Value>> {
+    admin.require(UserRole::Moderator)?;
+    let b = body(b)?;
+    let role = match b.role {
+        Some(r) => UserRole::from_id(r).ok_or_else(|| {
+            ApiError::bad_param("role", &r.to_string(), "Should have a valid role", "body")
+        })?,
+        None => {
+            return Err(ApiError::bad_param(
+                "role",
+                "",
+                "Should have a valid role",
+                "body",
+            ))
+        }
+    };
+    if !admin.role().can_manage(role) {
+        return Err(ApiError::forbidden(
+            "User cannot create a user with this role",
+        ));
+    }
+    let (Some(username), Some(password), Some(email)) = (
+        b.username.as_deref(),
+        b.password.as_deref(),
+        b.email.as_deref(),
+    ) else {
+        return Err(ApiError::bad_param(
+            "username",
+            "",
+            "Should have username, password and email",
+            "body",
+        ));
+    };
+    let q = &state.settings.user;
+    let quota = (
+        b.video_quota.unwrap_or(q.video_quota),
+        b.video_quota_daily.unwrap_or(q.video_quota_daily),
+    );
+    if quota.0 < -1 || quota.1 < -1 {
+        return Err(ApiError::bad_param(
+            "videoQuota",
+            &quota.0.to_string(),
+            "Should have a valid video quota",
+            "body",
+        ));
+    }
+    let channel = b.channel_name.as_deref().map(|n| (n, n));
+    let c = create_local_user(
+        &state, username, password, email, role, quota, None, channel,
+    )
+    .await?;
+    Ok(Json(
+        json!({ "user": { "id": c.user_id, "account": { "id": c.account_id } } }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Register {
+    username: Option<String>,
+    password: Option<String>,
+    email: Option<String>,
+    display_name: Option<String>,
+    channel: Option<RegisterChannel>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterChannel {
+    name: String,
+    display_name: String,
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    b: JsonBody<Register>,
+) -> ApiResult<StatusCode> {
+    let s = &state.settings.signup;
+    if !s.enabled {
+        return Err(ApiError::forbidden("User registration is not enabled."));
+    }
+    if s.limit >= 0 && state.db.count_users().await? >= s.limit + 1 {
+        return Err(ApiError::forbidden("User registration limit reached."));
+    }
+    let b = body(b)?;
+    let (Some(username), Some(password), Some(email)) = (
+        b.username.as_deref(),
+        b.password.as_deref(),
+        b.email.as_deref(),
+    ) else {
+        return Err(ApiError::bad_param(
+            "username",
+            "",
+            "Should have username, password and email",
+            "body",
+        ));
+    };
+    if let Some(d) = &b.display_name {
+        validate::display_name("displayName", d)?;
+    }
+    let channel = b
+        .channel
+        .as_ref()
+        .map(|c| (c.name.as_str(), c.display_name.as_str()));
+    let q = &state.settings.user;
+    create_local_user(
+        &state,
+        username,
+        password,
+        email,
+        UserRole::User,
+        (q.video_quota, q.video_quota_daily),
+        b.display_name.as_deref(),
+        channel,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+const USER_SORTS: &[(&str, &str)] = &[
+    ("id", "u.id"),
+    ("username", "u.username, u.id"),
+    ("createdAt", "u.created_at, u.id"),
+    ("role", "u.role, u.id"),
+];
+
+pub async fn list(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    admin.require(UserRole::Moderator)?;
+    let p = Params::parse(q.as_deref());
+    let (start, count) = p.pagination(15)?;
+    let order = p.sort(USER_SORTS, "u.id ASC")?;
+    let total = state.db.count_users().await?;
+    let rows = state.db.list_users(start, count, &order).await?;
+    let mut data = Vec::with_capacity(rows.len());
+    for u in &rows {
+        data.push(user_json(&state, u).await?);
+    }
+    Ok(Json(json!({ "total": total, "data": data })))
+}
+
+async fn managed_user(state: &AppState, admin: &CurrentUser, id: &str) -> ApiResult<UserRow> {
+    admin.require(UserRole::Moderator)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::bad_param("id", id, "Should have a valid id", "params"))?;
+    let u = state
+        .db
+        .user_by_id(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("User not found"))?;
+    let role = UserRole::from_id(u.role).unwrap_or(UserRole::User);
+    if !admin.role().can_manage(role) && admin.0.id != u.id {
+        return Err(ApiError::forbidden("Cannot manage this user"));
+    }
+    Ok(u)
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let u = managed_user(&state, &admin, &id).await?;
+    Ok(Json(user_json(&state, &u).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateUser {
+    email: Option<String>,
+    password: Option<String>,
+    role: Option<i64>,
+    video_quota: Option<i64>,
+    video_quota_daily: Option<i64>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<String>,
+    b: JsonBody<UpdateUser>,
+) -> ApiResult<StatusCode> {
+    let mut u = managed_user(&state, &admin, &id).await?;
+    let b = body(b)?;
+    if let Some(e) = &b.email {
+        validate::email(e)?;
+        u.email = e.clone();
+    }
+    if let Some(p) = &b.password {
+        validate::password(p)?;
+        u.password_hash = hash_password(p)?;
+    }
+    if let Some(r) = b.role {
+        let role = UserRole::from_id(r).ok_or_else(|| {
+            ApiError::bad_param("role", &r.to_string(), "Should have a valid role", "body")
+        })?;
+        if !admin.role().can_manage(role) {
+            return Err(ApiError::forbidden("Cannot give this role"));
+        }
+        u.role = r;
+    }
+    if let Some(q) = b.video_quota {
+        u.video_quota = q.max(-1);
+    }
+    if let Some(q) = b.video_quota_daily {
+        u.video_quota_daily = q.max(-1);
+    }
+    state.db.update_user(&u).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let u = managed_user(&state, &admin, &id).await?;
+    if u.username == "root" {
+        return Err(ApiError::bad_request("Cannot remove the root user"));
+    }
+    state.db.delete_user(u.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

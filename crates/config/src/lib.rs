@@ -1,0 +1,356 @@
+//! Typed settings: an optional TOML file, then `FERROTUBE_*` environment variables, which win.
+//! Defaults describe the small instance (SQLite and local files under the data directory).
+//! Names follow PeerTube's `config/default.yaml` where they fit.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("invalid value for {name}: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP server binds.
+    pub listen: String,
+    /// The URL the world sees (may differ from `listen` behind a proxy).
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`; default: `sqlite://<data_dir>/ferrotube.db`.
+    pub database_url: Option<String>,
+    pub initial_root_password: Option<String>,
+    pub instance: Instance,
+    pub signup: Signup,
+    pub user: UserDefaults,
+    pub transcoding: Transcoding,
+    pub upload: Upload,
+    pub oauth: OAuth,
+    pub rates_limit: RatesLimit,
+    pub jobs: Jobs,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Instance {
+    pub name: String,
+    pub short_description: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Signup {
+    pub enabled: bool,
+    /// -1: unlimited.
+    pub limit: i64,
+    pub minimum_age: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserDefaults {
+    /// Bytes; -1: unlimited.
+    pub video_quota: i64,
+    pub video_quota_daily: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Transcoding {
+    pub enabled: bool,
+    /// Heights of the ladder; only those at or below the input's are produced.
+    pub resolutions: Vec<u32>,
+    /// Also produce plain MP4 files (PeerTube's "web videos").
+    pub web_videos: bool,
+    /// Transcoding jobs run at once on this node.
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Upload {
+    /// Largest video file accepted, bytes.
+    pub max_file_size: u64,
+    /// Unfinished resumable uploads are removed after this many seconds without a chunk.
+    pub resumable_expiry_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OAuth {
+    pub access_token_lifetime_secs: i64,
+    pub refresh_token_lifetime_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RatesLimit {
+    /// Login attempts per address per window (PeerTube: 15 per 5 minutes).
+    pub login_max: u32,
+    pub login_window_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Jobs {
+    /// A running job whose worker stops heart-beating for this long is given to another worker.
+    pub lease_secs: u64,
+    pub max_attempts: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:9000".into(),
+            public_url: "http://127.0.0.1:9000".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            initial_root_password: None,
+            instance: Instance::default(),
+            signup: Signup::default(),
+            user: UserDefaults::default(),
+            transcoding: Transcoding::default(),
+            upload: Upload::default(),
+            oauth: OAuth::default(),
+            rates_limit: RatesLimit::default(),
+            jobs: Jobs::default(),
+        }
+    }
+}
+
+impl Default for Instance {
+    fn default() -> Self {
+        Instance {
+            name: "Ferrotube".into(),
+            short_description: "A Ferrotube instance: video hosting that federates with PeerTube."
+                .into(),
+            description: String::new(),
+        }
+    }
+}
+
+impl Default for Signup {
+    fn default() -> Self {
+        Signup {
+            enabled: false,
+            limit: 10,
+            minimum_age: 16,
+        }
+    }
+}
+
+impl Default for UserDefaults {
+    fn default() -> Self {
+        UserDefaults {
+            video_quota: -1,
+            video_quota_daily: -1,
+        }
+    }
+}
+
+impl Default for Transcoding {
+    fn default() -> Self {
+        Transcoding {
+            enabled: true,
+            resolutions: vec![144, 240, 360, 480, 720, 1080],
+            web_videos: false,
+            concurrency: 1,
+        }
+    }
+}
+
+impl Default for Upload {
+    fn default() -> Self {
+        Upload {
+            max_file_size: 8 * 1024 * 1024 * 1024,
+            resumable_expiry_secs: 24 * 3600,
+        }
+    }
+}
+
+impl Default for OAuth {
+    fn default() -> Self {
+        OAuth {
+            access_token_lifetime_secs: 24 * 3600,
+            refresh_token_lifetime_secs: 14 * 24 * 3600,
+        }
+    }
+}
+
+impl Default for RatesLimit {
+    fn default() -> Self {
+        RatesLimit {
+            login_max: 15,
+            login_window_secs: 300,
+        }
+    }
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        Jobs {
+            lease_secs: 20,
+            max_attempts: 5,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `file` (if any), then applies the environment as given by `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let mut s = match file {
+            Some(path) => {
+                let raw = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.into(),
+                    source,
+                })?;
+                toml::from_str(&raw).map_err(|source| ConfigError::Parse {
+                    path: path.into(),
+                    source,
+                })?
+            }
+            None => Settings::default(),
+        };
+        if let Some(v) = env("FERROTUBE_LISTEN") {
+            s.listen = v;
+        }
+        if let Some(v) = env("FERROTUBE_PUBLIC_URL") {
+            s.public_url = v;
+        }
+        if let Some(v) = env("FERROTUBE_DATA_DIR") {
+            s.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("FERROTUBE_DATABASE_URL") {
+            s.database_url = Some(v);
+        }
+        if let Some(v) = env("FERROTUBE_INITIAL_ROOT_PASSWORD") {
+            s.initial_root_password = Some(v);
+        }
+        if let Some(v) = env("FERROTUBE_SIGNUP_ENABLED") {
+            s.signup.enabled = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("FERROTUBE_WEB_VIDEOS") {
+            s.transcoding.web_videos = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        s.public_url = s.public_url.trim_end_matches('/').to_string();
+        s.validate()?;
+        Ok(s)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid {
+                name: "listen",
+                reason: format!("{:?} is not addr:port", self.listen),
+            });
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err(ConfigError::Invalid {
+                name: "public_url",
+                reason: "must start with http:// or https://".into(),
+            });
+        }
+        if let Some(url) = &self.database_url {
+            if !(url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"))
+            {
+                return Err(ConfigError::Invalid {
+                    name: "database_url",
+                    reason: "must be sqlite://... or postgres://...".into(),
+                });
+            }
+        }
+        if self
+            .transcoding
+            .resolutions
+            .iter()
+            .any(|r| ![144, 240, 360, 480, 720, 1080, 1440, 2160].contains(r))
+        {
+            return Err(ConfigError::Invalid {
+                name: "transcoding.resolutions",
+                reason: "allowed: 144 240 360 480 720 1080 1440 2160".into(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("ferrotube.db").display()))
+    }
+
+    /// `host[:port]` as PeerTube writes it in `host` fields (the port only when not 80/443).
+    pub fn public_host(&self) -> String {
+        let rest = self
+            .public_url
+            .split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or(&self.public_url);
+        let host = rest.split('/').next().unwrap_or(rest);
+        host.strip_suffix(":80")
+            .or_else(|| host.strip_suffix(":443"))
+            .unwrap_or(host)
+            .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_wins_over_file() {
+        let dir = std::env::temp_dir().join(format!("ftcfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| e.to_string())
+            .ok();
+        let f = dir.join("c.toml");
+        std::fs::write(&f, "listen = \"127.0.0.1:1234\"\npublic_url = \"http://a.example\"\n[signup]\nenabled = true\n").ok();
+        let s = Settings::load(Some(&f), |k| {
+            (k == "FERROTUBE_LISTEN").then(|| "127.0.0.1:5555".to_string())
+        });
+        let s = s.map_err(|e| e.to_string());
+        assert_eq!(s.as_ref().map(|s| s.listen.as_str()), Ok("127.0.0.1:5555"));
+        assert_eq!(
+            s.as_ref().map(|s| s.public_host()),
+            Ok("a.example".to_string())
+        );
+        assert_eq!(s.as_ref().map(|s| s.signup.enabled), Ok(true));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        assert!(Settings::load(None, |k| (k == "FERROTUBE_LISTEN")
+            .then(|| "nope".to_string()))
+        .is_err());
+        assert!(Settings::load(None, |k| (k == "FERROTUBE_DATABASE_URL")
+            .then(|| "mysql://x".to_string()))
+        .is_err());
+        let s = Settings::load(None, |k| {
+            (k == "FERROTUBE_PUBLIC_URL").then(|| "http://127.0.0.1:9000/".to_string())
+        });
+        assert_eq!(
+            s.map(|s| s.public_host()).ok(),
+            Some("127.0.0.1:9000".to_string())
+        );
+    }
+}

@@ -1,0 +1,159 @@
+//! Accounts (PeerTube's Person actors) and channels (Group actors).
+
+use crate::macros::*;
+use crate::{Db, DbError, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChannelRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub support: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const ACCOUNT_COLS: &str = "id, user_id, name, display_name, description, created_at, updated_at";
+const CHANNEL_COLS: &str =
+    "id, account_id, name, display_name, description, support, created_at, updated_at";
+
+impl Db {
+    pub async fn account_by_name(&self, name: &str) -> Result<Option<AccountRow>> {
+        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE name = $1");
+        Ok(read_opt!(self, AccountRow, &sql, name)?)
+    }
+
+    pub async fn account_by_id(&self, id: i64) -> Result<Option<AccountRow>> {
+        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = $1");
+        Ok(read_opt!(self, AccountRow, &sql, id)?)
+    }
+
+    pub async fn accounts_by_ids(&self, ids: &[i64]) -> Result<Vec<AccountRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id IN ({list})");
+        Ok(read_all!(self, AccountRow, &sql)?)
+    }
+
+    pub async fn update_account(
+        &self,
+        id: i64,
+        display_name: &str,
+        description: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        write_exec!(
+            self,
+            "UPDATE accounts SET display_name = $1, description = $2, updated_at = $3 WHERE id = $4",
+            display_name,
+            description,
+            now,
+            id
+        )?;
+        Ok(())
+    }
+
+    pub async fn channel_by_id(&self, id: i64) -> Result<Option<ChannelRow>> {
+        let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = $1");
+        Ok(read_opt!(self, ChannelRow, &sql, id)?)
+    }
+
+    pub async fn channel_by_name(&self, name: &str) -> Result<Option<ChannelRow>> {
+        let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE name = $1");
+        Ok(read_opt!(self, ChannelRow, &sql, name)?)
+    }
+
+    pub async fn channels_of_account(&self, account_id: i64) -> Result<Vec<ChannelRow>> {
+        let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE account_id = $1 ORDER BY id");
+        Ok(read_all!(self, ChannelRow, &sql, account_id)?)
+    }
+
+    pub async fn list_channels(
+        &self,
+        start: i64,
+        count: i64,
+        order_by: &str,
+    ) -> Result<(i64, Vec<ChannelRow>)> {
+        let total = read_scalar!(self, i64, "SELECT COUNT(*) FROM channels")?;
+        let sql =
+            format!("SELECT {CHANNEL_COLS} FROM channels ORDER BY {order_by} LIMIT $1 OFFSET $2");
+        Ok((total, read_all!(self, ChannelRow, &sql, count, start)?))
+    }
+
+    pub async fn count_channels_of_account(&self, account_id: i64) -> Result<i64> {
+        Ok(read_scalar!(
+            self,
+            i64,
+            "SELECT COUNT(*) FROM channels WHERE account_id = $1",
+            account_id
+        )?)
+    }
+
+    /// Channel handles share the actor namespace with account names (as in PeerTube, where both
+    /// are ActivityPub actors on the same host).
+    pub async fn actor_name_taken(&self, name: &str) -> Result<bool> {
+        let n = read_scalar!(
+            self,
+            i64,
+            "SELECT (SELECT COUNT(*) FROM channels WHERE name = $1) + (SELECT COUNT(*) FROM accounts WHERE name = $1)",
+            name
+        )?;
+        Ok(n > 0)
+    }
+
+    pub async fn create_channel(
+        &self,
+        account_id: i64,
+        name: &str,
+        display_name: &str,
+        description: Option<&str>,
+        support: Option<&str>,
+        now: i64,
+    ) -> Result<i64> {
+        Ok(write_scalar!(
+            self,
+            i64,
+            "INSERT INTO channels (account_id, name, display_name, description, support, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            account_id,
+            name,
+            display_name,
+            description,
+            support,
+            now
+        )
+        .map_err(DbError::from_write)?)
+    }
+
+    pub async fn update_channel(&self, c: &ChannelRow) -> Result<()> {
+        write_exec!(
+            self,
+            "UPDATE channels SET display_name = $1, description = $2, support = $3, updated_at = $4 WHERE id = $5",
+            &c.display_name,
+            &c.description,
+            &c.support,
+            c.updated_at,
+            c.id
+        )?;
+        Ok(())
+    }
+
+    pub async fn delete_channel(&self, id: i64) -> Result<bool> {
+        Ok(write_exec!(self, "DELETE FROM channels WHERE id = $1", id)? > 0)
+    }
+}

@@ -1,0 +1,211 @@
+//! Storage of the durable job queue. A job is claimed with a lease (`locked_until`) that its worker
+//! extends by heart-beating; a job whose lease ran out (its worker died, or the node was killed)
+//! is claimable again. The job body runs outside any transaction: a transcode takes minutes.
+
+use crate::macros::*;
+use crate::{Db, Result, Tx};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub state: String,
+    pub priority: i64,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: i64,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<i64>,
+    pub progress: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+const COLS: &str = "id, kind, payload, state, priority, attempts, max_attempts, run_at, locked_by, locked_until, progress, last_error, created_at, updated_at, finished_at";
+
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    pub payload: &'a str,
+    pub priority: i64,
+    pub max_attempts: i64,
+    pub run_at: i64,
+}
+
+fn kinds_list(kinds: &[&str]) -> String {
+    // Job kinds are compile-time names of our own; refuse anything that could be SQL.
+    kinds
+        .iter()
+        .filter(|k| {
+            !k.is_empty()
+                && k.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_')
+        })
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl Db {
+    pub async fn enqueue_job_in(&self, tx: &mut Tx, j: &NewJob<'_>, now: i64) -> Result<i64> {
+        Ok(tx_scalar!(
+            tx,
+            i64,
+            "INSERT INTO jobs (kind, payload, state, priority, max_attempts, run_at, created_at, updated_at) \
+             VALUES ($1, $2, 'waiting', $3, $4, $5, $6, $6) RETURNING id",
+            j.kind,
+            j.payload,
+            j.priority,
+            j.max_attempts,
+            j.run_at,
+            now
+        )?)
+    }
+
+    pub async fn enqueue_job(&self, j: &NewJob<'_>, now: i64) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let id = self.enqueue_job_in(&mut tx, j, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Takes the next runnable job of one of `kinds` for `worker`, leased until `lease_until`.
+    pub async fn claim_job(
+        &self,
+        worker: &str,
+        kinds: &[&str],
+        now: i64,
+        lease_until: i64,
+    ) -> Result<Option<JobRow>> {
+        let kinds = kinds_list(kinds);
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        let lock = match self {
+            Db::Sqlite { .. } => "",
+            Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE jobs SET state = 'active', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
+             WHERE id = (SELECT id FROM jobs WHERE kind IN ({kinds}) AND ((state = 'waiting' AND run_at <= $3) \
+             OR (state = 'active' AND locked_until < $3)) ORDER BY priority, id LIMIT 1{lock}) RETURNING {COLS}"
+        );
+        Ok(write_opt!(self, JobRow, &sql, worker, lease_until, now)?)
+    }
+
+    /// Extends the lease; `false` when the job is no longer this worker's (another took it over).
+    pub async fn heartbeat_job(
+        &self,
+        id: i64,
+        worker: &str,
+        lease_until: i64,
+        progress: Option<i64>,
+        now: i64,
+    ) -> Result<bool> {
+        let n = write_exec!(
+            self,
+            "UPDATE jobs SET locked_until = $1, progress = COALESCE($2, progress), updated_at = $3 WHERE id = $4 AND locked_by = $5 AND state = 'active'",
+            lease_until,
+            progress,
+            now,
+            id,
+            worker
+        )?;
+        Ok(n == 1)
+    }
+
+    pub async fn complete_job(&self, id: i64, worker: &str, now: i64) -> Result<bool> {
+        let n = write_exec!(
+            self,
+            "UPDATE jobs SET state = 'completed', locked_by = NULL, locked_until = NULL, progress = 100, finished_at = $1, updated_at = $1 \
+             WHERE id = $2 AND locked_by = $3",
+            now,
+            id,
+            worker
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Records a failure: back to `waiting` at `retry_at`, or `failed` for good when `retry_at` is None.
+    pub async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> Result<bool> {
+        let n = match retry_at {
+            Some(at) => write_exec!(
+                self,
+                "UPDATE jobs SET state = 'waiting', run_at = $1, last_error = $2, locked_by = NULL, locked_until = NULL, updated_at = $3 \
+                 WHERE id = $4 AND locked_by = $5",
+                at,
+                error,
+                now,
+                id,
+                worker
+            )?,
+            None => write_exec!(
+                self,
+                "UPDATE jobs SET state = 'failed', last_error = $1, locked_by = NULL, locked_until = NULL, finished_at = $2, updated_at = $2 \
+                 WHERE id = $3 AND locked_by = $4",
+                error,
+                now,
+                id,
+                worker
+            )?,
+        };
+        Ok(n == 1)
+    }
+
+    /// Jobs by PeerTube state name (`active`, `waiting`, `delayed`, `completed`, `failed`), newest first.
+    pub async fn list_jobs(
+        &self,
+        state: Option<&str>,
+        kind: Option<&str>,
+        now: i64,
+        start: i64,
+        count: i64,
+    ) -> Result<(i64, Vec<JobRow>)> {
+        let cond = match state {
+            Some("waiting") => "state = 'waiting' AND run_at <= $1",
+            Some("delayed") => "state = 'waiting' AND run_at > $1",
+            Some("active") => "state = 'active' AND $1 = $1",
+            Some("completed") => "state = 'completed' AND $1 = $1",
+            Some("failed") => "state = 'failed' AND $1 = $1",
+            _ => "$1 = $1",
+        };
+        let kind_cond = if kind.is_some() {
+            " AND kind = $4"
+        } else {
+            " AND $4 = $4"
+        };
+        let kind_arg = kind.unwrap_or("");
+        let where_sql = format!("{cond}{kind_cond}");
+        let total = read_scalar!(
+            self,
+            i64,
+            &format!(
+                "SELECT COUNT(*) FROM jobs WHERE {} AND $2 = $2 AND $3 = $3",
+                where_sql
+            ),
+            now,
+            0i64,
+            0i64,
+            kind_arg
+        )?;
+        let sql = format!(
+            "SELECT {COLS} FROM jobs WHERE {where_sql} ORDER BY id DESC LIMIT $2 OFFSET $3"
+        );
+        let rows = read_all!(self, JobRow, &sql, now, count, start, kind_arg)?;
+        Ok((total, rows))
+    }
+
+    pub async fn job(&self, id: i64) -> Result<Option<JobRow>> {
+        let sql = format!("SELECT {COLS} FROM jobs WHERE id = $1");
+        Ok(read_opt!(self, JobRow, &sql, id)?)
+    }
+}

@@ -1,0 +1,700 @@
+//! Videos, their tags, files, HLS playlist and ratings.
+
+use crate::macros::*;
+use crate::{Db, DbError, Result, Tx};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VideoRow {
+    pub id: i64,
+    pub uuid: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub support: Option<String>,
+    pub category: Option<i64>,
+    pub licence: Option<i64>,
+    pub language: Option<String>,
+    pub privacy: i64,
+    pub nsfw: bool,
+    pub comments_policy: i64,
+    pub download_enabled: bool,
+    pub wait_transcoding: bool,
+    pub state: i64,
+    pub state_reason: Option<String>,
+    pub duration: i64,
+    pub aspect_ratio: Option<f64>,
+    pub input_size: i64,
+    pub views: i64,
+    pub likes: i64,
+    pub dislikes: i64,
+    pub thumbnail_name: Option<String>,
+    pub preview_name: Option<String>,
+    pub source_filename: Option<String>,
+    pub originally_published_at: Option<i64>,
+    pub published_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub channel_id: i64,
+    pub channel_name: String,
+    pub channel_display_name: String,
+    pub channel_description: Option<String>,
+    pub channel_support: Option<String>,
+    pub channel_created_at: i64,
+    pub channel_updated_at: i64,
+    pub account_id: i64,
+    pub account_name: String,
+    pub account_display_name: String,
+    pub account_description: Option<String>,
+    pub account_user_id: Option<i64>,
+    pub account_created_at: i64,
+    pub account_updated_at: i64,
+}
+
+const VIDEO_SELECT: &str = "SELECT v.id, v.uuid, v.name, v.description, v.support, v.category, v.licence, v.language, v.privacy, \
+  v.nsfw, v.comments_policy, v.download_enabled, v.wait_transcoding, v.state, v.state_reason, v.duration, v.aspect_ratio, \
+  v.input_size, v.views, v.likes, v.dislikes, v.thumbnail_name, v.preview_name, v.source_filename, v.originally_published_at, \
+  v.published_at, v.created_at, v.updated_at, \
+  c.id AS channel_id, c.name AS channel_name, c.display_name AS channel_display_name, c.description AS channel_description, \
+  c.support AS channel_support, c.created_at AS channel_created_at, c.updated_at AS channel_updated_at, \
+  a.id AS account_id, a.name AS account_name, a.display_name AS account_display_name, a.description AS account_description, \
+  a.user_id AS account_user_id, a.created_at AS account_created_at, a.updated_at AS account_updated_at \
+  FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FileRow {
+    pub id: i64,
+    pub video_id: i64,
+    pub kind: String,
+    pub resolution: i64,
+    pub width: i64,
+    pub height: i64,
+    pub fps: i64,
+    pub size: i64,
+    pub filename: String,
+    pub playlist_filename: Option<String>,
+    pub has_audio: bool,
+    pub has_video: bool,
+}
+
+const FILE_COLS: &str = "id, video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PlaylistRow {
+    pub id: i64,
+    pub video_id: i64,
+    pub master_filename: String,
+    pub sha256_filename: String,
+}
+
+/// A new video as the upload path writes it.
+pub struct NewVideo {
+    pub uuid: String,
+    pub channel_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub support: Option<String>,
+    pub category: Option<i64>,
+    pub licence: Option<i64>,
+    pub language: Option<String>,
+    pub privacy: i64,
+    pub nsfw: bool,
+    pub comments_policy: i64,
+    pub download_enabled: bool,
+    pub wait_transcoding: bool,
+    pub state: i64,
+    pub input_size: i64,
+    pub source_filename: Option<String>,
+    pub originally_published_at: Option<i64>,
+    pub tags: Vec<String>,
+    pub now: i64,
+}
+
+/// The editable fields of a video (`PUT /videos/{id}`); `None` leaves a field as it is.
+#[derive(Default)]
+pub struct VideoUpdate {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub support: Option<Option<String>>,
+    pub category: Option<Option<i64>>,
+    pub licence: Option<Option<i64>>,
+    pub language: Option<Option<String>>,
+    pub privacy: Option<i64>,
+    pub nsfw: Option<bool>,
+    pub comments_policy: Option<i64>,
+    pub download_enabled: Option<bool>,
+    pub wait_transcoding: Option<bool>,
+    pub originally_published_at: Option<Option<i64>>,
+    pub channel_id: Option<i64>,
+    pub tags: Option<Vec<String>>,
+    pub thumbnail_name: Option<String>,
+    pub preview_name: Option<String>,
+    pub published_at: Option<i64>,
+}
+
+/// A file the transcoder produced.
+pub struct NewFile {
+    pub kind: String,
+    pub resolution: i64,
+    pub width: i64,
+    pub height: i64,
+    pub fps: i64,
+    pub size: i64,
+    pub filename: String,
+    pub playlist_filename: Option<String>,
+    pub has_audio: bool,
+    pub has_video: bool,
+    pub metadata: Option<String>,
+}
+
+/// What one transcoding run wrote, committed at once so readers never see half a ladder.
+pub struct TranscodeResult {
+    pub master_filename: String,
+    pub sha256_filename: String,
+    pub files: Vec<NewFile>,
+    pub duration: i64,
+    pub aspect_ratio: Option<f64>,
+    pub thumbnail_name: Option<String>,
+    pub preview_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Arg {
+    I(i64),
+    S(String),
+    B(bool),
+    /// Typed nulls: PostgreSQL refuses a NULL bound as text for a BIGINT column.
+    NullI,
+    NullS,
+}
+
+/// Which videos a list shows. Built by the API from query parameters and the caller's rights.
+#[derive(Debug, Clone, Default)]
+pub struct VideoFilter {
+    pub privacies: Vec<i64>,
+    /// Only published videos, and those still transcoding whose owner did not ask to wait.
+    pub published_only: bool,
+    pub channel_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub nsfw: Option<bool>,
+    pub category_one_of: Vec<i64>,
+    pub licence_one_of: Vec<i64>,
+    pub language_one_of: Vec<String>,
+    pub tags_one_of: Vec<String>,
+    pub tags_all_of: Vec<String>,
+    pub has_hls_files: Option<bool>,
+    pub has_web_video_files: Option<bool>,
+    pub search: Option<String>,
+    /// Only local videos (`isLocal=true`) or only remote ones (`false`).
+    pub is_local: Option<bool>,
+}
+
+impl VideoFilter {
+    fn where_clause(&self) -> (String, Vec<Arg>) {
+        let mut parts: Vec<String> = Vec::new();
+        let mut args: Vec<Arg> = Vec::new();
+        let push = |args: &mut Vec<Arg>, a: Arg| {
+            args.push(a);
+            format!("${}", args.len())
+        };
+        if !self.privacies.is_empty() {
+            let list = self
+                .privacies
+                .iter()
+                .map(|p| push(&mut args, Arg::I(*p)))
+                .collect::<Vec<_>>()
+                .join(",");
+            parts.push(format!("v.privacy IN ({list})"));
+        }
+        if self.published_only {
+            parts.push("(v.state = 1 OR (v.state = 2 AND v.wait_transcoding = FALSE))".into());
+        }
+        if let Some(c) = self.channel_id {
+            parts.push(format!("v.channel_id = {}", push(&mut args, Arg::I(c))));
+        }
+        if let Some(a) = self.account_id {
+            parts.push(format!("c.account_id = {}", push(&mut args, Arg::I(a))));
+        }
+        if let Some(n) = self.nsfw {
+            parts.push(if n {
+                "v.nsfw = TRUE".into()
+            } else {
+                "v.nsfw = FALSE".into()
+            });
+        }
+        if !self.category_one_of.is_empty() {
+            let list = self
+                .category_one_of
+                .iter()
+                .map(|p| push(&mut args, Arg::I(*p)))
+                .collect::<Vec<_>>()
+                .join(",");
+            parts.push(format!("v.category IN ({list})"));
+        }
+        if !self.licence_one_of.is_empty() {
+            let list = self
+                .licence_one_of
+                .iter()
+                .map(|p| push(&mut args, Arg::I(*p)))
+                .collect::<Vec<_>>()
+                .join(",");
+            parts.push(format!("v.licence IN ({list})"));
+        }
+        if !self.language_one_of.is_empty() {
+            let list = self
+                .language_one_of
+                .iter()
+                .map(|p| push(&mut args, Arg::S(p.clone())))
+                .collect::<Vec<_>>()
+                .join(",");
+            parts.push(format!("v.language IN ({list})"));
+        }
+        if !self.tags_one_of.is_empty() {
+            let list = self
+                .tags_one_of
+                .iter()
+                .map(|p| push(&mut args, Arg::S(p.to_lowercase())))
+                .collect::<Vec<_>>()
+                .join(",");
+            parts.push(format!("EXISTS (SELECT 1 FROM video_tags t WHERE t.video_id = v.id AND LOWER(t.tag) IN ({list}))"));
+        }
+        for tag in &self.tags_all_of {
+            let p = push(&mut args, Arg::S(tag.to_lowercase()));
+            parts.push(format!("EXISTS (SELECT 1 FROM video_tags t WHERE t.video_id = v.id AND LOWER(t.tag) = {p})"));
+        }
+        if let Some(h) = self.has_hls_files {
+            parts.push(format!("{} EXISTS (SELECT 1 FROM video_files f WHERE f.video_id = v.id AND f.kind = 'hls')", if h { "" } else { "NOT" }));
+        }
+        if let Some(h) = self.has_web_video_files {
+            parts.push(format!("{} EXISTS (SELECT 1 FROM video_files f WHERE f.video_id = v.id AND f.kind = 'web')", if h { "" } else { "NOT" }));
+        }
+        if let Some(s) = &self.search {
+            let escaped = s
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let p = push(&mut args, Arg::S(format!("%{escaped}%")));
+            parts.push(format!("LOWER(v.name) LIKE {p} ESCAPE '\\'"));
+        }
+        if self.is_local == Some(false) {
+            // Every video is local until federation brings remote ones.
+            parts.push("1 = 0".into());
+        }
+        if parts.is_empty() {
+            (String::new(), args)
+        } else {
+            (format!(" WHERE {}", parts.join(" AND ")), args)
+        }
+    }
+}
+
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::I(i) => q.bind(*i),
+                Arg::S(s) => q.bind(s.clone()),
+                Arg::B(b) => q.bind(*b),
+                Arg::NullI => q.bind(None::<i64>),
+                Arg::NullS => q.bind(None::<String>),
+            };
+        }
+        q
+    }};
+}
+
+impl Db {
+    /// Inserts a video with its tags and, in the same transaction, whatever the caller adds
+    /// (the processing job): either both exist or neither.
+    pub async fn insert_video(&self, tx: &mut Tx, v: &NewVideo) -> Result<i64> {
+        let id = tx_scalar!(
+            &mut *tx,
+            i64,
+            "INSERT INTO videos (uuid, channel_id, name, description, support, category, licence, language, privacy, nsfw, \
+             comments_policy, download_enabled, wait_transcoding, state, input_size, source_filename, originally_published_at, \
+             published_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $18) RETURNING id",
+            &v.uuid,
+            v.channel_id,
+            &v.name,
+            &v.description,
+            &v.support,
+            v.category,
+            v.licence,
+            &v.language,
+            v.privacy,
+            v.nsfw,
+            v.comments_policy,
+            v.download_enabled,
+            v.wait_transcoding,
+            v.state,
+            v.input_size,
+            &v.source_filename,
+            v.originally_published_at,
+            v.now
+        )
+        .map_err(DbError::from_write)?;
+        set_tags_in(tx, id, &v.tags).await?;
+        Ok(id)
+    }
+
+    pub async fn video_by_uuid(&self, uuid: &str) -> Result<Option<VideoRow>> {
+        let sql = format!("{VIDEO_SELECT} WHERE v.uuid = $1");
+        Ok(read_opt!(self, VideoRow, &sql, uuid)?)
+    }
+
+    pub async fn video_by_id(&self, id: i64) -> Result<Option<VideoRow>> {
+        let sql = format!("{VIDEO_SELECT} WHERE v.id = $1");
+        Ok(read_opt!(self, VideoRow, &sql, id)?)
+    }
+
+    /// A page of videos and, unless `skip_count`, the total that matches.
+    pub async fn list_videos(
+        &self,
+        filter: &VideoFilter,
+        order_by: &str,
+        start: i64,
+        count: i64,
+        skip_count: bool,
+    ) -> Result<(i64, Vec<VideoRow>)> {
+        let (where_sql, args) = filter.where_clause();
+        let n = args.len();
+        let sql = format!(
+            "{VIDEO_SELECT}{where_sql} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let rows = match self {
+            Db::Sqlite { read, .. } => {
+                bind_args!(sqlx::query_as::<_, VideoRow>(&sql), &args)
+                    .bind(count)
+                    .bind(start)
+                    .fetch_all(read)
+                    .await?
+            }
+            Db::Postgres(p) => {
+                bind_args!(sqlx::query_as::<_, VideoRow>(&sql), &args)
+                    .bind(count)
+                    .bind(start)
+                    .fetch_all(p)
+                    .await?
+            }
+        };
+        let total = if skip_count {
+            0
+        } else if (start == 0 && (rows.len() as i64) < count)
+            || (start > 0 && !rows.is_empty() && (rows.len() as i64) < count)
+        {
+            start + rows.len() as i64
+        } else {
+            let csql = format!(
+                "SELECT COUNT(*) FROM videos v JOIN channels c ON c.id = v.channel_id{where_sql}"
+            );
+            match self {
+                Db::Sqlite { read, .. } => {
+                    bind_args!(sqlx::query_scalar::<_, i64>(&csql), &args)
+                        .fetch_one(read)
+                        .await?
+                }
+                Db::Postgres(p) => {
+                    bind_args!(sqlx::query_scalar::<_, i64>(&csql), &args)
+                        .fetch_one(p)
+                        .await?
+                }
+            }
+        };
+        Ok((total, rows))
+    }
+
+    pub async fn video_tags(&self, video_id: i64) -> Result<Vec<String>> {
+        Ok(read_all!(
+            self,
+            (String,),
+            "SELECT tag FROM video_tags WHERE video_id = $1 ORDER BY position",
+            video_id
+        )?
+        .into_iter()
+        .map(|(t,)| t)
+        .collect())
+    }
+
+    pub async fn video_files(&self, video_id: i64) -> Result<Vec<FileRow>> {
+        let sql = format!(
+            "SELECT {FILE_COLS} FROM video_files WHERE video_id = $1 ORDER BY resolution DESC"
+        );
+        Ok(read_all!(self, FileRow, &sql, video_id)?)
+    }
+
+    pub async fn video_file(&self, file_id: i64) -> Result<Option<(FileRow, Option<String>)>> {
+        let sql = format!("SELECT {FILE_COLS} FROM video_files WHERE id = $1");
+        let Some(f) = read_opt!(self, FileRow, &sql, file_id)? else {
+            return Ok(None);
+        };
+        let meta = read_scalar!(
+            self,
+            Option<String>,
+            "SELECT metadata FROM video_files WHERE id = $1",
+            file_id
+        )?;
+        Ok(Some((f, meta)))
+    }
+
+    pub async fn video_playlist(&self, video_id: i64) -> Result<Option<PlaylistRow>> {
+        Ok(read_opt!(
+            self,
+            PlaylistRow,
+            "SELECT id, video_id, master_filename, sha256_filename FROM streaming_playlists WHERE video_id = $1",
+            video_id
+        )?)
+    }
+
+    pub async fn update_video(&self, video_id: i64, u: &VideoUpdate, now: i64) -> Result<()> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut args: Vec<Arg> = Vec::new();
+        let mut set = |col: &str, a: Arg| {
+            args.push(a);
+            sets.push(format!("{col} = ${}", args.len()));
+        };
+        let int = |v: Option<i64>| v.map(Arg::I).unwrap_or(Arg::NullI);
+        let text = |v: &Option<String>| v.clone().map(Arg::S).unwrap_or(Arg::NullS);
+        if let Some(v) = &u.name {
+            set("name", Arg::S(v.clone()));
+        }
+        if let Some(v) = &u.description {
+            set("description", text(v));
+        }
+        if let Some(v) = &u.support {
+            set("support", text(v));
+        }
+        if let Some(v) = u.category {
+            set("category", int(v));
+        }
+        if let Some(v) = u.licence {
+            set("licence", int(v));
+        }
+        if let Some(v) = &u.language {
+            set("language", text(v));
+        }
+        if let Some(v) = u.privacy {
+            set("privacy", Arg::I(v));
+        }
+        if let Some(v) = u.comments_policy {
+            set("comments_policy", Arg::I(v));
+        }
+        if let Some(v) = u.originally_published_at {
+            set("originally_published_at", int(v));
+        }
+        if let Some(v) = u.channel_id {
+            set("channel_id", Arg::I(v));
+        }
+        if let Some(v) = &u.thumbnail_name {
+            set("thumbnail_name", Arg::S(v.clone()));
+        }
+        if let Some(v) = &u.preview_name {
+            set("preview_name", Arg::S(v.clone()));
+        }
+        if let Some(v) = u.published_at {
+            set("published_at", Arg::I(v));
+        }
+        if let Some(v) = u.nsfw {
+            set("nsfw", Arg::B(v));
+        }
+        if let Some(v) = u.download_enabled {
+            set("download_enabled", Arg::B(v));
+        }
+        if let Some(v) = u.wait_transcoding {
+            set("wait_transcoding", Arg::B(v));
+        }
+        set("updated_at", Arg::I(now));
+        let sql = format!(
+            "UPDATE videos SET {} WHERE id = ${}",
+            sets.join(", "),
+            args.len() + 1
+        );
+        let mut tx = self.begin().await?;
+        match &mut tx {
+            Tx::Sqlite(t) => {
+                bind_args!(sqlx::query(&sql), &args)
+                    .bind(video_id)
+                    .execute(&mut **t)
+                    .await
+                    .map_err(DbError::from_write)?;
+            }
+            Tx::Postgres(t) => {
+                bind_args!(sqlx::query(&sql), &args)
+                    .bind(video_id)
+                    .execute(&mut **t)
+                    .await
+                    .map_err(DbError::from_write)?;
+            }
+        }
+        if let Some(tags) = &u.tags {
+            set_tags_in(&mut tx, video_id, tags).await?;
+        }
+        tx.commit().await
+    }
+
+    pub async fn set_video_state(
+        &self,
+        video_id: i64,
+        state: i64,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        write_exec!(
+            self,
+            "UPDATE videos SET state = $1, state_reason = $2, updated_at = $3 WHERE id = $4",
+            state,
+            reason,
+            now,
+            video_id
+        )?;
+        Ok(())
+    }
+
+    /// Records a finished transcoding: files, playlist, metadata and the published state, at once.
+    /// Replaces whatever an earlier (interrupted or repeated) run left, so a rerun never doubles a rung.
+    pub async fn save_transcode_result(
+        &self,
+        video_id: i64,
+        r: &TranscodeResult,
+        publish: bool,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx_exec!(
+            &mut tx,
+            "DELETE FROM video_files WHERE video_id = $1 AND kind IN ('hls', 'web')",
+            video_id
+        )?;
+        tx_exec!(
+            &mut tx,
+            "DELETE FROM streaming_playlists WHERE video_id = $1",
+            video_id
+        )?;
+        tx_exec!(
+            &mut tx,
+            "INSERT INTO streaming_playlists (video_id, master_filename, sha256_filename, created_at) VALUES ($1, $2, $3, $4)",
+            video_id,
+            &r.master_filename,
+            &r.sha256_filename,
+            now
+        )?;
+        for f in &r.files {
+            tx_exec!(
+                &mut tx,
+                "INSERT INTO video_files (video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video, metadata, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                video_id,
+                &f.kind,
+                f.resolution,
+                f.width,
+                f.height,
+                f.fps,
+                f.size,
+                &f.filename,
+                &f.playlist_filename,
+                f.has_audio,
+                f.has_video,
+                &f.metadata,
+                now
+            )?;
+        }
+        tx_exec!(
+            &mut tx,
+            "UPDATE videos SET duration = $1, aspect_ratio = $2, thumbnail_name = COALESCE(thumbnail_name, $3), \
+             preview_name = COALESCE(preview_name, $4), updated_at = $5 WHERE id = $6",
+            r.duration,
+            r.aspect_ratio,
+            &r.thumbnail_name,
+            &r.preview_name,
+            now,
+            video_id
+        )?;
+        if publish {
+            tx_exec!(
+                &mut tx,
+                "UPDATE videos SET state = 1, state_reason = NULL, published_at = $1 WHERE id = $2",
+                now,
+                video_id
+            )?;
+        }
+        tx.commit().await
+    }
+
+    pub async fn delete_video(&self, video_id: i64) -> Result<bool> {
+        Ok(write_exec!(self, "DELETE FROM videos WHERE id = $1", video_id)? > 0)
+    }
+
+    pub async fn add_view(&self, video_id: i64) -> Result<()> {
+        write_exec!(
+            self,
+            "UPDATE videos SET views = views + 1 WHERE id = $1",
+            video_id
+        )?;
+        Ok(())
+    }
+
+    /// Sets (or with `None`, removes) an account's rating and recounts the video's likes.
+    pub async fn set_rate(
+        &self,
+        account_id: i64,
+        video_id: i64,
+        rate: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx_exec!(
+            &mut tx,
+            "DELETE FROM video_rates WHERE account_id = $1 AND video_id = $2",
+            account_id,
+            video_id
+        )?;
+        if let Some(r) = rate {
+            tx_exec!(
+                &mut tx,
+                "INSERT INTO video_rates (account_id, video_id, rate, created_at) VALUES ($1, $2, $3, $4)",
+                account_id,
+                video_id,
+                r,
+                now
+            )?;
+        }
+        tx_exec!(
+            &mut tx,
+            "UPDATE videos SET likes = (SELECT COUNT(*) FROM video_rates WHERE video_id = $1 AND rate = 'like'), \
+             dislikes = (SELECT COUNT(*) FROM video_rates WHERE video_id = $1 AND rate = 'dislike') WHERE id = $1",
+            video_id
+        )?;
+        tx.commit().await
+    }
+
+    pub async fn rate_of(&self, account_id: i64, video_id: i64) -> Result<Option<String>> {
+        Ok(read_opt!(
+            self,
+            (String,),
+            "SELECT rate FROM video_rates WHERE account_id = $1 AND video_id = $2",
+            account_id,
+            video_id
+        )?
+        .map(|(r,)| r))
+    }
+}
+
+async fn set_tags_in(tx: &mut Tx, video_id: i64, tags: &[String]) -> Result<()> {
+    tx_exec!(
+        &mut *tx,
+        "DELETE FROM video_tags WHERE video_id = $1",
+        video_id
+    )?;
+    for (i, t) in tags.iter().enumerate() {
+        tx_exec!(
+            &mut *tx,
+            "INSERT INTO video_tags (video_id, position, tag) VALUES ($1, $2, $3)",
+            video_id,
+            i as i64,
+            t
+        )?;
+    }
+    Ok(())
+}

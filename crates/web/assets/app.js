@@ -1,0 +1,682 @@
+/* Ferrotube client script: auth/nav, login, upload (resumable) and the player. */
+(function () {
+  "use strict";
+
+  var TOKEN_KEY = "ferrotube.access_token";
+  var REFRESH_KEY = "ferrotube.refresh_token";
+  var USER_KEY = "ferrotube.username";
+  var PUBLISHED = 1;
+  // PeerTube VideoState values after which waiting is pointless.
+  var FAILED_STATES = [7, 8, 11];
+  var CHUNK_SIZE = 4 * 1024 * 1024;
+  var MAX_CHUNK_RETRIES = 5;
+  var POLL_MS = 2000;
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  function show(el, text) {
+    if (!el) return;
+    if (text !== undefined) el.textContent = text;
+    el.hidden = false;
+  }
+
+  function hide(el) {
+    if (el) el.hidden = true;
+  }
+
+  function sleep(ms) {
+    return new Promise(function (resolve) {
+      setTimeout(resolve, ms);
+    });
+  }
+
+  // ---------------------------------------------------------------- storage
+
+  function store(key, value) {
+    try {
+      if (value === null || value === undefined) window.localStorage.removeItem(key);
+      else window.localStorage.setItem(key, value);
+    } catch (e) {
+      /* storage disabled: stay signed out */
+    }
+  }
+
+  function load(key) {
+    try {
+      return window.localStorage.getItem(key);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function accessToken() {
+    return load(TOKEN_KEY);
+  }
+
+  function clearAuth() {
+    store(TOKEN_KEY, null);
+    store(REFRESH_KEY, null);
+    store(USER_KEY, null);
+  }
+
+  // ---------------------------------------------------------------- API
+
+  /** Reads a problem+json (or any JSON) error body into a readable message. */
+  function errorMessage(res, body) {
+    if (body && typeof body === "object") {
+      if (body.detail) return String(body.detail);
+      if (body.error) return String(body.error);
+      if (body.message) return String(body.message);
+    }
+    return "Request failed (HTTP " + res.status + (res.statusText ? " " + res.statusText : "") + ")";
+  }
+
+  function readJson(res) {
+    return res.text().then(function (text) {
+      if (!text) return null;
+      try {
+        return JSON.parse(text);
+      } catch (e) {
+        return null;
+      }
+    });
+  }
+
+  function getLocalClient() {
+    return fetch("/api/v1/oauth-clients/local", { headers: { Accept: "application/json" } }).then(function (res) {
+      return readJson(res).then(function (body) {
+        if (!res.ok || !body || !body.client_id) throw new Error(errorMessage(res, body));
+        return body;
+      });
+    });
+  }
+
+  function requestToken(params) {
+    return getLocalClient().then(function (client) {
+      var form = new URLSearchParams();
+      form.set("client_id", client.client_id);
+      form.set("client_secret", client.client_secret);
+      Object.keys(params).forEach(function (k) {
+        form.set(k, params[k]);
+      });
+      return fetch("/api/v1/users/token", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+        body: form.toString(),
+      }).then(function (res) {
+        return readJson(res).then(function (body) {
+          if (!res.ok || !body || !body.access_token) throw new Error(errorMessage(res, body));
+          store(TOKEN_KEY, body.access_token);
+          if (body.refresh_token) store(REFRESH_KEY, body.refresh_token);
+          return body;
+        });
+      });
+    });
+  }
+
+  var refreshing = null;
+
+  function refreshToken() {
+    var refresh = load(REFRESH_KEY);
+    if (!refresh) return Promise.resolve(false);
+    if (!refreshing) {
+      refreshing = requestToken({ grant_type: "refresh_token", refresh_token: refresh })
+        .then(function () {
+          return true;
+        })
+        .catch(function () {
+          clearAuth();
+          return false;
+        })
+        .then(function (ok) {
+          refreshing = null;
+          return ok;
+        });
+    }
+    return refreshing;
+  }
+
+  /** fetch() with the stored bearer token; refreshes it once on 401. */
+  function apiFetch(path, options, retried) {
+    options = options || {};
+    var headers = new Headers(options.headers || {});
+    if (!headers.has("Accept")) headers.set("Accept", "application/json");
+    var token = accessToken();
+    if (token) headers.set("Authorization", "Bearer " + token);
+    var opts = Object.assign({}, options, { headers: headers });
+    return fetch(path, opts).then(function (res) {
+      if (res.status === 401 && token && !retried) {
+        return refreshToken().then(function (ok) {
+          if (ok) return apiFetch(path, options, true);
+          return res;
+        });
+      }
+      return res;
+    });
+  }
+
+  function apiJson(path, options) {
+    return apiFetch(path, options).then(function (res) {
+      return readJson(res).then(function (body) {
+        if (!res.ok) {
+          var err = new Error(errorMessage(res, body));
+          err.status = res.status;
+          throw err;
+        }
+        return body;
+      });
+    });
+  }
+
+  var mePromise = null;
+
+  function getMe() {
+    if (!accessToken()) return Promise.resolve(null);
+    if (!mePromise) {
+      mePromise = apiJson("/api/v1/users/me").catch(function (err) {
+        if (err.status === 401) clearAuth();
+        mePromise = null;
+        throw err;
+      });
+    }
+    return mePromise;
+  }
+
+  // ---------------------------------------------------------------- nav
+
+  function renderNav(username) {
+    var user = $("ft-nav-user");
+    var login = $("ft-nav-login");
+    var logout = $("ft-nav-logout");
+    if (username) {
+      show(user, username);
+      hide(login);
+      show(logout);
+    } else {
+      hide(user);
+      show(login);
+      hide(logout);
+    }
+  }
+
+  function initNav() {
+    var logout = $("ft-nav-logout");
+    if (logout) {
+      logout.addEventListener("click", function () {
+        var token = accessToken();
+        clearAuth();
+        renderNav(null);
+        var done = function () {
+          window.location.href = "/";
+        };
+        if (token) {
+          fetch("/api/v1/users/revoke-token", {
+            method: "POST",
+            headers: { Authorization: "Bearer " + token },
+          }).then(done, done);
+        } else {
+          done();
+        }
+      });
+    }
+    if (!accessToken()) {
+      renderNav(null);
+      return;
+    }
+    renderNav(load(USER_KEY) || "…");
+    getMe().then(
+      function (me) {
+        if (me && me.username) {
+          store(USER_KEY, me.username);
+          renderNav(me.username);
+        } else {
+          renderNav(null);
+        }
+      },
+      function () {
+        renderNav(accessToken() ? load(USER_KEY) || "…" : null);
+      }
+    );
+  }
+
+  // ---------------------------------------------------------------- login
+
+  function initLogin() {
+    var form = $("ft-login-form");
+    if (!form) return;
+    var error = $("ft-login-error");
+    var submit = $("ft-login-submit");
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      hide(error);
+      submit.disabled = true;
+      var username = $("ft-login-username").value.trim();
+      var password = $("ft-login-password").value;
+      requestToken({ grant_type: "password", response_type: "code", username: username, password: password })
+        .then(function () {
+          store(USER_KEY, username);
+          var next = new URLSearchParams(window.location.search).get("next");
+          window.location.href = next && next.charAt(0) === "/" && next.charAt(1) !== "/" ? next : "/";
+        })
+        .catch(function (err) {
+          show(error, err.message || String(err));
+          submit.disabled = false;
+        });
+    });
+  }
+
+  // ---------------------------------------------------------------- upload
+
+  /** Parses a `Range: bytes=0-N` header into the next offset (N + 1). */
+  function nextOffsetFromRange(range) {
+    if (!range) return 0;
+    var m = /bytes=(\d+)-(\d+)/.exec(range);
+    return m ? parseInt(m[2], 10) + 1 : 0;
+  }
+
+  /**
+   * PUTs one request of the resumable protocol with XHR (for upload progress).
+   * Resolves {status, range, body}; rejects on network errors.
+   */
+  function putChunk(url, contentRange, body, onProgress) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("PUT", url);
+      var token = accessToken();
+      if (token) xhr.setRequestHeader("Authorization", "Bearer " + token);
+      xhr.setRequestHeader("Content-Range", contentRange);
+      if (body) xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      if (onProgress && xhr.upload) {
+        xhr.upload.onprogress = function (ev) {
+          if (ev.lengthComputable) onProgress(ev.loaded);
+        };
+      }
+      xhr.onload = function () {
+        var parsed = null;
+        if (xhr.responseText) {
+          try {
+            parsed = JSON.parse(xhr.responseText);
+          } catch (e) {
+            parsed = null;
+          }
+        }
+        resolve({ status: xhr.status, range: xhr.getResponseHeader("Range"), body: parsed });
+      };
+      xhr.onerror = function () {
+        reject(new Error("network error"));
+      };
+      xhr.onabort = function () {
+        reject(new Error("upload aborted"));
+      };
+      xhr.send(body || null);
+    });
+  }
+
+  function isRetryable(status) {
+    return status === 0 || status === 408 || status === 429 || status >= 500;
+  }
+
+  /**
+   * Uploads `file` with PeerTube's resumable protocol. `meta` is the JSON body
+   * of the initial POST. Returns the `video` object of the final response.
+   */
+  function resumableUpload(file, meta, onProgress, onStatus) {
+    var total = file.size;
+    var init = apiFetch("/api/v1/videos/upload-resumable", {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "X-Upload-Content-Length": String(total),
+        "X-Upload-Content-Type": file.type || "application/octet-stream",
+      },
+      body: JSON.stringify(meta),
+    });
+    return init.then(function (res) {
+      if (res.status !== 201 && res.status !== 200) {
+        return readJson(res).then(function (body) {
+          throw new Error(errorMessage(res, body));
+        });
+      }
+      var location = res.headers.get("Location");
+      if (!location) throw new Error("The server did not return an upload location");
+      // Location is protocol-relative (//host/path?upload_id=...).
+      var url = new URL(location, window.location.href).toString();
+      var offset = 0;
+      var retries = 0;
+
+      function askOffset() {
+        return putChunk(url, "bytes */" + total, null, null).then(function (r) {
+          if (r.status === 308) return { offset: nextOffsetFromRange(r.range) };
+          if (r.status === 200 || r.status === 201) return { done: r.body };
+          throw Object.assign(new Error("Cannot resume upload (HTTP " + r.status + ")"), { status: r.status });
+        });
+      }
+
+      function retry(reason) {
+        retries += 1;
+        if (retries > MAX_CHUNK_RETRIES) throw new Error("Upload failed: " + reason);
+        var wait = Math.min(1000 * Math.pow(2, retries - 1), 10000);
+        onStatus("Connection problem (" + reason + "), retrying in " + Math.round(wait / 1000) + " s…");
+        return sleep(wait)
+          .then(askOffset)
+          .then(
+            function (r) {
+              if (r.done) return r.done;
+              offset = r.offset;
+              onProgress(offset);
+              return step();
+            },
+            function (err) {
+              if (err.status && !isRetryable(err.status)) throw err;
+              return retry(err.message);
+            }
+          );
+      }
+
+      function step() {
+        if (offset >= total && total > 0) {
+          // Everything was acknowledged but no final answer seen: ask for it.
+          return askOffset().then(function (r) {
+            if (r.done) return r.done;
+            offset = r.offset;
+            return step();
+          });
+        }
+        var end = Math.min(offset + CHUNK_SIZE, total) - 1;
+        var start = offset;
+        onStatus("Uploading…");
+        return putChunk(url, "bytes " + start + "-" + end + "/" + total, file.slice(start, end + 1), function (loaded) {
+          onProgress(start + loaded);
+        }).then(
+          function (r) {
+            if (r.status === 308) {
+              retries = 0;
+              var next = r.range ? nextOffsetFromRange(r.range) : end + 1;
+              offset = next;
+              onProgress(offset);
+              return step();
+            }
+            if (r.status === 200 || r.status === 201) {
+              onProgress(total);
+              return r.body;
+            }
+            if (isRetryable(r.status)) return retry("HTTP " + r.status);
+            throw new Error(errorMessage({ status: r.status, statusText: "" }, r.body));
+          },
+          function (err) {
+            return retry(err.message);
+          }
+        );
+      }
+
+      return step().then(function (body) {
+        var video = body && body.video;
+        if (!video) throw new Error("Upload finished but the server returned no video");
+        return video;
+      });
+    });
+  }
+
+  function initUpload() {
+    var form = $("ft-upload-form");
+    if (!form) return;
+    var signin = $("ft-upload-signin");
+    var channelSelect = $("ft-upload-channel");
+    var fileInput = $("ft-upload-file");
+    var nameInput = $("ft-upload-name");
+    var submit = $("ft-upload-submit");
+    var error = $("ft-upload-error");
+    var bar = $("ft-upload-bar");
+    var percent = $("ft-upload-percent");
+    var status = $("ft-upload-status");
+
+    if (!accessToken()) {
+      show(signin);
+      hide(form);
+      return;
+    }
+    submit.disabled = true;
+    getMe().then(
+      function (me) {
+        var channels = (me && me.videoChannels) || [];
+        channelSelect.textContent = "";
+        channels.forEach(function (c) {
+          var opt = document.createElement("option");
+          opt.value = String(c.id);
+          opt.textContent = c.displayName ? c.displayName + " (" + c.name + ")" : c.name;
+          channelSelect.appendChild(opt);
+        });
+        if (channels.length === 0) show(error, "Your account has no channel to upload to.");
+        else submit.disabled = false;
+      },
+      function (err) {
+        if (!accessToken()) {
+          show(signin);
+          hide(form);
+        } else {
+          show(error, "Could not load your account: " + err.message);
+        }
+      }
+    );
+
+    fileInput.addEventListener("change", function () {
+      var f = fileInput.files && fileInput.files[0];
+      if (f && !nameInput.value) nameInput.value = f.name.replace(/\.[^.]+$/, "").slice(0, 120);
+    });
+
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      hide(error);
+      var file = fileInput.files && fileInput.files[0];
+      if (!file) {
+        show(error, "Choose a file to upload.");
+        return;
+      }
+      var meta = {
+        name: nameInput.value.trim(),
+        channelId: parseInt(channelSelect.value, 10),
+        privacy: parseInt($("ft-upload-privacy").value, 10),
+        filename: file.name,
+      };
+      var description = $("ft-upload-description").value.trim();
+      if (description) meta.description = description;
+      submit.disabled = true;
+      show($("ft-upload-progress"));
+      var total = file.size || 1;
+      var setProgress = function (bytes) {
+        var pct = Math.min(100, Math.floor((bytes / total) * 100));
+        bar.value = pct;
+        percent.textContent = pct + "%";
+      };
+      setProgress(0);
+      resumableUpload(file, meta, setProgress, function (text) {
+        status.textContent = text;
+      }).then(
+        function (video) {
+          setProgress(total);
+          status.textContent = "Upload complete. The video is being processed.";
+          var link = $("ft-upload-watch-link");
+          link.href = "/w/" + encodeURIComponent(video.shortUUID || video.uuid);
+          show($("ft-upload-done"));
+          hide(form);
+        },
+        function (err) {
+          status.textContent = "";
+          show(error, err.message || String(err));
+          submit.disabled = false;
+        }
+      );
+    });
+  }
+
+  // ---------------------------------------------------------------- player
+
+  var HLS_TYPE = "application/vnd.apple.mpegurl";
+
+  function hlsJsSupported() {
+    return !!(window.Hls && window.Hls.isSupported());
+  }
+
+  /**
+   * Plays `url` natively when the browser can (Safari, recent Chrome), else
+   * with hls.js. `needsAuth` (private videos) prefers hls.js, which can send
+   * the bearer token with playlist and segment requests.
+   */
+  function startPlayer(video, url, statusEl, needsAuth) {
+    if (!url) {
+      show(statusEl, "This video has no playable stream.");
+      return;
+    }
+    video.dataset.hlsSrc = url;
+    if (video.canPlayType(HLS_TYPE) && !(needsAuth && hlsJsSupported())) {
+      video.dataset.player = "native";
+      video.src = url;
+    } else if (hlsJsSupported()) {
+      video.dataset.player = "hls.js";
+      var hls = new window.Hls({
+        // Same-origin playlists/segments of private videos need the bearer token.
+        xhrSetup: function (xhr, reqUrl) {
+          var token = accessToken();
+          if (!token || new URL(reqUrl, window.location.href).origin !== window.location.origin) return;
+          xhr.open("GET", reqUrl, true);
+          xhr.setRequestHeader("Authorization", "Bearer " + token);
+        },
+      });
+      hls.on(window.Hls.Events.ERROR, function (_event, data) {
+        if (!data.fatal) return;
+        if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
+          hls.startLoad();
+        } else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {
+          hls.recoverMediaError();
+        } else {
+          show(statusEl, "Playback error: " + (data.details || "unknown"));
+          hls.destroy();
+        }
+      });
+      hls.loadSource(url);
+      hls.attachMedia(video);
+      window.ferrotubeHls = hls;
+    } else {
+      video.dataset.player = "none";
+      show(
+        statusEl,
+        window.FERROTUBE_HLS_MISSING || "Your browser cannot play HLS video (no Media Source Extensions support)."
+      );
+      return;
+    }
+    video.dataset.ready = "true";
+  }
+
+  function registerView(video, uuid) {
+    var sent = false;
+    video.addEventListener("playing", function () {
+      if (sent) return;
+      sent = true;
+      apiFetch("/api/v1/videos/" + encodeURIComponent(uuid) + "/views", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ currentTime: Math.floor(video.currentTime || 0) }),
+      }).catch(function () {
+        /* a lost view is not worth bothering the viewer */
+      });
+    });
+  }
+
+  function fillVideoInfo(v) {
+    var title = $("ft-video-title");
+    if (title) title.textContent = v.name || "";
+    if (v.name) document.title = v.name + " - " + document.title.replace(/^.* - /, "");
+    var channel = $("ft-video-channel");
+    if (channel && v.channel) {
+      channel.textContent = v.channel.displayName || v.channel.name || "";
+      channel.title = v.channel.name || "";
+    }
+    var views = $("ft-video-views");
+    if (views && typeof v.views === "number") views.textContent = v.views === 1 ? "1 view" : v.views + " views";
+    var description = $("ft-video-description");
+    if (description && description.textContent === "" && v.description) description.textContent = v.description;
+  }
+
+  function playlistUrl(v) {
+    var pl = v && v.streamingPlaylists;
+    return pl && pl.length > 0 ? pl[0].playlistUrl : "";
+  }
+
+  /** Polls the API until the video is published, then starts the player. */
+  function waitAndPlay(uuid, video, statusEl, shell) {
+    var first = true;
+    function poll() {
+      return apiFetch("/api/v1/videos/" + encodeURIComponent(uuid)).then(function (res) {
+        return readJson(res).then(function (v) {
+          if (!res.ok) {
+            if (res.status === 401 || res.status === 403 || res.status === 404) {
+              var msg =
+                res.status === 404
+                  ? "This video does not exist or was removed."
+                  : accessToken()
+                    ? "You are not allowed to watch this video."
+                    : "This video is private. Sign in to watch it.";
+              show(statusEl, msg);
+              if (shell && $("ft-video-title")) $("ft-video-title").textContent = "Video unavailable";
+              return;
+            }
+            throw new Error(errorMessage(res, v));
+          }
+          if (shell || first) fillVideoInfo(v);
+          first = false;
+          var state = v.state || {};
+          if (state.id === PUBLISHED) {
+            hide(statusEl);
+            startPlayer(video, playlistUrl(v), statusEl, shell && !!accessToken());
+            return;
+          }
+          if (FAILED_STATES.indexOf(state.id) >= 0) {
+            show(statusEl, "Processing this video failed (" + (state.label || state.id) + ").");
+            return;
+          }
+          show(statusEl, "This video is being processed (" + (state.label || "pending") + "). It will start playing here when it is ready.");
+          return sleep(POLL_MS).then(poll);
+        });
+      }).catch(function (err) {
+        show(statusEl, "Could not load the video (" + err.message + "), retrying…");
+        return sleep(POLL_MS * 2).then(poll);
+      });
+    }
+    return poll();
+  }
+
+  function initWatch() {
+    var section = $("ft-watch");
+    var video = $("ft-video");
+    if (!section || !video) return;
+    var uuid = section.dataset.uuid;
+    var statusEl = $("ft-player-status");
+    registerView(video, uuid);
+    if (section.dataset.published === "true" && video.dataset.hlsSrc) {
+      startPlayer(video, video.dataset.hlsSrc, statusEl, false);
+    } else {
+      waitAndPlay(uuid, video, statusEl, section.dataset.shell === "true");
+    }
+  }
+
+  // ---------------------------------------------------------------- boot
+
+  function boot() {
+    initNav();
+    var page = document.body.dataset.page;
+    if (page === "login") initLogin();
+    else if (page === "upload") initUpload();
+    else if (page === "watch" || page === "watch-shell") initWatch();
+  }
+
+  window.ferrotube = {
+    apiFetch: apiFetch,
+    resumableUpload: resumableUpload,
+    nextOffsetFromRange: nextOffsetFromRange,
+  };
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();

@@ -1,0 +1,316 @@
+//! Server-rendered HTML pages and static client assets for Ferrotube.
+//!
+//! The API crate turns its data into the view structs below ([`HomePage`],
+//! [`WatchPage`], [`VideoCard`]) and calls the `render_*` functions from its
+//! axum handlers. Static assets (hls.js, the app script and the stylesheet)
+//! are served under `/client/` by [`assets_router`].
+//!
+//! Every user-provided string goes through askama's HTML escaping.
+
+use askama::Template;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+mod hls_info {
+    include!(concat!(env!("OUT_DIR"), "/hls_info.rs"));
+}
+pub use hls_info::{HLS_JS_BUNDLED, HLS_JS_VERSION};
+
+/// The app script (all pages), embedded from `assets/app.js`.
+pub const APP_JS: &str = include_str!("../assets/app.js");
+/// The stylesheet, embedded from `assets/style.css`.
+pub const STYLE_CSS: &str = include_str!("../assets/style.css");
+/// hls.js (`web/node_modules/hls.js/dist/hls.min.js`), or a stub that logs an
+/// error when the crate was built without `web/node_modules`.
+pub const HLS_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hls.min.js"));
+
+/// Cache-Control sent with `/client/*` assets. Pages reference them with a
+/// `?v=<content hash>` query, so a new build never serves stale files.
+pub const ASSET_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+/// Short hex tag of the embedded assets' contents (cache busting query),
+/// computed by build.rs.
+pub fn asset_version() -> String {
+    String::from(hls_info::ASSET_VERSION)
+}
+
+/// One video in a list (home page grid).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VideoCard {
+    pub uuid: String,
+    pub short_uuid: String,
+    pub name: String,
+    /// Server path such as `/lazy-static/thumbnails/x.jpg`.
+    pub thumbnail_path: Option<String>,
+    pub duration_secs: i64,
+    pub channel_display_name: String,
+    pub channel_name: String,
+    pub views: i64,
+    /// RFC 3339.
+    pub published_at: String,
+}
+
+/// The home page: recent videos.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HomePage {
+    pub instance_name: String,
+    pub videos: Vec<VideoCard>,
+}
+
+/// The watch page of a video the anonymous render may show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WatchPage {
+    pub instance_name: String,
+    pub uuid: String,
+    pub short_uuid: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// HLS master playlist URL (`streamingPlaylists[0].playlistUrl`).
+    pub hls_master_url: Option<String>,
+    pub preview_path: Option<String>,
+    pub channel_display_name: String,
+    pub channel_name: String,
+    pub views: i64,
+    pub likes: i64,
+    pub dislikes: i64,
+    /// RFC 3339.
+    pub published_at: String,
+    /// PeerTube's `state.label`, e.g. "Published", "To transcode".
+    pub state_label: String,
+    /// `state.id == 1`.
+    pub is_published: bool,
+}
+
+/// Formats a duration like PeerTube's cards: `m:ss`, or `h:mm:ss` from one hour.
+pub fn format_duration(secs: i64) -> String {
+    let secs = secs.max(0);
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// "1 view", "42 views".
+pub fn format_views(views: i64) -> String {
+    if views == 1 {
+        String::from("1 view")
+    } else {
+        format!("{views} views")
+    }
+}
+
+/// The date part (`YYYY-MM-DD`) of an RFC 3339 timestamp, or the input as is.
+pub fn format_date(rfc3339: &str) -> String {
+    match rfc3339.get(..10) {
+        Some(d) if d.as_bytes().get(4) == Some(&b'-') && d.as_bytes().get(7) == Some(&b'-') => {
+            d.to_owned()
+        }
+        _ => rfc3339.to_owned(),
+    }
+}
+
+struct CardView<'a> {
+    card: &'a VideoCard,
+    duration: String,
+    views: String,
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomeTemplate<'a> {
+    instance_name: &'a str,
+    title: String,
+    page: &'static str,
+    asset_v: String,
+    cards: Vec<CardView<'a>>,
+}
+
+#[derive(Template)]
+#[template(path = "watch.html")]
+struct WatchTemplate<'a> {
+    instance_name: &'a str,
+    title: String,
+    page: &'static str,
+    asset_v: String,
+    p: &'a WatchPage,
+    views: String,
+    date: String,
+    hls_url: &'a str,
+    preview: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "watch_shell.html")]
+struct WatchShellTemplate<'a> {
+    instance_name: &'a str,
+    title: String,
+    page: &'static str,
+    asset_v: String,
+    uuid: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginTemplate<'a> {
+    instance_name: &'a str,
+    title: String,
+    page: &'static str,
+    asset_v: String,
+}
+
+#[derive(Template)]
+#[template(path = "upload.html")]
+struct UploadTemplate<'a> {
+    instance_name: &'a str,
+    title: String,
+    page: &'static str,
+    asset_v: String,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundTemplate<'a> {
+    instance_name: &'a str,
+    title: String,
+    page: &'static str,
+    asset_v: String,
+}
+
+/// Renders a template; on the (practically impossible) formatting error a
+/// minimal page is returned instead of panicking.
+fn render_or_fallback<T: Template>(t: &T) -> String {
+    t.render().unwrap_or_else(|e| {
+        let msg = e
+            .to_string()
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        format!(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Error</title></head><body><p>Template error: {msg}</p></body></html>"
+        )
+    })
+}
+
+fn page_title(part: &str, instance_name: &str) -> String {
+    if part.is_empty() {
+        instance_name.to_owned()
+    } else {
+        format!("{part} - {instance_name}")
+    }
+}
+
+/// Home page: a grid of recent videos linking to `/w/{short_uuid}`.
+pub fn render_home(p: &HomePage) -> String {
+    let cards = p
+        .videos
+        .iter()
+        .map(|card| CardView {
+            card,
+            duration: format_duration(card.duration_secs),
+            views: format_views(card.views),
+            date: format_date(&card.published_at),
+        })
+        .collect();
+    render_or_fallback(&HomeTemplate {
+        instance_name: &p.instance_name,
+        title: page_title("", &p.instance_name),
+        page: "home",
+        asset_v: asset_version(),
+        cards,
+    })
+}
+
+/// Watch page: the player (hls.js or native HLS), title, channel, counters and
+/// description. When the video is not published yet the page says it is being
+/// processed and its script polls the API until it is.
+pub fn render_watch(p: &WatchPage) -> String {
+    render_or_fallback(&WatchTemplate {
+        instance_name: &p.instance_name,
+        title: page_title(&p.name, &p.instance_name),
+        page: "watch",
+        asset_v: asset_version(),
+        p,
+        views: format_views(p.views),
+        date: format_date(&p.published_at),
+        hls_url: p.hls_master_url.as_deref().unwrap_or(""),
+        preview: p.preview_path.as_deref().unwrap_or(""),
+    })
+}
+
+/// Shell for a video the anonymous server render cannot show (private/internal): the page's JS fetches /api/v1/videos/{uuid} with the stored token and sets up the player itself.
+pub fn render_watch_shell(instance_name: &str, uuid: &str) -> String {
+    render_or_fallback(&WatchShellTemplate {
+        instance_name,
+        title: page_title("Video", instance_name),
+        page: "watch-shell",
+        asset_v: asset_version(),
+        uuid,
+    })
+}
+
+/// Sign-in page (OAuth password grant done by the page script).
+pub fn render_login(instance_name: &str) -> String {
+    render_or_fallback(&LoginTemplate {
+        instance_name,
+        title: page_title("Sign in", instance_name),
+        page: "login",
+        asset_v: asset_version(),
+    })
+}
+
+/// Upload page (resumable upload done by the page script).
+pub fn render_upload(instance_name: &str) -> String {
+    render_or_fallback(&UploadTemplate {
+        instance_name,
+        title: page_title("Upload", instance_name),
+        page: "upload",
+        asset_v: asset_version(),
+    })
+}
+
+/// 404 page (the handler should send it with status 404).
+pub fn render_not_found(instance_name: &str) -> String {
+    render_or_fallback(&NotFoundTemplate {
+        instance_name,
+        title: page_title("Page not found", instance_name),
+        page: "not-found",
+        asset_v: asset_version(),
+    })
+}
+
+fn asset(content_type: &'static str, body: &'static [u8]) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, ASSET_CACHE_CONTROL),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+}
+
+/// Routes `/client/hls.min.js`, `/client/app.js` and `/client/style.css`.
+/// Merge it into the app router: `app.merge(ferrotube_web::assets_router())`.
+pub fn assets_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route(
+            "/client/hls.min.js",
+            get(|| async { asset("text/javascript; charset=utf-8", HLS_JS) }),
+        )
+        .route(
+            "/client/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APP_JS.as_bytes()) }),
+        )
+        .route(
+            "/client/style.css",
+            get(|| async { asset("text/css; charset=utf-8", STYLE_CSS.as_bytes()) }),
+        )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,289 @@
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+fn card(name: &str) -> VideoCard {
+    VideoCard {
+        uuid: "92898c59-7abe-4bab-8383-e66da1715dff".into(),
+        short_uuid: "j6vKrQTjRqDKtt5EQRaVzr".into(),
+        name: name.into(),
+        thumbnail_path: Some("/lazy-static/thumbnails/1f0c07d8.jpg".into()),
+        duration_secs: 65,
+        channel_display_name: "Main root channel".into(),
+        channel_name: "root_channel".into(),
+        views: 3,
+        published_at: "2026-11-25T13:05:33.246Z".into(),
+    }
+}
+
+fn watch(name: &str, published: bool) -> WatchPage {
+    WatchPage {
+        instance_name: "Ferrotube".into(),
+        uuid: "92898c59-7abe-4bab-8383-e66da1715dff".into(),
+        short_uuid: "j6vKrQTjRqDKtt5EQRaVzr".into(),
+        name: name.into(),
+        description: Some("Line one\n<b>bold</b> & more".into()),
+        hls_master_url: published
+            .then(|| "http://localhost:9000/static/streaming-playlists/hls/x/y-master.m3u8".into()),
+        preview_path: Some("/lazy-static/previews/p.jpg".into()),
+        channel_display_name: "Main root channel".into(),
+        channel_name: "root_channel".into(),
+        views: 1,
+        likes: 2,
+        dislikes: 0,
+        published_at: "2026-11-25T13:05:33.246Z".into(),
+        state_label: if published {
+            "Published"
+        } else {
+            "To transcode"
+        }
+        .into(),
+        is_published: published,
+    }
+}
+
+#[test]
+fn durations() {
+    assert_eq!(format_duration(0), "0:00");
+    assert_eq!(format_duration(6), "0:06");
+    assert_eq!(format_duration(65), "1:05");
+    assert_eq!(format_duration(600), "10:00");
+    assert_eq!(format_duration(3599), "59:59");
+    assert_eq!(format_duration(3600), "1:00:00");
+    assert_eq!(format_duration(3725), "1:02:05");
+    assert_eq!(format_duration(-5), "0:00");
+}
+
+#[test]
+fn views_and_dates() {
+    assert_eq!(format_views(0), "0 views");
+    assert_eq!(format_views(1), "1 view");
+    assert_eq!(format_views(42), "42 views");
+    assert_eq!(format_date("2026-11-25T13:05:33.246Z"), "2026-11-25");
+    assert_eq!(format_date("garbage"), "garbage");
+    assert_eq!(format_date(""), "");
+}
+
+#[test]
+fn home_lists_cards_with_links_thumbnails_and_durations() {
+    let html = render_home(&HomePage {
+        instance_name: "My Tube".into(),
+        videos: vec![card("First video"), {
+            let mut c = card("No thumb");
+            c.thumbnail_path = None;
+            c.short_uuid = "other".into();
+            c.duration_secs = 3725;
+            c
+        }],
+    });
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<title>My Tube</title>"));
+    assert!(html.contains(r#"href="/w/j6vKrQTjRqDKtt5EQRaVzr""#));
+    assert!(html.contains(r#"href="/w/other""#));
+    assert!(html.contains(r#"<img src="/lazy-static/thumbnails/1f0c07d8.jpg""#));
+    assert!(html.contains("ft-thumb-placeholder"));
+    assert!(html.contains(r#"<span class="ft-duration">1:05</span>"#));
+    assert!(html.contains(r#"<span class="ft-duration">1:02:05</span>"#));
+    assert!(html.contains("First video"));
+    assert!(html.contains("Main root channel"));
+    assert!(html.contains("3 views"));
+    assert!(html.contains("2026-11-25"));
+    assert!(html.contains(r#"data-page="home""#));
+    assert!(html.contains(&format!("/client/app.js?v={}", asset_version())));
+    assert!(html.contains(r#"href="/videos/upload""#));
+    assert!(html.contains(r#"href="/login""#));
+    // No hls.js on the home page.
+    assert!(!html.contains("hls.min.js"));
+}
+
+#[test]
+fn empty_home_says_so() {
+    let html = render_home(&HomePage {
+        instance_name: "Ferrotube".into(),
+        videos: vec![],
+    });
+    assert!(html.contains("No videos yet"));
+    assert!(!html.contains("ft-video-grid"));
+}
+
+#[test]
+fn user_strings_are_escaped_everywhere() {
+    let evil = r#"<script>alert("x")</script>"#;
+    let mut c = card(evil);
+    c.channel_display_name = evil.into();
+    c.channel_name = r#"a" onmouseover="x"#.into();
+    c.thumbnail_path = Some(r#"/t.jpg" onerror="alert(1)"#.into());
+    c.short_uuid = r#"x"><script>"#.into();
+    let home = render_home(&HomePage {
+        instance_name: evil.into(),
+        videos: vec![c],
+    });
+    assert!(!home.contains("<script>alert"), "{home}");
+    assert!(home.contains("&#60;script&#62;alert") || home.contains("&lt;script&gt;alert"));
+    assert!(!home.contains(r#"" onmouseover="#));
+    assert!(!home.contains(r#"" onerror="#));
+    assert!(!home.contains(r#""><script>"#));
+
+    let mut w = watch(evil, true);
+    w.description = Some(evil.into());
+    w.channel_display_name = evil.into();
+    w.hls_master_url = Some(r#"http://x/m.m3u8" onload="alert(1)"#.into());
+    let page = render_watch(&w);
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(!page.contains(r#"" onload="#));
+
+    for html in [
+        render_login(evil),
+        render_upload(evil),
+        render_not_found(evil),
+        render_watch_shell(evil, r#"u"><script>alert(1)</script>"#),
+    ] {
+        assert!(!html.contains("<script>alert"), "{html}");
+    }
+}
+
+#[test]
+fn watch_page_published() {
+    let html = render_watch(&watch("A <b>sample</b>", true));
+    assert!(
+        html.contains("<title>A &#60;b&#62;sample&#60;/b&#62; - Ferrotube</title>")
+            || html.contains("<title>A &lt;b&gt;sample&lt;/b&gt; - Ferrotube</title>"),
+        "{html}"
+    );
+    assert!(html.contains(r#"data-page="watch""#));
+    assert!(html.contains(r#"<video id="ft-video""#));
+    assert!(html.contains(
+        r#"data-hls-src="http://localhost:9000/static/streaming-playlists/hls/x/y-master.m3u8""#
+    ));
+    assert!(html.contains(r#"data-uuid="92898c59-7abe-4bab-8383-e66da1715dff""#));
+    assert!(html.contains(r#"data-published="true""#));
+    assert!(html.contains(r#"poster="/lazy-static/previews/p.jpg""#));
+    assert!(html.contains(&format!("/client/hls.min.js?v={}", asset_version())));
+    assert!(html.contains("Main root channel"));
+    assert!(
+        html.contains("Line one\n&#60;b&#62;bold&#60;/b&#62; &#38; more")
+            || html.contains("Line one\n&lt;b&gt;bold&lt;/b&gt; &amp; more"),
+        "{html}"
+    );
+    assert!(!html.contains("being processed"));
+}
+
+#[test]
+fn watch_page_processing() {
+    let html = render_watch(&watch("Clip", false));
+    assert!(html.contains("being processed"));
+    assert!(html.contains("To transcode"));
+    assert!(html.contains(r#"data-published="false""#));
+    assert!(html.contains(r#"data-hls-src="""#));
+}
+
+#[test]
+fn watch_shell_has_uuid_and_player() {
+    let html = render_watch_shell("Ferrotube", "92898c59-7abe-4bab-8383-e66da1715dff");
+    assert!(html.contains(r#"data-uuid="92898c59-7abe-4bab-8383-e66da1715dff""#));
+    assert!(html.contains(r#"data-shell="true""#));
+    assert!(html.contains(r#"data-page="watch-shell""#));
+    assert!(html.contains(r#"<video id="ft-video""#));
+    assert!(html.contains("hls.min.js"));
+}
+
+#[test]
+fn forms() {
+    let login = render_login("Ferrotube");
+    assert!(login.contains(r#"id="ft-login-form""#));
+    assert!(login.contains(r#"type="password""#));
+    assert!(login.contains("<title>Sign in - Ferrotube</title>"));
+    let upload = render_upload("Ferrotube");
+    for id in [
+        "ft-upload-file",
+        "ft-upload-name",
+        "ft-upload-channel",
+        "ft-upload-privacy",
+        "ft-upload-bar",
+        "ft-upload-percent",
+        "ft-upload-watch-link",
+    ] {
+        assert!(upload.contains(&format!(r#"id="{id}""#)), "{id}");
+    }
+    for (v, label) in [
+        ("1", "Public"),
+        ("2", "Unlisted"),
+        ("3", "Private"),
+        ("4", "Internal"),
+    ] {
+        assert!(upload.contains(&format!(r#"<option value="{v}""#)), "{v}");
+        assert!(upload.contains(label));
+    }
+    assert!(upload.contains("<progress"));
+    let nf = render_not_found("Ferrotube");
+    assert!(nf.contains("Page not found"));
+}
+
+#[test]
+fn asset_version_is_stable_hex() {
+    let v = asset_version();
+    assert_eq!(v.len(), 12);
+    assert!(v.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(v, asset_version());
+    assert!(!HLS_JS.is_empty());
+    if HLS_JS_BUNDLED {
+        assert!(HLS_JS.len() > 100_000);
+        assert_ne!(HLS_JS_VERSION, "missing");
+    } else {
+        assert!(std::str::from_utf8(HLS_JS)
+            .unwrap()
+            .contains("npm ci --prefix web"));
+    }
+}
+
+#[tokio::test]
+async fn assets_are_served_with_types_and_cache_headers() {
+    use tower::ServiceExt;
+    let app: axum::Router = assets_router();
+    for (path, ct, body_len) in [
+        (
+            "/client/hls.min.js",
+            "text/javascript; charset=utf-8",
+            HLS_JS.len(),
+        ),
+        (
+            "/client/app.js",
+            "text/javascript; charset=utf-8",
+            APP_JS.len(),
+        ),
+        (
+            "/client/style.css",
+            "text/css; charset=utf-8",
+            STYLE_CSS.len(),
+        ),
+    ] {
+        let res = app
+            .clone()
+            .oneshot(
+                http::Request::builder()
+                    .uri(format!("{path}?v=abc"))
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["content-type"], ct);
+        assert_eq!(res.headers()["cache-control"], ASSET_CACHE_CONTROL);
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(body.len(), body_len);
+    }
+    let res = app
+        .oneshot(
+            http::Request::builder()
+                .uri("/client/nope.js")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
