@@ -250,7 +250,16 @@ pub async fn account_channels(
     let a = account_by_handle(&state, &handle).await?;
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
-    let rows = state.db.channels_of_account(a.id).await?;
+    let order = p.sort(CHANNEL_SORTS, "id ASC")?;
+    let mut rows = state.db.channels_of_account(a.id).await?;
+    if order.starts_with("name") {
+        rows.sort_by(|x, y| x.name.cmp(&y.name));
+    } else if order.starts_with("updated_at") {
+        rows.sort_by_key(|c| c.updated_at);
+    }
+    if order.contains("DESC") {
+        rows.reverse();
+    }
     let total = rows.len() as i64;
     let page: Vec<ChannelRow> = rows
         .into_iter()

@@ -87,6 +87,8 @@ pub async fn jobs(
     };
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
+    // PeerTube sorts jobs by creation only; the order is newest first either way.
+    p.sort(&[("createdAt", "id")], "id")?;
     let kind = p.str("jobType").filter(|s| !s.is_empty());
     let now = now_ms();
     let (total, rows) = state
@@ -110,7 +112,7 @@ pub async fn jobs(
                 "progress": j.progress.unwrap_or(0),
                 "attempts": j.attempts,
                 "createdAt": iso(j.created_at),
-                "processedOn": j.locked_until.map(|_| iso(j.updated_at)),
+                "processedOn": (j.attempts > 0).then(|| iso(j.updated_at)),
                 "finishedOn": j.finished_at.map(iso),
             })
         })

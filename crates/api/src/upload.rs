@@ -594,83 +594,189 @@ pub async fn expire_stale_uploads(state: &AppState) {
     }
 }
 
-// ---------------------------------------------------------------- legacy multipart
+// ---------------------------------------------------------------- multipart (legacy upload, update)
+
+/// What a multipart body carried: text fields (as a JSON map, like the JSON bodies), the video
+/// file and custom images, each saved to temp storage. Dropping it removes the temp files.
+#[derive(Default)]
+pub struct MultipartForm {
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub video: Option<(PathBuf, String, i64)>,
+    pub thumbnail: Option<PathBuf>,
+    pub preview: Option<PathBuf>,
+}
+
+impl Drop for MultipartForm {
+    fn drop(&mut self) {
+        let paths = [
+            self.video.as_ref().map(|v| &v.0),
+            self.thumbnail.as_ref(),
+            self.preview.as_ref(),
+        ];
+        for p in paths.into_iter().flatten() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// PeerTube's limit for custom thumbnails and previews.
+const MAX_IMAGE_BYTES: u64 = 4 * 1024 * 1024;
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp"];
+
+pub async fn read_multipart(
+    state: &AppState,
+    mut multipart: Multipart,
+) -> ApiResult<MultipartForm> {
+    let mut form = MultipartForm::default();
+    let mut tags: Vec<serde_json::Value> = Vec::new();
+    let dir = uploads_dir(state);
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(ApiError::internal)?;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(ApiError::bad_request(format!(
+                    "Malformed multipart body: {e}"
+                )))
+            }
+        };
+        let name = field
+            .name()
+            .unwrap_or("")
+            .trim_end_matches("[]")
+            .to_string();
+        match name.as_str() {
+            "videofile" => {
+                let filename = field.file_name().unwrap_or("video.mp4").to_string();
+                if extension_of(&filename).is_none() {
+                    return Err(unsupported_file());
+                }
+                let path = dir.join(format!("legacy-{}", crate::auth::random_token(12)));
+                // Registered before writing so that a failed write is cleaned up too.
+                form.video = Some((path.clone(), filename, 0));
+                let size = save_field(field, &path, state.settings.upload.max_file_size).await?;
+                if let Some(v) = form.video.as_mut() {
+                    v.2 = size;
+                }
+            }
+            "thumbnailfile" | "previewfile" => {
+                let filename = field.file_name().unwrap_or("").to_ascii_lowercase();
+                let ext = Path::new(&filename)
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("");
+                if !IMAGE_EXTENSIONS.contains(&ext) {
+                    return Err(ApiError::bad_param(
+                        &name,
+                        &filename,
+                        "This image is not supported (png, jpg, jpeg, webp)",
+                        "body",
+                    ));
+                }
+                let path = dir.join(format!("image-{}.{ext}", crate::auth::random_token(12)));
+                if name == "thumbnailfile" {
+                    form.thumbnail = Some(path.clone());
+                } else {
+                    form.preview = Some(path.clone());
+                }
+                save_field(field, &path, MAX_IMAGE_BYTES).await?;
+            }
+            _ => {
+                let text = field.text().await.map_err(|e| {
+                    ApiError::bad_request(format!("Malformed multipart field {name}: {e}"))
+                })?;
+                if name == "tags" {
+                    tags.push(serde_json::Value::String(text));
+                } else {
+                    form.fields.insert(name, serde_json::Value::String(text));
+                }
+            }
+        }
+    }
+    if !tags.is_empty() {
+        form.fields
+            .insert("tags".into(), serde_json::Value::Array(tags));
+    }
+    Ok(form)
+}
+
+/// Scales a custom thumbnail or preview to PeerTube's size and stores it; answers its file name.
+pub async fn store_custom_image(
+    state: &AppState,
+    image: &Path,
+    kind: &str,
+    size: (u32, u32),
+) -> ApiResult<String> {
+    let probe = ferrotube_media::probe(image)
+        .await
+        .map_err(|e| ApiError::bad_param(kind, "", format!("Unreadable image: {e}"), "body"))?;
+    if !probe.has_video {
+        return Err(ApiError::bad_param(kind, "", "Unreadable image", "body"));
+    }
+    let name = format!("{}.jpg", uuid::Uuid::new_v4());
+    let out = uploads_dir(state).join(format!("scaled-{name}"));
+    if let Err(e) = ferrotube_media::thumbnail(image, &probe, &out, size.0, size.1).await {
+        let _ = tokio::fs::remove_file(&out).await;
+        return Err(ApiError::bad_param(
+            kind,
+            "",
+            format!("Unreadable image: {e}"),
+            "body",
+        ));
+    }
+    let folder = if kind == "thumbnailfile" {
+        "thumbnails"
+    } else {
+        "previews"
+    };
+    if let Err(e) =
+        ferrotube_storage::ObjectStore::put_file(&state.store, &out, &format!("{folder}/{name}"))
+            .await
+    {
+        let _ = tokio::fs::remove_file(&out).await;
+        return Err(ApiError::internal(e));
+    }
+    Ok(name)
+}
+
+/// Stores the form's custom images and records them on the video.
+pub async fn apply_custom_images(
+    state: &AppState,
+    video_id: i64,
+    form: &MultipartForm,
+) -> ApiResult<()> {
+    let mut update = ferrotube_db::videos::VideoUpdate::default();
+    if let Some(t) = &form.thumbnail {
+        update.thumbnail_name = Some(
+            store_custom_image(state, t, "thumbnailfile", ferrotube_media::THUMBNAIL_SIZE).await?,
+        );
+    }
+    if let Some(p) = &form.preview {
+        update.preview_name =
+            Some(store_custom_image(state, p, "previewfile", ferrotube_media::PREVIEW_SIZE).await?);
+    }
+    if update.thumbnail_name.is_some() || update.preview_name.is_some() {
+        state.db.update_video(video_id, &update, now_ms()).await?;
+    }
+    Ok(())
+}
 
 pub async fn legacy_upload(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let mut multipart = multipart.map_err(|e| {
+    let multipart = multipart.map_err(|e| {
         ApiError::bad_request(format!(
             "Expected a multipart/form-data body: {}",
             e.body_text()
         ))
     })?;
-    let mut raw = serde_json::Map::new();
-    let mut tags: Vec<serde_json::Value> = Vec::new();
-    let mut file: Option<(PathBuf, String, i64)> = None;
-    let dir = uploads_dir(&state);
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(ApiError::internal)?;
-    let cleanup = |file: &Option<(PathBuf, String, i64)>| {
-        if let Some((p, _, _)) = file {
-            let _ = std::fs::remove_file(p);
-        }
-    };
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                cleanup(&file);
-                return Err(ApiError::bad_request(format!(
-                    "Malformed multipart body: {e}"
-                )));
-            }
-        };
-        let name = field.name().unwrap_or("").to_string();
-        if name == "videofile" {
-            let filename = field.file_name().unwrap_or("video.mp4").to_string();
-            if extension_of(&filename).is_none() {
-                cleanup(&file);
-                return Err(unsupported_file());
-            }
-            let path = dir.join(format!("legacy-{}", crate::auth::random_token(12)));
-            match save_field(field, &path, state.settings.upload.max_file_size).await {
-                Ok(size) => file = Some((path, filename, size)),
-                Err(e) => {
-                    let _ = tokio::fs::remove_file(&path).await;
-                    cleanup(&file);
-                    return Err(e);
-                }
-            }
-        } else if name == "thumbnailfile" || name == "previewfile" {
-            // Custom images are accepted and ignored for now: generated ones are used.
-            let _ = field.bytes().await;
-        } else {
-            let text = match field.text().await {
-                Ok(t) => t,
-                Err(e) => {
-                    cleanup(&file);
-                    return Err(ApiError::bad_request(format!(
-                        "Malformed multipart field {name}: {e}"
-                    )));
-                }
-            };
-            let key = name.trim_end_matches("[]").to_string();
-            if key == "tags" {
-                tags.push(serde_json::Value::String(text));
-            } else {
-                raw.insert(key, serde_json::Value::String(text));
-            }
-        }
-    }
-    if !tags.is_empty() {
-        raw.insert("tags".into(), serde_json::Value::Array(tags));
-    }
-    let Some((path, filename, size)) = file else {
+    let mut form = read_multipart(&state, multipart).await?;
+    let Some((path, filename, size)) = form.video.clone() else {
         return Err(ApiError::bad_param(
             "videofile",
             "",
@@ -678,19 +784,25 @@ pub async fn legacy_upload(
             "body",
         ));
     };
-    let result = async {
-        let f = parse_fields(&raw)?;
-        check_fields(&state, &user, &f).await?;
-        create_video(&state, &user, &f, &path, &filename, size).await
-    }
-    .await;
-    match result {
-        Ok((id, uuid)) => Ok(video_created(id, &uuid)),
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&path).await;
-            Err(e)
+    let f = parse_fields(&form.fields)?;
+    check_fields(&state, &user, &f).await?;
+    // Images are checked before the video exists, so a bad image rejects the whole upload.
+    for (img, kind) in [
+        (&form.thumbnail, "thumbnailfile"),
+        (&form.preview, "previewfile"),
+    ] {
+        if let Some(p) = img {
+            ferrotube_media::probe(p).await.map_err(|e| {
+                ApiError::bad_param(kind, "", format!("Unreadable image: {e}"), "body")
+            })?;
         }
     }
+    let (id, uuid) = create_video(&state, &user, &f, &path, &filename, size).await?;
+    form.video = None; // moved into the store by create_video
+    if let Err(e) = apply_custom_images(&state, id, &form).await {
+        tracing::warn!(video = %uuid, error = ?e.detail, "custom images not applied");
+    }
+    Ok(video_created(id, &uuid))
 }
 
 async fn save_field(
@@ -709,7 +821,7 @@ async fn save_field(
                 if size > max {
                     return Err(ApiError::new(
                         StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("The video is too large (max: {max} bytes)"),
+                        format!("The file is too large (max: {max} bytes)"),
                     )
                     .code("max_file_size_reached"));
                 }

@@ -353,14 +353,34 @@ pub async fn owned_channel(state: &AppState, user: &UserRow, channel_id: i64) ->
     }
 }
 
+/// `PUT /videos/{id}`: JSON, or multipart/form-data as PeerTube's clients send it (with optional
+/// `thumbnailfile` / `previewfile`).
 pub async fn update(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
-    body: Result<Json<VideoFields>, axum::extract::rejection::JsonRejection>,
+    req: axum::extract::Request,
 ) -> ApiResult<StatusCode> {
-    let Json(f) =
-        body.map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {}", e.body_text())))?;
+    use axum::extract::FromRequest;
+    let is_multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (f, form) = if is_multipart {
+        let mp = axum::extract::Multipart::from_request(req, &state)
+            .await
+            .map_err(|e| {
+                ApiError::bad_request(format!("Malformed multipart body: {}", e.body_text()))
+            })?;
+        let form = crate::upload::read_multipart(&state, mp).await?;
+        (crate::upload::parse_fields(&form.fields)?, Some(form))
+    } else {
+        let Json(raw) = Json::<serde_json::Map<String, Value>>::from_request(req, &state)
+            .await
+            .map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {}", e.body_text())))?;
+        (crate::upload::parse_fields(&raw)?, None)
+    };
     f.validate()?;
     let v = find_video(&state, &id).await?;
     can_manage(&v, &user)?;
@@ -389,6 +409,9 @@ pub async fn update(
         ..Default::default()
     };
     state.db.update_video(v.id, &update, now).await?;
+    if let Some(form) = &form {
+        crate::upload::apply_custom_images(&state, v.id, form).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -41,6 +41,8 @@ fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")),
         )
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
         .init();
     // Two cores is the design point: a small runtime keeps idle memory low; ffmpeg does the heavy work in its own processes.
     let threads = std::thread::available_parallelism()
