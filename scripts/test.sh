@@ -14,5 +14,6 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
 cargo build -p ferrotube
-cargo test --workspace
+# Instance tests each run a server and mostly wait on ffmpeg: run them side by side.
+cargo test --workspace -- --test-threads=12
 node --test tests/browser/

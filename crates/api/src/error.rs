@@ -11,7 +11,7 @@ pub struct ApiError {
     pub detail: String,
     pub code: Option<&'static str>,
     /// For 400s on a named parameter: PeerTube's `invalid-params` member.
-    pub param: Option<(String, String, String)>,
+    pub param: Option<Box<(String, String, String)>>,
     pub extra_headers: Vec<(header::HeaderName, String)>,
 }
 
@@ -44,11 +44,11 @@ impl ApiError {
             StatusCode::BAD_REQUEST,
             format!("Incorrect request parameters: {name}"),
         );
-        e.param = Some((
+        e.param = Some(Box::new((
             name.to_string(),
             value.to_string(),
             format!("{}|{location}", msg.into()),
-        ));
+        )));
         e
     }
     pub fn unauthorized(detail: impl Into<String>) -> ApiError {
@@ -110,7 +110,7 @@ impl IntoResponse for ApiError {
         if let Some(c) = self.code {
             body["code"] = json!(c);
         }
-        if let Some((name, value, msg_loc)) = &self.param {
+        if let Some((name, value, msg_loc)) = self.param.as_deref() {
             let (msg, loc) = msg_loc
                 .split_once('|')
                 .unwrap_or((msg_loc.as_str(), "query"));

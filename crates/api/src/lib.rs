@@ -83,19 +83,18 @@ async fn ensure_root(state: &AppState) -> Result<(), StartError> {
         Some(p) => (p.clone(), false),
         None => (auth::random_token(12), true),
     };
-    let q = (-1, -1);
-    users::create_local_user(
-        state,
-        "root",
-        &password,
-        "admin@example.com",
-        UserRole::Administrator,
-        q,
-        None,
-        Some(("root_channel", "Main root channel")),
-    )
-    .await
-    .map_err(|e| StartError::Root(e.detail))?;
+    let root = users::LocalUser {
+        username: "root",
+        password: &password,
+        email: "admin@example.com",
+        role: UserRole::Administrator,
+        quota: (-1, -1),
+        display_name: None,
+        channel: Some(("root_channel", "Main root channel")),
+    };
+    users::create_local_user(state, root)
+        .await
+        .map_err(|e| StartError::Root(e.detail))?;
     if generated {
         // Printed once, on the first start only, as PeerTube does.
         println!("Administrator created. Username: root  Password: {password}");
@@ -130,6 +129,7 @@ pub fn spawn_background(
     handles.push(tokio::spawn(async move {
         loop {
             upload::expire_stale_uploads(&s).await;
+            processing::remove_stale_work_dirs(&s).await;
             if let Err(e) =
                 s.db.purge_expired_tokens(ferrotube_model::timefmt::now_ms())
                     .await
@@ -248,28 +248,17 @@ pub fn router(state: AppState) -> Router {
         .merge(files)
         .merge(pages)
         .fallback(pages::fallback)
-        .layer(axum::middleware::from_fn(trailing_slash))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
         }))
         .with_state(state)
 }
 
-/// PeerTube accepts a trailing slash on every route; strip it before routing.
-async fn trailing_slash(
-    mut req: Request<axum::body::Body>,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let path = req.uri().path();
-    if path.len() > 1 && path.ends_with('/') {
-        let trimmed = path.trim_end_matches('/');
-        let new = match req.uri().query() {
-            Some(q) => format!("{trimmed}?{q}"),
-            None => trimmed.to_string(),
-        };
-        if let Ok(uri) = new.parse() {
-            *req.uri_mut() = uri;
-        }
-    }
-    next.run(req).await
+/// The router wrapped so that a trailing slash is removed before routing (PeerTube accepts one
+/// on every route); a layer inside the router would only run after a route was chosen.
+pub fn app(state: AppState) -> tower_http::normalize_path::NormalizePath<Router> {
+    tower::Layer::layer(
+        &tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(),
+        router(state),
+    )
 }

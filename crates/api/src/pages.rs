@@ -71,7 +71,8 @@ pub async fn watch(
     let is_published = v.state == VideoState::Published.id();
     // Anonymous render when anyone may see it; otherwise a shell whose script asks the API with
     // the viewer's token (pages carry no cookie session).
-    if visible_to(&v, user.as_ref()).is_err() && !(v.privacy <= 2 && !is_published) {
+    let processing_public = v.privacy <= 2 && !is_published;
+    if !processing_public && visible_to(&v, user.as_ref()).is_err() {
         return Html(web::render_watch_shell(name(&state), &v.uuid)).into_response();
     }
     let master = match state.db.video_playlist(v.id).await {

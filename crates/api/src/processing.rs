@@ -289,3 +289,26 @@ pub async fn remove_video_files(state: &AppState, v: &VideoRow) {
             .await;
     }
 }
+
+/// Work directories of attempts that never finished (their node was killed) are removed a day
+/// later; a day is far longer than any transcode, so a running job's directory is never touched.
+pub async fn remove_stale_work_dirs(state: &AppState) {
+    let dir = state.store.temp_dir().join("jobs");
+    let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    while let Ok(Some(e)) = entries.next_entry().await {
+        let old = e
+            .metadata()
+            .await
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old {
+            let _ = tokio::fs::remove_dir_all(e.path()).await;
+            tracing::info!(path = %e.path().display(), "removed a stale transcoding work directory");
+        }
+    }
+}

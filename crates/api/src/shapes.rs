@@ -175,7 +175,16 @@ impl Inner {
         channel: Value,
     ) -> Value {
         let mut out = serde_json::to_value(self.video(v, true)).unwrap_or_else(|_| json!({}));
-        let base = self.hls_base(&v.uuid);
+        // Files of videos not readable by anyone live under `/private/`, as in PeerTube, so a
+        // proxy or CDN can tell which paths need authorization.
+        let base = if Privacy::from_id(v.privacy).is_some_and(Privacy::readable_by_anyone) {
+            self.hls_base(&v.uuid)
+        } else {
+            format!(
+                "{}/static/streaming-playlists/hls/private/{}",
+                self.url, v.uuid
+            )
+        };
         let file_json = |f: &FileRow, base: &str, download_base: &str| {
             let url = format!("{base}/{}", f.filename);
             json!({

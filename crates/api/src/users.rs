@@ -141,17 +141,33 @@ pub struct CreateUser {
     channel_name: Option<String>,
 }
 
-/// Creates a user with its account and default channel (`<username>_channel` unless named).
+/// A local user to create, as the admin API, registration and first start describe it.
+pub struct LocalUser<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub email: &'a str,
+    pub role: UserRole,
+    /// Total and daily video quota in bytes (-1: unlimited).
+    pub quota: (i64, i64),
+    pub display_name: Option<&'a str>,
+    /// Default channel's name and display name; `<username>_channel` when absent.
+    pub channel: Option<(&'a str, &'a str)>,
+}
+
+/// Creates a user with its account and default channel.
 pub async fn create_local_user(
     state: &AppState,
-    username: &str,
-    password: &str,
-    email: &str,
-    role: UserRole,
-    quota: (i64, i64),
-    display_name: Option<&str>,
-    channel: Option<(&str, &str)>,
+    new: LocalUser<'_>,
 ) -> ApiResult<ferrotube_db::users::CreatedUser> {
+    let LocalUser {
+        username,
+        password,
+        email,
+        role,
+        quota,
+        display_name,
+        channel,
+    } = new;
     validate::username(username)?;
     validate::password(password)?;
     validate::email(email)?;
@@ -244,7 +260,16 @@ pub async fn create(
     }
     let channel = b.channel_name.as_deref().map(|n| (n, n));
     let c = create_local_user(
-        &state, username, password, email, role, quota, None, channel,
+        &state,
+        LocalUser {
+            username,
+            password,
+            email,
+            role,
+            quota,
+            display_name: None,
+            channel,
+        },
     )
     .await?;
     Ok(Json(
@@ -277,7 +302,7 @@ pub async fn register(
     if !s.enabled {
         return Err(ApiError::forbidden("User registration is not enabled."));
     }
-    if s.limit >= 0 && state.db.count_users().await? >= s.limit + 1 {
+    if s.limit >= 0 && state.db.count_users().await? > s.limit {
         return Err(ApiError::forbidden("User registration limit reached."));
     }
     let b = body(b)?;
@@ -301,17 +326,16 @@ pub async fn register(
         .as_ref()
         .map(|c| (c.name.as_str(), c.display_name.as_str()));
     let q = &state.settings.user;
-    create_local_user(
-        &state,
+    let new = LocalUser {
         username,
         password,
         email,
-        UserRole::User,
-        (q.video_quota, q.video_quota_daily),
-        b.display_name.as_deref(),
+        role: UserRole::User,
+        quota: (q.video_quota, q.video_quota_daily),
+        display_name: b.display_name.as_deref(),
         channel,
-    )
-    .await?;
+    };
+    create_local_user(&state, new).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -125,7 +125,7 @@ impl Db {
         support: Option<&str>,
         now: i64,
     ) -> Result<i64> {
-        Ok(write_scalar!(
+        write_scalar!(
             self,
             i64,
             "INSERT INTO channels (account_id, name, display_name, description, support, created_at, updated_at) \
@@ -137,7 +137,7 @@ impl Db {
             support,
             now
         )
-        .map_err(DbError::from_write)?)
+        .map_err(DbError::from_write)
     }
 
     pub async fn update_channel(&self, c: &ChannelRow) -> Result<()> {

@@ -85,8 +85,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(%listen, %public, db = state.db.backend_name(), "ferrotube is listening");
-    let app = ferrotube_api::router(state.clone())
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+        std::net::SocketAddr,
+    >(ferrotube_api::app(state.clone()));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -72,6 +72,7 @@ pub async fn run_capture(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    die_with_parent(&mut cmd);
     let child = cmd.spawn().map_err(|source| MediaError::Spawn {
         program: name.clone(),
         source,
@@ -132,6 +133,7 @@ pub async fn run_ffmpeg(
         })
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    die_with_parent(&mut cmd);
     let mut child = cmd.spawn().map_err(|source| MediaError::Spawn {
         program: name.clone(),
         source,
@@ -241,6 +243,26 @@ pub(crate) fn parse_out_time_us(line: &str) -> Option<i64> {
         .or_else(|| line.strip_prefix("out_time_ms="))?;
     value.trim().parse::<i64>().ok().filter(|v| *v >= 0)
 }
+
+/// `kill_on_drop` covers cancellation, not a server killed with SIGKILL: then no destructor runs
+/// and ffmpeg would go on writing into a work directory a restarted job may be using. Linux's
+/// parent-death signal makes the kernel kill the child when the thread that spawned it dies
+/// (tokio's worker threads live as long as the process).
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut Command) {
+    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_cmd: &mut Command) {}
 
 #[cfg(test)]
 mod tests {
