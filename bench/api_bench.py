@@ -50,6 +50,7 @@ def main():
     ap.add_argument("db", nargs="?", default="sqlite", choices=["sqlite", "postgres"])
     ap.add_argument("--videos", type=int, default=100)
     ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--no-cache", action="store_true", help="turn the public answer cache off (measures the database path)")
     a = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -64,11 +65,17 @@ def main():
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {pg}"], check=True)
         env["FERROTUBE_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{pg}"
     proc = None
+    args = [BIN, "serve"]
+    if a.no_cache:
+        cfg = os.path.join(data, "bench.toml")
+        with open(cfg, "w") as f:
+            f.write("[cache]\npublic_api_ttl_ms = 0\n")
+        args += ["--config", cfg]
 
     def start():
         nonlocal proc
         t0 = time.time()
-        proc = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while True:
             try:
                 if req("GET", url + "/api/v1/config")[0] == 200:
@@ -109,7 +116,7 @@ def main():
         lrps, lp99, lbad = wrk(url + "/api/v1/videos?count=15", a.seconds)
         vrps, vp99, vbad = wrk(f"{url}/api/v1/videos/{uuids[0]}", a.seconds)
         after = rss_mb(proc.pid)
-        print(f"backend {a.db}, {a.videos} videos, wrk -t2 -c50 -d{a.seconds}s on the same 2 cores")
+        print(f"backend {a.db}, cache {'off' if a.no_cache else 'on'}, {a.videos} videos, wrk -t2 -c50 -d{a.seconds}s on the same 2 cores")
         print(f"list   GET /api/v1/videos?count=15 : {lrps:8.0f} req/s  p99 {lp99:6.1f} ms  non-2xx {lbad}")
         print(f"single GET /api/v1/videos/{{uuid}}   : {vrps:8.0f} req/s  p99 {vp99:6.1f} ms  non-2xx {vbad}")
         print(f"start to first 200 on /api/v1/config: {boot:.3f} s")

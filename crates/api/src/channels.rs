@@ -189,6 +189,7 @@ pub async fn update(
     }
     c.updated_at = now_ms();
     state.db.update_channel(&c).await?;
+    state.videos_changed();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -205,6 +206,7 @@ pub async fn delete(
         ));
     }
     state.db.delete_channel(c.id).await?;
+    state.videos_changed();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -213,7 +215,7 @@ pub async fn videos(
     MaybeUser(user): MaybeUser,
     Path(handle): Path<String>,
     RawQuery(q): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<axum::response::Response> {
     let c = channel_by_handle(&state, &handle).await?;
     let p = Params::parse(q.as_deref());
     let mut f = filter_from(&p, user.as_ref())?;
@@ -234,7 +236,7 @@ pub async fn account_videos(
     MaybeUser(user): MaybeUser,
     Path(handle): Path<String>,
     RawQuery(q): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<axum::response::Response> {
     let a = account_by_handle(&state, &handle).await?;
     let p = Params::parse(q.as_deref());
     let mut f = filter_from(&p, user.as_ref())?;

@@ -3,6 +3,7 @@
 //! `router` is the HTTP surface.
 
 pub mod auth;
+pub mod cache;
 pub mod channels;
 pub mod error;
 pub mod files;
@@ -53,6 +54,7 @@ pub async fn build(settings: Settings) -> Result<AppState, StartError> {
     );
     let store = ferrotube_storage::LocalStore::new(data.join("storage"));
     let host = settings.public_host();
+    let cache_ttl = settings.cache.public_api_ttl_ms;
     let url = settings.public_url.clone();
     let limiter = RateLimiter::new(
         settings.rates_limit.login_max,
@@ -68,6 +70,7 @@ pub async fn build(settings: Settings) -> Result<AppState, StartError> {
         url,
         host,
         config_json: String::new(),
+        cache: cache::ResponseCache::new(Duration::from_millis(cache_ttl), 4096),
     };
     inner.config_json = server_config::build_config(&inner);
     let state = AppState(Arc::new(inner));

@@ -68,6 +68,7 @@ pub async fn mark_failed(state: &AppState, uuid: &str, reason: &str) {
         {
             tracing::error!(error = %e, video = uuid, "cannot record the transcoding failure");
         }
+        state.videos_changed();
     }
 }
 
@@ -236,6 +237,7 @@ async fn transcode(
         .save_transcode_result(video.id, &result, true, now_ms())
         .await
         .map_err(|e| JobError::Retry(e.to_string()))?;
+    state.videos_changed();
     tracing::info!(video = %video.uuid, rungs = ?resolutions, "video published");
     Ok(())
 }

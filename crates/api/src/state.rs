@@ -22,6 +22,7 @@ pub struct Inner {
     /// The instance's public URL and host, computed once.
     pub url: String,
     pub host: String,
+    pub cache: crate::cache::ResponseCache,
     /// `/api/v1/config`, serialised once at start.
     pub config_json: String,
 }
@@ -77,6 +78,11 @@ impl RateLimiter {
 }
 
 impl Inner {
+    /// Something public reads show changed (see [`crate::cache`]).
+    pub fn videos_changed(&self) {
+        self.cache.invalidate();
+    }
+
     /// Counts a view once per address and video per hour, as PeerTube does.
     pub fn first_view(&self, ip: IpAddr, video_id: i64) -> bool {
         let now = Instant::now();

@@ -241,6 +241,7 @@ async fn create_video(
     match result {
         Ok(id) => {
             state.queue.wake();
+            state.videos_changed();
             tracing::info!(video = %uuid, size, "video created; transcoding queued");
             Ok((id, uuid))
         }
@@ -760,6 +761,7 @@ pub async fn apply_custom_images(
     }
     if update.thumbnail_name.is_some() || update.preview_name.is_some() {
         state.db.update_video(video_id, &update, now_ms()).await?;
+        state.videos_changed();
     }
     Ok(())
 }

@@ -125,6 +125,7 @@ pub async fn update_me(
             .db
             .update_account(user.account_id, name.trim(), desc.as_deref(), now_ms())
             .await?;
+        state.videos_changed();
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -445,5 +446,6 @@ pub async fn delete(
         return Err(ApiError::bad_request("Cannot remove the root user"));
     }
     state.db.delete_user(u.id).await?;
+    state.videos_changed();
     Ok(StatusCode::NO_CONTENT)
 }

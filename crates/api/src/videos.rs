@@ -149,12 +149,19 @@ pub fn filter_from(p: &Params, user: Option<&UserRow>) -> ApiResult<VideoFilter>
     Ok(f)
 }
 
-pub async fn list_with(
+#[derive(serde::Serialize)]
+struct Page<'a, T: serde::Serialize> {
+    total: i64,
+    data: &'a [T],
+}
+
+/// A `{total, data}` page of videos, serialised straight to bytes.
+pub async fn list_body(
     state: &AppState,
     p: &Params,
     filter: VideoFilter,
     with_state: bool,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Vec<u8>> {
     let (start, count) = p.pagination(15)?;
     let order = p.sort(VIDEO_SORTS, "v.published_at DESC, v.id DESC")?;
     let skip_count = p.bool("skipCount")?.unwrap_or(false);
@@ -163,27 +170,83 @@ pub async fn list_with(
         .list_videos(&filter, &order, start, count, skip_count)
         .await?;
     let data: Vec<_> = rows.iter().map(|v| state.video(v, with_state)).collect();
-    Ok(Json(json!({ "total": total, "data": data })))
+    serde_json::to_vec(&Page { total, data: &data }).map_err(ApiError::internal)
+}
+
+pub async fn list_with(
+    state: &AppState,
+    p: &Params,
+    filter: VideoFilter,
+    with_state: bool,
+) -> ApiResult<Response> {
+    Ok(json_response(
+        list_body(state, p, filter, with_state).await?.into(),
+    ))
+}
+
+pub fn json_response(body: bytes::Bytes) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// Serves an anonymous read from the public cache when it can; signed-in reads are never cached
+/// (they may include private and internal videos).
+async fn cached<F, Fut>(
+    state: &AppState,
+    anonymous: bool,
+    uri: &axum::http::Uri,
+    compute: F,
+) -> ApiResult<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<Vec<u8>>>,
+{
+    let key = uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
+    if anonymous {
+        if let Some(body) = state.cache.get(key) {
+            return Ok(json_response(body));
+        }
+    }
+    let generation = state.cache.generation();
+    let body: bytes::Bytes = compute().await?.into();
+    if anonymous {
+        state.cache.put(key, generation, body.clone());
+    }
+    Ok(json_response(body))
 }
 
 pub async fn list(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
+    uri: axum::http::Uri,
     RawQuery(q): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let p = Params::parse(q.as_deref());
-    let filter = filter_from(&p, user.as_ref())?;
-    list_with(&state, &p, filter, false).await
+) -> ApiResult<Response> {
+    cached(&state, user.is_none(), &uri, || async {
+        let p = Params::parse(q.as_deref());
+        let filter = filter_from(&p, user.as_ref())?;
+        list_body(&state, &p, filter, false).await
+    })
+    .await
 }
 
 pub async fn get(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
+    uri: axum::http::Uri,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let v = find_video(&state, &id).await?;
-    visible_to(&v, user.as_ref())?;
-    Ok(Json(details(&state, &v).await?))
+) -> ApiResult<Response> {
+    cached(&state, user.is_none(), &uri, || async {
+        let v = find_video(&state, &id).await?;
+        visible_to(&v, user.as_ref())?;
+        serde_json::to_vec(&details(&state, &v).await?).map_err(ApiError::internal)
+    })
+    .await
 }
 
 pub async fn details(state: &AppState, v: &VideoRow) -> ApiResult<Value> {
@@ -412,6 +475,7 @@ pub async fn update(
     if let Some(form) = &form {
         crate::upload::apply_custom_images(&state, v.id, form).await?;
     }
+    state.videos_changed();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -423,6 +487,7 @@ pub async fn delete(
     let v = find_video(&state, &id).await?;
     can_manage(&v, &user)?;
     state.db.delete_video(v.id).await?;
+    state.videos_changed();
     crate::processing::remove_video_files(&state, &v).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -474,6 +539,7 @@ pub async fn rate(
         .db
         .set_rate(user.account_id, v.id, rate, now_ms())
         .await?;
+    state.videos_changed();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -40,6 +40,7 @@ pub struct Settings {
     pub oauth: OAuth,
     pub rates_limit: RatesLimit,
     pub jobs: Jobs,
+    pub cache: Cache,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,6 +112,22 @@ pub struct Jobs {
     pub max_attempts: i64,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Cache {
+    /// How long an anonymous video list or video answer may be served from memory (0: never).
+    /// This node's writes clear it at once; other nodes' writes show after at most this long.
+    pub public_api_ttl_ms: u64,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache {
+            public_api_ttl_ms: 1000,
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -127,6 +144,7 @@ impl Default for Settings {
             oauth: OAuth::default(),
             rates_limit: RatesLimit::default(),
             jobs: Jobs::default(),
+            cache: Cache::default(),
         }
     }
 }

@@ -178,7 +178,10 @@ async fn spine(backend: Backend) {
         "uploaded video not listed: {list}"
     );
 
-    // Edit.
+    // Edit. The anonymous read first fills the public answer cache: the edit must still show
+    // at once on this node.
+    let before = t.get_json(&format!("/api/v1/videos/{uuid}"), None).await;
+    assert_eq!(before["name"], "spine video");
     let r = t
         .client
         .put(t.api(&format!("/api/v1/videos/{id}")))

@@ -1,0 +1,115 @@
+//! A short-lived cache of public JSON answers (anonymous reads of the video lists and pages),
+//! because those are what crowds hit and they change far less often than they are read.
+//!
+//! Freshness: every write on this node that can change what a video read shows bumps a
+//! generation and so empties the cache at once; on several nodes, another node's write is
+//! seen after at most the TTL. View counters do not bump the generation (PeerTube also
+//! aggregates views before they show), so they may lag by the TTL.
+
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub struct ResponseCache {
+    generation: AtomicU64,
+    ttl: Duration,
+    max_entries: usize,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+struct Entry {
+    generation: u64,
+    stored: Instant,
+    body: Bytes,
+}
+
+impl ResponseCache {
+    pub fn new(ttl: Duration, max_entries: usize) -> ResponseCache {
+        ResponseCache {
+            generation: AtomicU64::new(0),
+            ttl,
+            max_entries,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The current generation; pass it back to [`ResponseCache::put`] so that an answer computed
+    /// while a write happened is not stored as fresh.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn get(&self, key: &str) -> Option<Bytes> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let generation = self.generation();
+        let entries = self.entries.lock().ok()?;
+        let e = entries.get(key)?;
+        (e.generation == generation && e.stored.elapsed() < self.ttl).then(|| e.body.clone())
+    }
+
+    pub fn put(&self, key: &str, generation: u64, body: Bytes) {
+        if self.ttl.is_zero() || generation != self.generation() {
+            return;
+        }
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= self.max_entries {
+            let ttl = self.ttl;
+            let current = self.generation();
+            entries.retain(|_, e| e.generation == current && e.stored.elapsed() < ttl);
+            if entries.len() >= self.max_entries {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            key.to_string(),
+            Entry {
+                generation,
+                stored: Instant::now(),
+                body,
+            },
+        );
+    }
+
+    /// Something a public read shows has changed.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalidation_and_ttl() {
+        let c = ResponseCache::new(Duration::from_millis(50), 2);
+        let g = c.generation();
+        c.put("a", g, Bytes::from_static(b"1"));
+        assert_eq!(c.get("a").as_deref(), Some(&b"1"[..]));
+        c.invalidate();
+        assert_eq!(c.get("a"), None);
+        // An answer computed before a write is not stored.
+        c.put("a", g, Bytes::from_static(b"stale"));
+        assert_eq!(c.get("a"), None);
+        let g = c.generation();
+        c.put("b", g, Bytes::from_static(b"2"));
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(c.get("b"), None, "expired");
+        for k in ["x", "y", "z"] {
+            c.put(k, g, Bytes::from_static(b"v"));
+        }
+        assert!(
+            c.entries.lock().map(|e| e.len()).unwrap_or(0) <= 2,
+            "bounded"
+        );
+    }
+}
