@@ -185,7 +185,7 @@ impl Inner {
                 self.url, v.uuid
             )
         };
-        let file_json = |f: &FileRow, base: &str, download_base: &str| {
+        let file_json = |f: &FileRow, base: &str, download_url: String| {
             let url = format!("{base}/{}", f.filename);
             json!({
                 "id": f.id,
@@ -195,7 +195,7 @@ impl Inner {
                 "size": f.size,
                 "fps": f.fps,
                 "fileUrl": url,
-                "fileDownloadUrl": format!("{download_base}/{}", f.filename),
+                "fileDownloadUrl": download_url,
                 "metadataUrl": format!("{}/api/v1/videos/{}/metadata/{}", self.url, v.uuid, f.id),
                 "hasAudio": f.has_audio,
                 "hasVideo": f.has_video,
@@ -209,9 +209,10 @@ impl Inner {
                 file_json(
                     f,
                     &base,
-                    &format!(
-                        "{}/download/streaming-playlists/hls/videos/{}",
-                        self.url, v.uuid
+                    // PeerTube's download name: `<video uuid>-<resolution>-fragmented.mp4`.
+                    format!(
+                        "{}/download/streaming-playlists/hls/videos/{}-{}-fragmented.mp4",
+                        self.url, v.uuid, f.resolution
                     ),
                 )
             })
@@ -223,7 +224,7 @@ impl Inner {
                 file_json(
                     f,
                     &format!("{}/static/web-videos", self.url),
-                    &format!("{}/download/web-videos", self.url),
+                    format!("{}/download/web-videos/{}", self.url, f.filename),
                 )
             })
             .collect();
