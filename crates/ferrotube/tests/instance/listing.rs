@@ -1,0 +1,142 @@
+//! `GET /api/v1/videos` with PeerTube's filters and sorts, and the account and channel lists.
+
+use crate::common::*;
+use serde_json::Value;
+
+fn names(list: &Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|v| v["name"].as_str().expect("name").to_string())
+        .collect()
+}
+
+async fn filters_and_sorts(backend: Backend) {
+    let t = TestInstance::start_with(backend, "[transcoding]\nresolutions = [144]\n").await;
+    let token = t.root_token().await;
+    let channel = t.channel_id(&token).await;
+    let clip = make_clip(&t.data_dir, "tiny.mp4", 1, 256, 144);
+    let videos = [
+        ("Alpha show", "10", "en", "false", vec!["rock", "live"]),
+        ("Beta science", "15", "fr", "false", vec!["rock"]),
+        ("Gamma nsfw", "15", "en", "true", vec!["jazz"]),
+    ];
+    let mut uuids = Vec::new();
+    for (name, category, language, nsfw, tags) in &videos {
+        let mut fields = vec![
+            ("name", name.to_string()),
+            ("channelId", channel.to_string()),
+            ("privacy", "1".to_string()),
+            ("category", category.to_string()),
+            ("language", language.to_string()),
+            ("nsfw", nsfw.to_string()),
+        ];
+        for tag in tags {
+            fields.push(("tags[]", tag.to_string()));
+        }
+        let r = t.legacy_upload(&token, &clip, &fields).await;
+        let status = r.status();
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(status, 200, "{body}");
+        uuids.push(body["video"]["uuid"].as_str().expect("uuid").to_string());
+    }
+    for u in &uuids {
+        t.wait_published(u, Some(&token)).await;
+    }
+    let q = |query: &str| {
+        let path = format!("/api/v1/videos?{query}");
+        let t = &t;
+        async move { t.get_json(&path, None).await }
+    };
+    let all = q("sort=name").await;
+    assert_eq!(all["total"], 3);
+    assert_eq!(
+        names(&all),
+        vec!["Alpha show", "Beta science", "Gamma nsfw"]
+    );
+    assert_eq!(
+        names(&q("sort=-name").await),
+        vec!["Gamma nsfw", "Beta science", "Alpha show"]
+    );
+    assert_eq!(
+        names(&q("sort=name&start=1&count=1").await),
+        vec!["Beta science"]
+    );
+    assert_eq!(
+        q("sort=name&start=1&count=1").await["total"],
+        3,
+        "total counts all matches, not the page"
+    );
+    assert_eq!(
+        names(&q("categoryOneOf=15&sort=name").await),
+        vec!["Beta science", "Gamma nsfw"]
+    );
+    assert_eq!(
+        names(&q("languageOneOf=en&languageOneOf=fr&sort=name").await).len(),
+        3
+    );
+    assert_eq!(names(&q("languageOneOf=fr").await), vec!["Beta science"]);
+    assert_eq!(
+        names(&q("tagsOneOf=rock&sort=name").await),
+        vec!["Alpha show", "Beta science"]
+    );
+    assert_eq!(
+        names(&q("tagsAllOf=rock&tagsAllOf=live").await),
+        vec!["Alpha show"]
+    );
+    assert_eq!(
+        names(&q("nsfw=false&sort=name").await),
+        vec!["Alpha show", "Beta science"]
+    );
+    assert_eq!(names(&q("nsfw=true").await), vec!["Gamma nsfw"]);
+    assert_eq!(names(&q("search=SCIENCE").await), vec!["Beta science"]);
+    assert_eq!(
+        names(&q("search=%25").await).len(),
+        0,
+        "LIKE wildcards are literal"
+    );
+    assert_eq!(q("isLocal=false").await["total"], 0);
+    assert_eq!(q("hasHLSFiles=true").await["total"], 3);
+    assert_eq!(q("hasWebVideoFiles=true").await["total"], 0);
+    let skip = q("skipCount=true&count=2").await;
+    assert_eq!(skip["data"].as_array().map(Vec::len), Some(2));
+    // privacyOneOf is for moderators.
+    let r = t
+        .get("/api/v1/videos?privacyOneOf=3", None)
+        .send()
+        .await
+        .expect("get");
+    assert_problem(r, 401, "privacyOneOf anonymous").await;
+    let admin = t
+        .get_json("/api/v1/videos?privacyOneOf=1&privacyOneOf=3", Some(&token))
+        .await;
+    assert_eq!(admin["total"], 3);
+    // The same filters on the account and channel lists.
+    let acc = t
+        .get_json("/api/v1/accounts/root/videos?tagsOneOf=jazz", None)
+        .await;
+    assert_eq!(names(&acc), vec!["Gamma nsfw"]);
+    let ch = t
+        .get_json(
+            "/api/v1/video-channels/root_channel/videos?categoryOneOf=10",
+            None,
+        )
+        .await;
+    assert_eq!(names(&ch), vec!["Alpha show"]);
+    let one = t
+        .get_json(&format!("/api/v1/videos/{}", uuids[0]), None)
+        .await;
+    assert_eq!(one["category"]["label"], "Entertainment");
+    assert_eq!(one["language"]["label"], "English");
+    let mut tags: Vec<String> = one["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|x| x.as_str().expect("tag").to_string())
+        .collect();
+    tags.sort();
+    assert_eq!(tags, vec!["live", "rock"]);
+}
+
+on_both_backends!(filters_and_sorts);
