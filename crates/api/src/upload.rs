@@ -711,7 +711,7 @@ pub async fn store_custom_image(
     kind: &str,
     size: (u32, u32),
 ) -> ApiResult<String> {
-    let probe = ferrotube_media::probe(image)
+    let probe = ferrotube_media::probe_image(image)
         .await
         .map_err(|e| ApiError::bad_param(kind, "", format!("Unreadable image: {e}"), "body"))?;
     if !probe.has_video {
@@ -794,7 +794,7 @@ pub async fn legacy_upload(
         (&form.preview, "previewfile"),
     ] {
         if let Some(p) = img {
-            ferrotube_media::probe(p).await.map_err(|e| {
+            ferrotube_media::probe_image(p).await.map_err(|e| {
                 ApiError::bad_param(kind, "", format!("Unreadable image: {e}"), "body")
             })?;
         }

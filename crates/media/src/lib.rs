@@ -37,6 +37,6 @@ pub use ladder::{
     ladder, ladder_with_original, output_dimensions, plan_rungs, target_fps, target_fps_with,
     target_video_bitrate, target_video_bitrate_with, RungPlan,
 };
-pub use probe::{probe, ProbeInfo};
+pub use probe::{probe, probe_image, ProbeInfo};
 pub use thumbnails::{thumbnail, PREVIEW_SIZE, THUMBNAIL_SIZE};
 pub use web_video::transcode_web_video;

@@ -86,6 +86,64 @@ impl ProbeInfo {
 /// Returns [`MediaError::NotAVideo`] when ffprobe cannot parse the file or
 /// when it contains neither a video nor an audio stream.
 pub async fn probe(path: &Path) -> Result<ProbeInfo, MediaError> {
+    let (raw, size) = run_ffprobe(path).await?;
+    parse_probe(raw, size)
+}
+
+/// Probes a still image (a custom thumbnail or preview): accepted only when ffprobe sees a
+/// single-image format with a picture, which [`probe`] refuses as a video.
+pub async fn probe_image(path: &Path) -> Result<ProbeInfo, MediaError> {
+    let (raw, size) = run_ffprobe(path).await?;
+    let format_name = raw
+        .get("format")
+        .and_then(|f| f.get("format_name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if !is_still_image_format(&format_name) {
+        return Err(MediaError::NotAVideo(format!(
+            "not an image (format {format_name})"
+        )));
+    }
+    let stream = raw
+        .get("streams")
+        .and_then(Value::as_array)
+        .and_then(|s| {
+            s.iter()
+                .find(|s| s.get("codec_type").and_then(Value::as_str) == Some("video"))
+        })
+        .cloned()
+        .ok_or_else(|| MediaError::NotAVideo("the image has no picture".into()))?;
+    let dim = |k: &str| stream.get(k).and_then(Value::as_u64).unwrap_or(0) as u32;
+    let (width, height) = (dim("width"), dim("height"));
+    if width == 0 || height == 0 {
+        return Err(MediaError::NotAVideo("the image has no size".into()));
+    }
+    Ok(ProbeInfo {
+        duration_secs: 0.0,
+        size_bytes: size,
+        has_video: true,
+        has_audio: false,
+        width,
+        height,
+        fps: 0.0,
+        video_codec: stream
+            .get("codec_name")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        audio_codec: None,
+        bitrate: 0,
+        raw,
+        has_cover_art: false,
+        video_stream_index: stream
+            .get("index")
+            .and_then(Value::as_u64)
+            .map(|i| i as u32),
+        audio_stream_index: None,
+    })
+}
+
+async fn run_ffprobe(path: &Path) -> Result<(Value, u64), MediaError> {
     let meta = tokio::fs::metadata(path)
         .await
         .map_err(|e| MediaError::io(path, e))?;
@@ -119,7 +177,7 @@ pub async fn probe(path: &Path) -> Result<ProbeInfo, MediaError> {
     let raw: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
         MediaError::NotAVideo(format!("ffprobe returned unreadable metadata ({e})"))
     })?;
-    parse_probe(raw, meta.len())
+    Ok((raw, meta.len()))
 }
 
 /// ffprobe prefixes errors with the input path, which is a server-side temp

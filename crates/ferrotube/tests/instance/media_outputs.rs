@@ -189,3 +189,123 @@ async fn audio_only(backend: Backend) {
 
 on_both_backends!(web_videos_and_downloads);
 on_both_backends!(audio_only);
+
+/// A multipart body with text fields and files (`(field, filename, bytes)`).
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> (String, Vec<u8>) {
+    let boundary = format!("----ft{}", uuid::Uuid::new_v4().simple());
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (k, name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// `PUT /videos/{id}` as PeerTube's clients send it: multipart, with a custom thumbnail that is
+/// scaled to PeerTube's 280x157; a non-image is refused and changes nothing.
+async fn custom_thumbnail(backend: Backend) {
+    let t = TestInstance::start_with(backend, "[transcoding]\nresolutions = [144]\n").await;
+    let token = t.root_token().await;
+    let channel = t.channel_id(&token).await;
+    let clip = make_clip(&t.data_dir, "tiny.mp4", 1, 256, 144);
+    let r = t
+        .legacy_upload(
+            &token,
+            &clip,
+            &[
+                ("name", "thumbs".into()),
+                ("channelId", channel.to_string()),
+                ("privacy", "1".into()),
+            ],
+        )
+        .await;
+    let uuid = r.json::<Value>().await.expect("json")["video"]["uuid"]
+        .as_str()
+        .expect("uuid")
+        .to_string();
+    let before = t.wait_published(&uuid, Some(&token)).await;
+    let png = t.data_dir.join("red.png");
+    let st = std::process::Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=640x360",
+            "-frames:v",
+            "1",
+        ])
+        .arg(&png)
+        .status()
+        .expect("ffmpeg");
+    assert!(st.success());
+
+    let (ct, body) = multipart(
+        &[("name", "thumbs renamed")],
+        &[(
+            "thumbnailfile",
+            "red.png",
+            std::fs::read(&png).expect("png"),
+        )],
+    );
+    let r = t
+        .client
+        .put(t.api(&format!("/api/v1/videos/{uuid}")))
+        .bearer_auth(&token)
+        .header("Content-Type", ct)
+        .body(body)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap_or_default());
+    let after = t.get_json(&format!("/api/v1/videos/{uuid}"), None).await;
+    assert_eq!(after["name"], "thumbs renamed");
+    assert_ne!(after["thumbnailPath"], before["thumbnailPath"]);
+    let url = t.abs(after["thumbnailPath"].as_str().expect("thumbnail"));
+    let probe = ffprobe(&url);
+    assert_eq!(probe["streams"][0]["width"], 280, "{probe}");
+    assert_eq!(probe["streams"][0]["height"], 157, "{probe}");
+
+    let (ct, body) = multipart(
+        &[("name", "not applied")],
+        &[("thumbnailfile", "fake.png", b"not an image".to_vec())],
+    );
+    let r = t
+        .client
+        .put(t.api(&format!("/api/v1/videos/{uuid}")))
+        .bearer_auth(&token)
+        .header("Content-Type", ct)
+        .body(body)
+        .send()
+        .await
+        .expect("put");
+    assert_problem(r, 400, "a text file as thumbnail").await;
+    let (ct, body) = multipart(&[], &[("thumbnailfile", "x.exe", b"MZ".to_vec())]);
+    let r = t
+        .client
+        .put(t.api(&format!("/api/v1/videos/{uuid}")))
+        .bearer_auth(&token)
+        .header("Content-Type", ct)
+        .body(body)
+        .send()
+        .await
+        .expect("put");
+    assert_problem(r, 400, "a thumbnail with a wrong extension").await;
+    let left = t.upload_temp_files();
+    assert!(left.is_empty(), "temp files left: {left:?}");
+}
+
+on_both_backends!(custom_thumbnail);
