@@ -253,16 +253,26 @@ pub async fn details(state: &AppState, v: &VideoRow) -> ApiResult<Value> {
     let tags = state.db.video_tags(v.id).await?;
     let files = state.db.video_files(v.id).await?;
     let playlist = state.db.video_playlist(v.id).await?;
-    let account = state
-        .db
-        .account_by_id(v.account_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("video without account"))?;
-    let channel = state
-        .db
-        .channel_by_id(v.channel_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("video without channel"))?;
+    // The video row already carries its channel and account (one join), no need to ask again.
+    let account = ferrotube_db::accounts::AccountRow {
+        id: v.account_id,
+        user_id: v.account_user_id,
+        name: v.account_name.clone(),
+        display_name: v.account_display_name.clone(),
+        description: v.account_description.clone(),
+        created_at: v.account_created_at,
+        updated_at: v.account_updated_at,
+    };
+    let channel = ferrotube_db::accounts::ChannelRow {
+        id: v.channel_id,
+        account_id: v.account_id,
+        name: v.channel_name.clone(),
+        display_name: v.channel_display_name.clone(),
+        description: v.channel_description.clone(),
+        support: v.channel_support.clone(),
+        created_at: v.channel_created_at,
+        updated_at: v.channel_updated_at,
+    };
     let account_json = state.account(&account);
     let channel_json = state.channel(&channel, Some(&account));
     Ok(state.video_details(
