@@ -208,6 +208,54 @@ pub async fn download_hls(
     .await
 }
 
+/// `.torrent` files, after the privacy check of the video they belong to.
+async fn torrent(
+    state: &AppState,
+    user: Option<&ferrotube_db::users::UserRow>,
+    file: &str,
+    req: Request,
+    download: bool,
+) -> ApiResult<Response> {
+    safe_name(file)?;
+    let f = state
+        .db
+        .video_file_by_torrent(file)
+        .await?
+        .ok_or_else(|| ApiError::not_found("File not found"))?;
+    let v = state
+        .db
+        .video_by_id(f.video_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("File not found"))?;
+    visible_to(&v, user)?;
+    serve(
+        state,
+        &format!("torrents/{file}"),
+        req,
+        cache_for(&v),
+        download.then(|| file.to_string()),
+    )
+    .await
+}
+
+pub async fn lazy_torrent(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(file): Path<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    torrent(&state, user.as_ref(), &file, req, false).await
+}
+
+pub async fn download_torrent(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(file): Path<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    torrent(&state, user.as_ref(), &file, req, true).await
+}
+
 pub async fn thumbnail(
     State(state): State<AppState>,
     Path(file): Path<String>,

@@ -237,7 +237,9 @@ pub fn router(state: AppState) -> Router {
             get(files::download_hls),
         )
         .route("/lazy-static/thumbnails/{file}", get(files::thumbnail))
-        .route("/lazy-static/previews/{file}", get(files::preview));
+        .route("/lazy-static/previews/{file}", get(files::preview))
+        .route("/lazy-static/torrents/{file}", get(files::lazy_torrent))
+        .route("/download/torrents/{file}", get(files::download_torrent));
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/w/{id}", get(pages::watch))

@@ -166,10 +166,20 @@ async fn transcode(
     };
 
     let metadata = serde_json::to_string(&probe.raw).ok();
-    let mut files: Vec<NewFile> = out
-        .renditions
-        .iter()
-        .map(|r| NewFile {
+    let hls_seed_base = file_base_url(state, video, "hls");
+    let mut files: Vec<NewFile> = Vec::with_capacity(out.renditions.len());
+    for r in &out.renditions {
+        let (torrent, hash) = make_torrent(
+            state,
+            video,
+            &hls_dir.join(&r.fragmented_file),
+            r.resolution,
+            &format!("{hls_seed_base}/{}", r.fragmented_file),
+            &work,
+            "hls",
+        )
+        .await?;
+        files.push(NewFile {
             kind: "hls".into(),
             resolution: r.resolution as i64,
             width: r.width as i64,
@@ -181,8 +191,10 @@ async fn transcode(
             has_audio: r.has_audio,
             has_video: r.has_video,
             metadata: metadata.clone(),
-        })
-        .collect();
+            torrent_filename: Some(torrent),
+            info_hash: Some(hash),
+        });
+    }
 
     if state.settings.transcoding.web_videos {
         for r in &out.renditions {
@@ -195,6 +207,9 @@ async fn transcode(
                 .await
                 .map(|m| m.len())
                 .unwrap_or(0);
+            let seed = format!("{}/{name}", file_base_url(state, video, "web"));
+            let (torrent, hash) =
+                make_torrent(state, video, &local, r.resolution, &seed, &work, "web").await?;
             state
                 .store
                 .put_file(&local, &format!("web-videos/{name}"))
@@ -212,6 +227,8 @@ async fn transcode(
                 has_audio: r.has_audio,
                 has_video: r.has_video,
                 metadata: metadata.clone(),
+                torrent_filename: Some(torrent),
+                info_hash: Some(hash),
             });
         }
     }
@@ -263,9 +280,78 @@ async fn make_image(
     Ok(name)
 }
 
-/// Deletes everything stored for a video (after its row is gone).
-pub async fn remove_video_files(state: &AppState, v: &VideoRow) {
+/// The public URL folder a file of `kind` is served from; the torrent's web seed points there.
+/// Both the public and the `/private/` path serve a file whatever the privacy (after the same
+/// check), so a privacy change does not break a torrent's web seed.
+fn file_base_url(state: &AppState, v: &VideoRow, kind: &str) -> String {
+    let private = !ferrotube_model::Privacy::from_id(v.privacy)
+        .is_some_and(ferrotube_model::Privacy::readable_by_anyone);
+    match (kind, private) {
+        ("web", false) => format!("{}/static/web-videos", state.url),
+        ("web", true) => format!("{}/static/web-videos/private", state.url),
+        (_, false) => state.hls_base(&v.uuid),
+        (_, true) => format!(
+            "{}/static/streaming-playlists/hls/private/{}",
+            state.url, v.uuid
+        ),
+    }
+}
+
+/// Builds the BitTorrent v1 metainfo of one file (web seed = its HTTP URL) as PeerTube does, and
+/// stores it under `torrents/`; answers its file name and hex info hash.
+async fn make_torrent(
+    state: &AppState,
+    v: &VideoRow,
+    local: &Path,
+    resolution: u32,
+    web_seed: &str,
+    work: &Path,
+    kind: &str,
+) -> Result<(String, String), JobError> {
+    let public = url::Url::parse(&state.url)
+        .map_err(|e| JobError::Permanent(format!("bad public URL: {e}")))?;
+    let trackers = ferrotube_p2p::Trackers::for_public_url(&public);
+    let label = if resolution == 0 {
+        "audio".to_string()
+    } else {
+        format!("{resolution}p")
+    };
+    let name = format!("{} {label}.mp4", v.name);
+    let (file, seed) = (local.to_path_buf(), web_seed.to_string());
+    // Hashing reads the whole file: keep it off the async workers.
+    let torrent = tokio::task::spawn_blocking(move || {
+        ferrotube_p2p::make_torrent(&file, &name, &seed, &trackers)
+    })
+    .await
+    .map_err(|e| JobError::Retry(e.to_string()))?
+    .map_err(|e| JobError::Retry(e.to_string()))?;
+    let suffix = if kind == "hls" { "-hls" } else { "" };
+    let torrent_name = format!("{}-{resolution}{suffix}.torrent", uuid::Uuid::new_v4());
+    let tmp = work.join(&torrent_name);
+    tokio::fs::write(&tmp, &torrent.bytes)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    state
+        .store
+        .put_file(&tmp, &format!("torrents/{torrent_name}"))
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    Ok((torrent_name, torrent.info_hash_hex()))
+}
+
+/// Deletes everything stored for a video (after its row is gone); `files` are its file rows
+/// read before the delete (their torrents go too).
+pub async fn remove_video_files(
+    state: &AppState,
+    v: &VideoRow,
+    files: &[ferrotube_db::videos::FileRow],
+) {
     let store = &state.store;
+    for f in files {
+        if let Some(t) = &f.torrent_filename {
+            let _ = store.delete(&format!("torrents/{t}")).await;
+        }
+    }
     let _ = store
         .delete_prefix(&format!("streaming-playlists/hls/{}", v.uuid))
         .await;

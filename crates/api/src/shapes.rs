@@ -185,9 +185,13 @@ impl Inner {
                 self.url, v.uuid
             )
         };
+        let trackers = url::Url::parse(&self.url)
+            .ok()
+            .map(|u| ferrotube_p2p::Trackers::for_public_url(&u));
         let file_json = |f: &FileRow, base: &str, download_url: String| {
             let url = format!("{base}/{}", f.filename);
-            json!({
+            let torrent = self.torrent_fields(v, f, &url, trackers.as_ref());
+            let mut j = json!({
                 "id": f.id,
                 "resolution": { "id": f.resolution, "label": ferrotube_model::state::resolution_label(f.resolution) },
                 "width": f.width,
@@ -200,7 +204,11 @@ impl Inner {
                 "hasAudio": f.has_audio,
                 "hasVideo": f.has_video,
                 "storage": 0,
-            })
+            });
+            if let (Some(o), Some(t)) = (j.as_object_mut(), torrent) {
+                o.extend(t);
+            }
+            j
         };
         let hls_files: Vec<Value> = files
             .iter()
@@ -278,6 +286,36 @@ impl Inner {
             }
         }
         out
+    }
+
+    /// `torrentUrl`, `torrentDownloadUrl` and `magnetUri` of a file that has a torrent.
+    fn torrent_fields(
+        &self,
+        v: &VideoRow,
+        f: &FileRow,
+        file_url: &str,
+        trackers: Option<&ferrotube_p2p::Trackers>,
+    ) -> Option<serde_json::Map<String, Value>> {
+        let name = f.torrent_filename.as_ref()?;
+        let mut hash = [0u8; 20];
+        hex::decode_to_slice(f.info_hash.as_deref()?, &mut hash).ok()?;
+        let trackers = trackers?;
+        let torrent_url = format!("{}/lazy-static/torrents/{name}", self.url);
+        let magnet = ferrotube_p2p::magnet_uri(
+            &torrent_url,
+            &hash,
+            &v.name,
+            &[&trackers.http, &trackers.ws],
+            &[file_url],
+        );
+        let mut m = serde_json::Map::new();
+        m.insert("torrentUrl".into(), json!(torrent_url));
+        m.insert(
+            "torrentDownloadUrl".into(),
+            json!(format!("{}/download/torrents/{name}", self.url)),
+        );
+        m.insert("magnetUri".into(), json!(magnet));
+        Some(m)
     }
 
     pub fn account(&self, a: &AccountRow) -> Value {

@@ -496,9 +496,10 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     let v = find_video(&state, &id).await?;
     can_manage(&v, &user)?;
+    let files = state.db.video_files(v.id).await?;
     state.db.delete_video(v.id).await?;
     state.videos_changed();
-    crate::processing::remove_video_files(&state, &v).await;
+    crate::processing::remove_video_files(&state, &v, &files).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -73,9 +73,12 @@ pub struct FileRow {
     pub playlist_filename: Option<String>,
     pub has_audio: bool,
     pub has_video: bool,
+    pub torrent_filename: Option<String>,
+    /// Hex SHA-1 of the torrent's info dictionary.
+    pub info_hash: Option<String>,
 }
 
-const FILE_COLS: &str = "id, video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video";
+const FILE_COLS: &str = "id, video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video, torrent_filename, info_hash";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PlaylistRow {
@@ -143,6 +146,8 @@ pub struct NewFile {
     pub has_audio: bool,
     pub has_video: bool,
     pub metadata: Option<String>,
+    pub torrent_filename: Option<String>,
+    pub info_hash: Option<String>,
 }
 
 /// What one transcoding run wrote, committed at once so readers never see half a ladder.
@@ -439,6 +444,11 @@ impl Db {
         Ok(Some((f, meta)))
     }
 
+    pub async fn video_file_by_torrent(&self, torrent_filename: &str) -> Result<Option<FileRow>> {
+        let sql = format!("SELECT {FILE_COLS} FROM video_files WHERE torrent_filename = $1");
+        Ok(read_opt!(self, FileRow, &sql, torrent_filename)?)
+    }
+
     pub async fn video_playlist(&self, video_id: i64) -> Result<Option<PlaylistRow>> {
         Ok(read_opt!(
             self,
@@ -583,8 +593,8 @@ impl Db {
         for f in &r.files {
             tx_exec!(
                 &mut tx,
-                "INSERT INTO video_files (video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video, metadata, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                "INSERT INTO video_files (video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video, metadata, created_at, torrent_filename, info_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                 video_id,
                 &f.kind,
                 f.resolution,
@@ -597,7 +607,9 @@ impl Db {
                 f.has_audio,
                 f.has_video,
                 &f.metadata,
-                now
+                now,
+                &f.torrent_filename,
+                &f.info_hash
             )?;
         }
         tx_exec!(

@@ -215,6 +215,56 @@ async fn spine(backend: Backend) {
     assert_eq!(d["description"], "A longer description of the spine video.");
 
     // Images.
+    // Every HLS file has a torrent whose web seed is the file itself, and a magnet naming it.
+    let details = t.get_json(&format!("/api/v1/videos/{uuid}"), None).await;
+    for f in details["streamingPlaylists"][0]["files"]
+        .as_array()
+        .expect("files")
+    {
+        let torrent_url = f["torrentUrl"].as_str().expect("torrentUrl");
+        let r = t.client.get(torrent_url).send().await.expect("torrent");
+        assert_eq!(r.status(), 200, "{torrent_url}");
+        assert_eq!(
+            header(&r, "content-type").as_deref(),
+            Some("application/x-bittorrent")
+        );
+        let meta = ferrotube_p2p::Metainfo::from_bytes(&r.bytes().await.expect("bytes"))
+            .expect("a torrent");
+        let file_url = f["fileUrl"].as_str().expect("fileUrl");
+        assert_eq!(meta.url_list, vec![file_url.to_string()], "web seed");
+        assert_eq!(Some(meta.info.length), f["size"].as_u64());
+        assert!(meta
+            .announce_list
+            .iter()
+            .flatten()
+            .any(|a| a.ends_with("/tracker/socket")));
+        let hash = hex::encode(meta.info_hash().expect("info hash"));
+        let magnet = f["magnetUri"].as_str().expect("magnetUri");
+        assert!(magnet.contains(&format!("xt=urn:btih:{hash}")), "{magnet}");
+        let bytes = t
+            .client
+            .get(file_url)
+            .send()
+            .await
+            .expect("file")
+            .bytes()
+            .await
+            .expect("bytes");
+        let plen = meta.info.piece_length as usize;
+        for (i, want) in meta.info.pieces.chunks(20).enumerate() {
+            let piece = &bytes[i * plen..((i + 1) * plen).min(bytes.len())];
+            let got = <sha1::Sha1 as sha1::Digest>::digest(piece);
+            assert_eq!(got.as_slice(), want, "piece {i}");
+        }
+        let dl = f["torrentDownloadUrl"]
+            .as_str()
+            .expect("torrentDownloadUrl");
+        let r = t.client.get(dl).send().await.expect("torrent download");
+        assert!(header(&r, "content-disposition")
+            .unwrap_or_default()
+            .starts_with("attachment"));
+    }
+
     for key in ["thumbnailPath", "previewPath"] {
         let p = got[key]
             .as_str()
@@ -273,6 +323,10 @@ async fn spine(backend: Backend) {
         let r = t.client.get(u).send().await.expect("file");
         assert_eq!(r.status(), 404, "{u} after delete");
     }
+    let torrents_left = std::fs::read_dir(t.data_dir.join("storage/torrents"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(torrents_left, 0, "torrents left on disk after delete");
     assert!(
         !t.data_dir
             .join(format!("storage/streaming-playlists/hls/{uuid}"))
