@@ -253,10 +253,35 @@ pub fn router(state: AppState) -> Router {
         .merge(files)
         .merge(pages)
         .fallback(pages::fallback)
+        .layer(axum::middleware::from_fn(close_after_refused_body))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
         }))
         .with_state(state)
+}
+
+/// A request refused before its body was read (an upload over quota, a bad chunk) leaves unread
+/// bytes on the connection, so the server cannot keep it alive; saying `Connection: close`
+/// stops clients from reusing it for their next request and failing on a half-closed socket.
+async fn close_after_refused_body(
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let has_body = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() != b"0")
+        || req
+            .headers()
+            .contains_key(axum::http::header::TRANSFER_ENCODING);
+    let mut resp = next.run(req).await;
+    if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
+        resp.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    resp
 }
 
 /// The router wrapped so that a trailing slash is removed before routing (PeerTube accepts one
