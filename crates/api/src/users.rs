@@ -303,7 +303,8 @@ pub async fn register(
     if !s.enabled {
         return Err(ApiError::forbidden("User registration is not enabled."));
     }
-    if s.limit >= 0 && state.db.count_users().await? > s.limit {
+    // PeerTube counts every user, root included, against the limit.
+    if s.limit >= 0 && state.db.count_users().await? >= s.limit {
         return Err(ApiError::forbidden("User registration limit reached."));
     }
     let b = body(b)?;

@@ -289,3 +289,87 @@ async fn users(backend: Backend) {
 }
 
 on_both_backends!(users);
+
+/// Self-registration: refused while disabled; when enabled, validated, unique, and capped.
+async fn registration(backend: Backend) {
+    let closed = TestInstance::start(backend).await;
+    let body =
+        json!({ "username": "newbie", "password": "newbie-pass", "email": "newbie@example.com" });
+    let r = closed
+        .client
+        .post(closed.api("/api/v1/users/register"))
+        .json(&body)
+        .send()
+        .await
+        .expect("register");
+    assert_problem(r, 403, "registration disabled").await;
+    drop(closed);
+
+    let t = TestInstance::start_with(backend, "[signup]\nenabled = true\nlimit = 3\n").await;
+    let register = |b: serde_json::Value| {
+        let t = &t;
+        async move {
+            t.client
+                .post(t.api("/api/v1/users/register"))
+                .json(&b)
+                .send()
+                .await
+                .expect("register")
+        }
+    };
+    let r = register(json!({ "username": "newbie", "password": "newbie-pass", "email": "newbie@example.com", "displayName": "New Bie",
+        "channel": { "name": "newbie_videos", "displayName": "Newbie's videos" } }))
+    .await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap_or_default());
+    let token = t.token("newbie", "newbie-pass").await;
+    let me = t.me(&token).await;
+    assert_eq!(me["role"]["id"], 2);
+    assert_eq!(me["account"]["displayName"], "New Bie");
+    assert_eq!(me["videoChannels"][0]["name"], "newbie_videos");
+    assert_problem(register(json!({ "username": "newbie", "password": "another-pass", "email": "other@example.com" })).await, 409, "same username").await;
+    assert_problem(
+        register(
+            json!({ "username": "Bad Name", "password": "another-pass", "email": "b@example.com" }),
+        )
+        .await,
+        400,
+        "bad username",
+    )
+    .await;
+    assert_problem(
+        register(json!({ "username": "shortpw", "password": "x", "email": "s@example.com" })).await,
+        400,
+        "short password",
+    )
+    .await;
+    assert_problem(
+        register(json!({ "username": "bademail", "password": "another-pass", "email": "nope" }))
+            .await,
+        400,
+        "bad email",
+    )
+    .await;
+    assert_problem(
+        register(json!({ "username": 12 })).await,
+        400,
+        "wrong types",
+    )
+    .await;
+    let r = register(
+        json!({ "username": "second", "password": "second-pass", "email": "second@example.com" }),
+    )
+    .await;
+    assert_eq!(r.status(), 204);
+    // As PeerTube, the limit counts every user (root included): root + 2 reach 3.
+    assert_problem(
+        register(
+            json!({ "username": "third", "password": "third-pass", "email": "third@example.com" }),
+        )
+        .await,
+        403,
+        "limit reached",
+    )
+    .await;
+}
+
+on_both_backends!(registration);
