@@ -36,6 +36,8 @@ pub enum StartError {
     DataDir(String, std::io::Error),
     #[error("database: {0}")]
     Db(#[from] ferrotube_db::DbError),
+    #[error("invalid public URL {0}: {1}")]
+    PublicUrl(String, url::ParseError),
     #[error("cannot create the administrator: {0}")]
     Root(String),
 }
@@ -55,6 +57,9 @@ pub async fn build(settings: Settings) -> Result<AppState, StartError> {
     let store = ferrotube_storage::LocalStore::new(data.join("storage"));
     let host = settings.public_host();
     let cache_ttl = settings.cache.public_api_ttl_ms;
+    let trackers = url::Url::parse(&settings.public_url)
+        .map(|u| ferrotube_p2p::Trackers::for_public_url(&u))
+        .map_err(|e| StartError::PublicUrl(settings.public_url.clone(), e))?;
     let url = settings.public_url.clone();
     let limiter = RateLimiter::new(
         settings.rates_limit.login_max,
@@ -70,6 +75,7 @@ pub async fn build(settings: Settings) -> Result<AppState, StartError> {
         url,
         host,
         config_json: String::new(),
+        trackers,
         cache: cache::ResponseCache::new(Duration::from_millis(cache_ttl), 4096),
     };
     inner.config_json = server_config::build_config(&inner);
@@ -253,20 +259,24 @@ pub fn router(state: AppState) -> Router {
         .merge(files)
         .merge(pages)
         .fallback(pages::fallback)
-        .layer(axum::middleware::from_fn(close_after_refused_body))
+        .layer(axum::middleware::from_fn(close_if_body_unread))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
         }))
         .with_state(state)
 }
 
-/// A request refused before its body was read (an upload over quota, a bad chunk) leaves unread
-/// bytes on the connection, so the server cannot keep it alive; saying `Connection: close`
-/// stops clients from reusing it for their next request and failing on a half-closed socket.
-async fn close_after_refused_body(
+/// A request answered before its body was read to the end (an upload refused over quota, a
+/// retried final chunk answered from the session) leaves unread bytes on the connection, so the
+/// server cannot keep it alive. Saying `Connection: close` then stops clients from reusing it
+/// for their next request and failing on a half-closed socket. The body is watched rather than
+/// each handler remembering to drain it.
+async fn close_if_body_unread(
     req: Request<axum::body::Body>,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    use futures::StreamExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
     let has_body = req
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
@@ -274,8 +284,19 @@ async fn close_after_refused_body(
         || req
             .headers()
             .contains_key(axum::http::header::TRANSFER_ENCODING);
-    let mut resp = next.run(req).await;
-    if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
+    if !has_body {
+        return next.run(req).await;
+    }
+    let finished = Arc::new(AtomicBool::new(false));
+    let flag = finished.clone();
+    let (parts, body) = req.into_parts();
+    let end = futures::stream::once(async move {
+        flag.store(true, Ordering::Release);
+        Ok::<bytes::Bytes, axum::Error>(bytes::Bytes::new())
+    });
+    let body = axum::body::Body::from_stream(body.into_data_stream().chain(end));
+    let mut resp = next.run(Request::from_parts(parts, body)).await;
+    if !finished.load(Ordering::Acquire) {
         resp.headers_mut().insert(
             axum::http::header::CONNECTION,
             axum::http::HeaderValue::from_static("close"),
