@@ -166,7 +166,7 @@ async fn transcode(
     };
 
     let metadata = serde_json::to_string(&probe.raw).ok();
-    let hls_seed_base = file_base_url(state, video, "hls");
+    let hls_seed_base = state.file_base_url(video, "hls");
     let mut files: Vec<NewFile> = Vec::with_capacity(out.renditions.len());
     for r in &out.renditions {
         let (torrent, hash) = make_torrent(
@@ -207,7 +207,7 @@ async fn transcode(
                 .await
                 .map(|m| m.len())
                 .unwrap_or(0);
-            let seed = format!("{}/{name}", file_base_url(state, video, "web"));
+            let seed = format!("{}/{name}", state.file_base_url(video, "web"));
             let (torrent, hash) =
                 make_torrent(state, video, &local, r.resolution, &seed, &work, "web").await?;
             state
@@ -280,23 +280,6 @@ async fn make_image(
     Ok(name)
 }
 
-/// The public URL folder a file of `kind` is served from; the torrent's web seed points there.
-/// Both the public and the `/private/` path serve a file whatever the privacy (after the same
-/// check), so a privacy change does not break a torrent's web seed.
-fn file_base_url(state: &AppState, v: &VideoRow, kind: &str) -> String {
-    let private = !ferrotube_model::Privacy::from_id(v.privacy)
-        .is_some_and(ferrotube_model::Privacy::readable_by_anyone);
-    match (kind, private) {
-        ("web", false) => format!("{}/static/web-videos", state.url),
-        ("web", true) => format!("{}/static/web-videos/private", state.url),
-        (_, false) => state.hls_base(&v.uuid),
-        (_, true) => format!(
-            "{}/static/streaming-playlists/hls/private/{}",
-            state.url, v.uuid
-        ),
-    }
-}
-
 /// Builds the BitTorrent v1 metainfo of one file (web seed = its HTTP URL) as PeerTube does, and
 /// stores it under `torrents/`; answers its file name and hex info hash.
 async fn make_torrent(
@@ -308,9 +291,7 @@ async fn make_torrent(
     work: &Path,
     kind: &str,
 ) -> Result<(String, String), JobError> {
-    let public = url::Url::parse(&state.url)
-        .map_err(|e| JobError::Permanent(format!("bad public URL: {e}")))?;
-    let trackers = ferrotube_p2p::Trackers::for_public_url(&public);
+    let trackers = state.trackers.clone();
     let label = if resolution == 0 {
         "audio".to_string()
     } else {
@@ -351,6 +332,9 @@ pub async fn remove_video_files(
         if let Some(t) = &f.torrent_filename {
             let _ = store.delete(&format!("torrents/{t}")).await;
         }
+        if f.kind == "web" {
+            let _ = store.delete(&format!("web-videos/{}", f.filename)).await;
+        }
     }
     let _ = store
         .delete_prefix(&format!("streaming-playlists/hls/{}", v.uuid))
@@ -360,11 +344,6 @@ pub async fn remove_video_files(
     }
     if let Some(t) = &v.preview_name {
         let _ = store.delete(&format!("previews/{t}")).await;
-    }
-    for res in [0, 144, 240, 360, 480, 720, 1080, 1440, 2160] {
-        let _ = store
-            .delete(&format!("web-videos/{}-{res}.mp4", v.uuid))
-            .await;
     }
     if let Some(src) = &v.source_filename {
         let ext = Path::new(src)

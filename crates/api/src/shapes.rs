@@ -81,6 +81,23 @@ impl Inner {
     pub fn channel_url(&self, name: &str) -> String {
         format!("{}/video-channels/{name}", self.url)
     }
+    /// The URL folder a file of `kind` ("hls" or "web") is served from. Files of videos not
+    /// readable by anyone live under `/private/`, as in PeerTube, so a proxy or CDN can tell which
+    /// paths need authorization; both paths serve a file after the same check, so a torrent's web
+    /// seed keeps working when the privacy changes.
+    pub fn file_base_url(&self, v: &VideoRow, kind: &str) -> String {
+        let private = !Privacy::from_id(v.privacy).is_some_and(Privacy::readable_by_anyone);
+        match (kind, private) {
+            ("web", false) => format!("{}/static/web-videos", self.url),
+            ("web", true) => format!("{}/static/web-videos/private", self.url),
+            (_, false) => self.hls_base(&v.uuid),
+            (_, true) => format!(
+                "{}/static/streaming-playlists/hls/private/{}",
+                self.url, v.uuid
+            ),
+        }
+    }
+
     pub fn hls_base(&self, uuid: &str) -> String {
         format!("{}/static/streaming-playlists/hls/{uuid}", self.url)
     }
@@ -177,20 +194,10 @@ impl Inner {
         let mut out = serde_json::to_value(self.video(v, true)).unwrap_or_else(|_| json!({}));
         // Files of videos not readable by anyone live under `/private/`, as in PeerTube, so a
         // proxy or CDN can tell which paths need authorization.
-        let base = if Privacy::from_id(v.privacy).is_some_and(Privacy::readable_by_anyone) {
-            self.hls_base(&v.uuid)
-        } else {
-            format!(
-                "{}/static/streaming-playlists/hls/private/{}",
-                self.url, v.uuid
-            )
-        };
-        let trackers = url::Url::parse(&self.url)
-            .ok()
-            .map(|u| ferrotube_p2p::Trackers::for_public_url(&u));
+        let base = self.file_base_url(v, "hls");
         let file_json = |f: &FileRow, base: &str, download_url: String| {
             let url = format!("{base}/{}", f.filename);
-            let torrent = self.torrent_fields(v, f, &url, trackers.as_ref());
+            let torrent = self.torrent_fields(v, f, &url);
             let mut j = json!({
                 "id": f.id,
                 "resolution": { "id": f.resolution, "label": ferrotube_model::state::resolution_label(f.resolution) },
@@ -231,7 +238,7 @@ impl Inner {
             .map(|f| {
                 file_json(
                     f,
-                    &format!("{}/static/web-videos", self.url),
+                    &self.file_base_url(v, "web"),
                     format!("{}/download/web-videos/{}", self.url, f.filename),
                 )
             })
@@ -294,12 +301,11 @@ impl Inner {
         v: &VideoRow,
         f: &FileRow,
         file_url: &str,
-        trackers: Option<&ferrotube_p2p::Trackers>,
     ) -> Option<serde_json::Map<String, Value>> {
         let name = f.torrent_filename.as_ref()?;
         let mut hash = [0u8; 20];
         hex::decode_to_slice(f.info_hash.as_deref()?, &mut hash).ok()?;
-        let trackers = trackers?;
+        let trackers = &self.trackers;
         let torrent_url = format!("{}/lazy-static/torrents/{name}", self.url);
         let magnet = ferrotube_p2p::magnet_uri(
             &torrent_url,

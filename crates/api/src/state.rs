@@ -23,6 +23,8 @@ pub struct Inner {
     pub url: String,
     pub host: String,
     pub cache: crate::cache::ResponseCache,
+    /// The instance's trackers, as torrents and magnets name them.
+    pub trackers: ferrotube_p2p::Trackers,
     /// `/api/v1/config`, serialised once at start.
     pub config_json: String,
 }

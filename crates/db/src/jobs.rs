@@ -170,37 +170,25 @@ impl Db {
         start: i64,
         count: i64,
     ) -> Result<(i64, Vec<JobRow>)> {
-        let cond = match state {
-            Some("waiting") => "state = 'waiting' AND run_at <= $1",
-            Some("delayed") => "state = 'waiting' AND run_at > $1",
-            Some("active") => "state = 'active' AND $1 = $1",
-            Some("completed") => "state = 'completed' AND $1 = $1",
-            Some("failed") => "state = 'failed' AND $1 = $1",
-            _ => "$1 = $1",
-        };
-        let kind_cond = if kind.is_some() {
-            " AND kind = $4"
-        } else {
-            " AND $4 = $4"
-        };
-        let kind_arg = kind.unwrap_or("");
-        let where_sql = format!("{cond}{kind_cond}");
+        // One statement for every filter: `$1` is the state ("all" for any), `$2` the kind
+        // ("" for any), `$3` now (waiting vs delayed is a waiting job's run_at against now).
+        const WHERE: &str = "($1 = 'all' \
+            OR ($1 = 'delayed' AND state = 'waiting' AND run_at > $3) \
+            OR ($1 <> 'delayed' AND state = $1 AND ($1 <> 'waiting' OR run_at <= $3))) \
+            AND ($2 = '' OR kind = $2)";
+        let state = state.unwrap_or("all");
+        let kind = kind.unwrap_or("");
         let total = read_scalar!(
             self,
             i64,
-            &format!(
-                "SELECT COUNT(*) FROM jobs WHERE {} AND $2 = $2 AND $3 = $3",
-                where_sql
-            ),
-            now,
-            0i64,
-            0i64,
-            kind_arg
+            &format!("SELECT COUNT(*) FROM jobs WHERE {WHERE}"),
+            state,
+            kind,
+            now
         )?;
-        let sql = format!(
-            "SELECT {COLS} FROM jobs WHERE {where_sql} ORDER BY id DESC LIMIT $2 OFFSET $3"
-        );
-        let rows = read_all!(self, JobRow, &sql, now, count, start, kind_arg)?;
+        let sql =
+            format!("SELECT {COLS} FROM jobs WHERE {WHERE} ORDER BY id DESC LIMIT $4 OFFSET $5");
+        let rows = read_all!(self, JobRow, &sql, state, kind, now, count, start)?;
         Ok((total, rows))
     }
 
