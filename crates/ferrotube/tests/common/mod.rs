@@ -504,36 +504,24 @@ impl TestInstance {
         path: &Path,
         fields: &[(&str, String)],
     ) -> reqwest::Response {
-        let boundary = format!("----ferrotube{}", uuid::Uuid::new_v4().simple());
-        let mut body: Vec<u8> = Vec::new();
-        for (k, v) in fields {
-            body.extend_from_slice(
-                format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-                )
-                .as_bytes(),
-            );
-        }
         let filename = path
             .file_name()
             .expect("name")
             .to_string_lossy()
             .to_string();
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"videofile\"; filename=\"{filename}\"\r\nContent-Type: video/mp4\r\n\r\n"
-            )
-            .as_bytes(),
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (content_type, body) = multipart(
+            &fields,
+            &[(
+                "videofile",
+                &filename,
+                std::fs::read(path).expect("read clip"),
+            )],
         );
-        body.extend_from_slice(&std::fs::read(path).expect("read clip"));
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         self.client
             .post(self.api("/api/v1/videos/upload"))
             .bearer_auth(token)
-            .header(
-                "Content-Type",
-                format!("multipart/form-data; boundary={boundary}"),
-            )
+            .header("Content-Type", content_type)
             .body(body)
             .send()
             .await
@@ -686,4 +674,25 @@ pub fn ffprobe(target: &str) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("ffprobe json")
+}
+
+/// A multipart body with text fields and files (`(field, filename, bytes)`).
+pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> (String, Vec<u8>) {
+    let boundary = format!("----ft{}", uuid::Uuid::new_v4().simple());
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (k, name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

@@ -190,27 +190,6 @@ async fn audio_only(backend: Backend) {
 on_both_backends!(web_videos_and_downloads);
 on_both_backends!(audio_only);
 
-/// A multipart body with text fields and files (`(field, filename, bytes)`).
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> (String, Vec<u8>) {
-    let boundary = format!("----ft{}", uuid::Uuid::new_v4().simple());
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (k, name, bytes) in files {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 /// `PUT /videos/{id}` as PeerTube's clients send it: multipart, with a custom thumbnail that is
 /// scaled to PeerTube's 280x157; a non-image is refused and changes nothing.
 async fn custom_thumbnail(backend: Backend) {
