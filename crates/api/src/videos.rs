@@ -262,6 +262,7 @@ pub async fn details(state: &AppState, v: &VideoRow) -> ApiResult<Value> {
         description: v.account_description.clone(),
         created_at: v.account_created_at,
         updated_at: v.account_updated_at,
+        host: v.account_host.clone(),
     };
     let channel = ferrotube_db::accounts::ChannelRow {
         id: v.channel_id,
@@ -272,6 +273,7 @@ pub async fn details(state: &AppState, v: &VideoRow) -> ApiResult<Value> {
         support: v.channel_support.clone(),
         created_at: v.channel_created_at,
         updated_at: v.channel_updated_at,
+        host: v.channel_host.clone(),
     };
     let account_json = state.account(&account);
     let channel_json = state.channel(&channel, Some(&account));

@@ -41,6 +41,7 @@ pub struct Settings {
     pub rates_limit: RatesLimit,
     pub jobs: Jobs,
     pub cache: Cache,
+    pub federation: Federation,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -128,6 +129,40 @@ impl Default for Cache {
     }
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Federation {
+    /// Lets remote fetches and deliveries reach loopback and private addresses: only for test
+    /// federations on 127.0.0.x or a closed LAN (FERROTUBE_ALLOW_PRIVATE_NETWORK=1).
+    pub allow_private_network: bool,
+    /// Instance followers wait for an administrator's accept (PeerTube's
+    /// `followers.instance.manual_approval`).
+    pub manual_approval: bool,
+    /// Deliveries in flight at once, and at most this many to one host.
+    pub delivery_concurrency: usize,
+    pub per_host_concurrency: usize,
+    /// Inbox activities processed at once.
+    pub inbox_concurrency: usize,
+    /// Allowed difference between a signed request's Date and our clock.
+    pub clock_skew_secs: u64,
+    /// A cached remote actor or video older than this is refetched when next needed.
+    pub refresh_after_secs: u64,
+}
+
+impl Default for Federation {
+    fn default() -> Self {
+        Federation {
+            allow_private_network: false,
+            manual_approval: false,
+            delivery_concurrency: 32,
+            per_host_concurrency: 4,
+            inbox_concurrency: 8,
+            clock_skew_secs: 1800,
+            refresh_after_secs: 86_400,
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -145,6 +180,7 @@ impl Default for Settings {
             rates_limit: RatesLimit::default(),
             jobs: Jobs::default(),
             cache: Cache::default(),
+            federation: Federation::default(),
         }
     }
 }
@@ -262,6 +298,9 @@ impl Settings {
         }
         if let Some(v) = env("FERROTUBE_SIGNUP_ENABLED") {
             s.signup.enabled = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("FERROTUBE_ALLOW_PRIVATE_NETWORK") {
+            s.federation.allow_private_network = matches!(v.as_str(), "1" | "true" | "yes");
         }
         if let Some(v) = env("FERROTUBE_WEB_VIDEOS") {
             s.transcoding.web_videos = matches!(v.as_str(), "1" | "true" | "yes");

@@ -12,6 +12,8 @@ pub struct AccountRow {
     pub description: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// `None` when local; for a remote one, `name` is `username@host`.
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -24,16 +26,32 @@ pub struct ChannelRow {
     pub support: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// `None` when local; for a remote one, `name` is `username@host`.
+    pub host: Option<String>,
 }
 
-const ACCOUNT_COLS: &str = "id, user_id, name, display_name, description, created_at, updated_at";
+const ACCOUNT_COLS: &str = "id, user_id, name, display_name, description, created_at, updated_at, host";
 const CHANNEL_COLS: &str =
-    "id, account_id, name, display_name, description, support, created_at, updated_at";
+    "id, account_id, name, display_name, description, support, created_at, updated_at, host";
 
 impl Db {
     pub async fn account_by_name(&self, name: &str) -> Result<Option<AccountRow>> {
         let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE name = $1");
         Ok(read_opt!(self, AccountRow, &sql, name)?)
+    }
+
+    /// An account owned by no user (the instance actor's), created once.
+    pub async fn create_system_account(&self, name: &str, now: i64) -> Result<AccountRow> {
+        write_exec!(
+            self,
+            "INSERT INTO accounts (user_id, name, display_name, created_at, updated_at) VALUES (NULL, $1, $1, $2, $2) \
+             ON CONFLICT (name) DO NOTHING",
+            name,
+            now
+        )?;
+        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE name = $1");
+        write_opt!(self, AccountRow, &sql, name)?
+            .ok_or_else(|| DbError::Conflict(format!("account {name}")))
     }
 
     pub async fn account_by_id(&self, id: i64) -> Result<Option<AccountRow>> {

@@ -11,7 +11,10 @@
 mod macros;
 
 pub mod accounts;
+pub mod comments;
+pub mod federation;
 pub mod jobs;
+pub mod remote_videos;
 pub mod tokens;
 pub mod uploads;
 pub mod users;

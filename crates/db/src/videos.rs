@@ -47,16 +47,30 @@ pub struct VideoRow {
     pub account_user_id: Option<i64>,
     pub account_created_at: i64,
     pub account_updated_at: i64,
+    /// The ActivityPub id of a remote video; `None` for a local one.
+    pub url: Option<String>,
+    pub thumbnail_url: Option<String>,
+    pub preview_url: Option<String>,
+    /// Host of the channel's and the account's instance; `None` when local.
+    pub channel_host: Option<String>,
+    pub account_host: Option<String>,
 }
 
-const VIDEO_SELECT: &str = "SELECT v.id, v.uuid, v.name, v.description, v.support, v.category, v.licence, v.language, v.privacy, \
+impl VideoRow {
+    pub fn is_local(&self) -> bool {
+        self.url.is_none()
+    }
+}
+
+pub(crate) const VIDEO_SELECT: &str = "SELECT v.id, v.uuid, v.name, v.description, v.support, v.category, v.licence, v.language, v.privacy, \
   v.nsfw, v.comments_policy, v.download_enabled, v.wait_transcoding, v.state, v.state_reason, v.duration, v.aspect_ratio, \
   v.input_size, v.views, v.likes, v.dislikes, v.thumbnail_name, v.preview_name, v.source_filename, v.originally_published_at, \
   v.published_at, v.created_at, v.updated_at, \
   c.id AS channel_id, c.name AS channel_name, c.display_name AS channel_display_name, c.description AS channel_description, \
   c.support AS channel_support, c.created_at AS channel_created_at, c.updated_at AS channel_updated_at, \
   a.id AS account_id, a.name AS account_name, a.display_name AS account_display_name, a.description AS account_description, \
-  a.user_id AS account_user_id, a.created_at AS account_created_at, a.updated_at AS account_updated_at \
+  a.user_id AS account_user_id, a.created_at AS account_created_at, a.updated_at AS account_updated_at, \
+  v.url, v.thumbnail_url, v.preview_url, c.host AS channel_host, a.host AS account_host \
   FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -76,9 +90,13 @@ pub struct FileRow {
     pub torrent_filename: Option<String>,
     /// Hex SHA-1 of the torrent's info dictionary.
     pub info_hash: Option<String>,
+    /// Absolute URLs of a remote video's file, its torrent and magnet (local ones are derived).
+    pub file_url: Option<String>,
+    pub torrent_url: Option<String>,
+    pub magnet_uri: Option<String>,
 }
 
-const FILE_COLS: &str = "id, video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video, torrent_filename, info_hash";
+const FILE_COLS: &str = "id, video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video, torrent_filename, info_hash, file_url, torrent_url, magnet_uri";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PlaylistRow {
@@ -86,6 +104,9 @@ pub struct PlaylistRow {
     pub video_id: i64,
     pub master_filename: String,
     pub sha256_filename: String,
+    /// Absolute URLs for a remote video's playlist (local ones are derived).
+    pub playlist_url: Option<String>,
+    pub segments_sha256_url: Option<String>,
 }
 
 /// A new video as the upload path writes it.
@@ -453,7 +474,7 @@ impl Db {
         Ok(read_opt!(
             self,
             PlaylistRow,
-            "SELECT id, video_id, master_filename, sha256_filename FROM streaming_playlists WHERE video_id = $1",
+            "SELECT id, video_id, master_filename, sha256_filename, playlist_url, segments_sha256_url FROM streaming_playlists WHERE video_id = $1",
             video_id
         )?)
     }

@@ -1,12 +1,15 @@
-//! Federation groundwork: HTTP signatures as PeerTube speaks them, actor keys, the SSRF guard
-//! for remote fetches, and the discovery documents (WebFinger, NodeInfo, host-meta).
-//! Nothing here touches the database or the HTTP server; callers wire it in.
+//! ActivityPub as PeerTube speaks it, without storage: HTTP signatures, actor keys, the one
+//! guarded HTTP client for remote fetches and deliveries (SSRF, size and time limits), the
+//! vocabulary (actors, Video, Note, activities, collections) and the discovery documents
+//! (WebFinger, NodeInfo, host-meta). The API crate wires it to the database and the routes.
 
+pub mod client;
 pub mod discovery;
 pub mod keys;
 pub mod signature;
 pub mod ssrf;
 
+pub use client::{ApClient, ClientConfig, FetchError, Signer};
 pub use keys::{generate_keypair_pem, KeyError, KeyPairPem, PrivateKey, PublicKey};
 pub use signature::{
     sign_request, verify_digest, verify_request, IncomingSignature, SignatureError, SignedHeaders,

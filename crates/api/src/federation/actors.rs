@@ -1,0 +1,509 @@
+//! Our actors (the instance's Application, accounts' Persons, channels' Groups) with keys made
+//! on first use, and remote actors fetched, validated and cached.
+
+use super::{strip_fragment, url_host, FedError, FedResult};
+use crate::state::AppState;
+use ferrotube_db::accounts::{AccountRow, ChannelRow};
+use ferrotube_db::federation::{ActorFields, ActorRow};
+use ferrotube_federation::vocab::actor::{parse_actor, ActorKind, ActorObject};
+use ferrotube_federation::{PrivateKey, PublicKey, Signer};
+use ferrotube_model::timefmt::now_ms;
+use std::time::{Duration, Instant};
+
+/// The instance actor's name, as in PeerTube.
+pub const INSTANCE_ACTOR: &str = "peertube";
+
+/// Remote keys are reloaded from the database after this long (a refetch on a failed
+/// verification covers rotation sooner).
+const KEY_CACHE_TTL: Duration = Duration::from_secs(600);
+
+fn local_fields<'a>(
+    url: &'a str,
+    kind: &'a str,
+    username: &'a str,
+    inbox: &'a str,
+    shared: &'a str,
+    outbox: &'a str,
+    followers: &'a str,
+    account_id: Option<i64>,
+    channel_id: Option<i64>,
+) -> ActorFields<'a> {
+    ActorFields {
+        url,
+        kind,
+        username,
+        host: None,
+        account_id,
+        channel_id,
+        inbox_url: inbox,
+        shared_inbox_url: Some(shared),
+        outbox_url: Some(outbox),
+        followers_url: Some(followers),
+        public_key_pem: None,
+        now: now_ms(),
+    }
+}
+
+async fn ensure_local(
+    state: &AppState,
+    url: String,
+    kind: &str,
+    username: &str,
+    account_id: Option<i64>,
+    channel_id: Option<i64>,
+) -> FedResult<ActorRow> {
+    if let Some(a) = state.db.actor_by_url(&url).await? {
+        return Ok(a);
+    }
+    let inbox = format!("{url}/inbox");
+    let outbox = format!("{url}/outbox");
+    let followers = format!("{url}/followers");
+    let shared = format!("{}/inbox", state.url);
+    Ok(state
+        .db
+        .upsert_actor(&local_fields(
+            &url, kind, username, &inbox, &shared, &outbox, &followers, account_id, channel_id,
+        ))
+        .await?)
+}
+
+/// The instance actor (`/accounts/peertube`), which follows and is followed by instances.
+pub async fn instance_actor(state: &AppState) -> FedResult<ActorRow> {
+    state
+        .federation
+        .instance_actor
+        .get_or_try_init(|| async {
+            let account = match state.db.account_by_name(INSTANCE_ACTOR).await? {
+                Some(a) => a,
+                None => {
+                    state
+                        .db
+                        .create_system_account(INSTANCE_ACTOR, now_ms())
+                        .await?
+                }
+            };
+            ensure_local(
+                state,
+                state.account_url(INSTANCE_ACTOR),
+                "Application",
+                INSTANCE_ACTOR,
+                Some(account.id),
+                None,
+            )
+            .await
+        })
+        .await
+        .cloned()
+}
+
+pub async fn account_actor(state: &AppState, a: &AccountRow) -> FedResult<ActorRow> {
+    if a.host.is_some() {
+        return state
+            .db
+            .actor_of_account(a.id)
+            .await?
+            .ok_or_else(|| FedError::Refused(format!("remote account {} has no actor", a.name)));
+    }
+    if a.user_id.is_none() && a.name == INSTANCE_ACTOR {
+        return instance_actor(state).await;
+    }
+    ensure_local(
+        state,
+        state.account_url(&a.name),
+        "Person",
+        &a.name,
+        Some(a.id),
+        None,
+    )
+    .await
+}
+
+pub async fn channel_actor(state: &AppState, c: &ChannelRow) -> FedResult<ActorRow> {
+    if c.host.is_some() {
+        return state
+            .db
+            .actor_of_channel(c.id)
+            .await?
+            .ok_or_else(|| FedError::Refused(format!("remote channel {} has no actor", c.name)));
+    }
+    ensure_local(
+        state,
+        state.channel_url(&c.name),
+        "Group",
+        &c.name,
+        None,
+        Some(c.id),
+    )
+    .await
+}
+
+/// Our actor behind a URL of ours (`/accounts/x`, `/video-channels/x`, `/a/x`, `/c/x`).
+pub async fn local_actor_by_url(state: &AppState, url: &str) -> FedResult<Option<ActorRow>> {
+    let Some(path) = url.strip_prefix(&state.url) else {
+        return Ok(None);
+    };
+    let mut parts = path.trim_start_matches('/').splitn(2, '/');
+    let (kind, name) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if name.is_empty() || name.contains('/') {
+        return Ok(None);
+    }
+    match kind {
+        "accounts" | "a" => match state.db.account_by_name(name).await? {
+            Some(a) if a.host.is_none() => Ok(Some(account_actor(state, &a).await?)),
+            _ => Ok(None),
+        },
+        "video-channels" | "c" => match state.db.channel_by_name(name).await? {
+            Some(c) if c.host.is_none() => Ok(Some(channel_actor(state, &c).await?)),
+            _ => Ok(None),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// The key pair of one of our actors, generated and stored the first time it is needed.
+pub async fn local_keys(state: &AppState, actor: &ActorRow) -> FedResult<(ActorRow, Signer)> {
+    if let Some(s) = state
+        .federation
+        .signers
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&actor.id)
+    {
+        if actor.public_key_pem.is_some() {
+            return Ok((actor.clone(), s.clone()));
+        }
+    }
+    let row = match &actor.private_key_pem {
+        Some(_) => actor.clone(),
+        None => {
+            let pair = tokio::task::spawn_blocking(ferrotube_federation::generate_keypair_pem)
+                .await
+                .map_err(|e| FedError::Refused(format!("key generation panicked: {e}")))??;
+            state
+                .db
+                .set_actor_keys_once(actor.id, &pair.public_pem, &pair.private_pem)
+                .await?
+                .ok_or_else(|| FedError::Refused("actor vanished".into()))?
+        }
+    };
+    let pem = row
+        .private_key_pem
+        .as_deref()
+        .ok_or_else(|| FedError::Refused("actor has no private key".into()))?;
+    let signer = Signer {
+        // PeerTube signs with the bare actor URL as keyId; Mastodon dereferences it the same.
+        key_id: row.url.clone(),
+        key: PrivateKey::from_pem(pem)?,
+    };
+    state
+        .federation
+        .signers
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(row.id, signer.clone());
+    Ok((row, signer))
+}
+
+pub async fn signer_of(state: &AppState, actor: &ActorRow) -> FedResult<Signer> {
+    Ok(local_keys(state, actor).await?.1)
+}
+
+/// Signs our GETs: instances with authorized fetch answer only signed requests.
+pub async fn instance_signer(state: &AppState) -> FedResult<Signer> {
+    let actor = instance_actor(state).await?;
+    signer_of(state, &actor).await
+}
+
+/// A remote actor by URL: from the cache when fresh (unless `refresh`), else fetched,
+/// validated and stored (its account or channel row too).
+pub async fn remote_actor(state: &AppState, url: &str, refresh: bool) -> FedResult<ActorRow> {
+    remote_actor_depth(state, strip_fragment(url), refresh, 0).await
+}
+
+fn remote_actor_depth<'a>(
+    state: &'a AppState,
+    url: &'a str,
+    refresh: bool,
+    depth: u8,
+) -> futures::future::BoxFuture<'a, FedResult<ActorRow>> {
+    Box::pin(async move {
+        if url.starts_with(&state.url) {
+            return local_actor_by_url(state, url)
+                .await?
+                .ok_or_else(|| FedError::Refused(format!("no local actor at {url}")));
+        }
+        let max_age = state.settings.federation.refresh_after_secs as i64 * 1000;
+        if let Some(a) = state.db.actor_by_url(url).await? {
+            if !refresh && now_ms() - a.fetched_at < max_age {
+                return Ok(a);
+            }
+        }
+        let host = url_host(url).ok_or_else(|| FedError::Refused(format!("bad URL {url}")))?;
+        if state.db.is_server_blocked(&host).await? {
+            return Err(FedError::Refused(format!("{host} is blocked")));
+        }
+        let signer = instance_signer(state).await?;
+        let doc = state
+            .federation
+            .client
+            .get_activity_json(url, Some(&signer))
+            .await?;
+        let obj = parse_actor(&doc)?;
+        store_remote_actor(state, url, &host, &obj, depth).await
+    })
+}
+
+async fn store_remote_actor(
+    state: &AppState,
+    url: &str,
+    host: &str,
+    obj: &ActorObject,
+    depth: u8,
+) -> FedResult<ActorRow> {
+    // The document must be the actor we asked for: a server may not answer for another's
+    // actors (or alias one of ours).
+    if strip_fragment(&obj.id) != url || url_host(&obj.id).as_deref() != Some(host) {
+        return Err(FedError::Refused(format!(
+            "actor document {} does not match {url}",
+            obj.id
+        )));
+    }
+    if obj.preferred_username.is_empty()
+        || obj.preferred_username.contains(['@', '/', ' '])
+        || obj.preferred_username.len() > 100
+    {
+        return Err(FedError::Refused(format!(
+            "invalid preferredUsername {:?}",
+            obj.preferred_username
+        )));
+    }
+    let handle = format!("{}@{host}", obj.preferred_username);
+    let display = if obj.name.trim().is_empty() {
+        obj.preferred_username.clone()
+    } else {
+        obj.name.chars().take(120).collect()
+    };
+    let now = now_ms();
+    let (kind, account_id, channel_id) = match obj.kind {
+        ActorKind::Group => {
+            let owner_url = obj
+                .attributed_to
+                .first()
+                .ok_or_else(|| FedError::Refused("Group without attributedTo".into()))?;
+            if depth > 0 {
+                return Err(FedError::Refused("actor owner chain too deep".into()));
+            }
+            let owner = remote_actor_depth(state, strip_fragment(owner_url), false, depth + 1).await?;
+            let owner_account = owner
+                .account_id
+                .ok_or_else(|| FedError::Refused("Group owner is not a Person".into()))?;
+            let channel = state
+                .db
+                .upsert_remote_channel(
+                    &handle,
+                    host,
+                    owner_account,
+                    &display,
+                    obj.summary.as_deref(),
+                    obj.support.as_deref(),
+                    now,
+                )
+                .await?;
+            ("Group", None, Some(channel))
+        }
+        ref k => {
+            let account = state
+                .db
+                .upsert_remote_account(&handle, host, &display, obj.summary.as_deref(), now)
+                .await?;
+            let kind = match k {
+                ActorKind::Application => "Application",
+                ActorKind::Service => "Service",
+                ActorKind::Organization => "Organization",
+                _ => "Person",
+            };
+            (kind, Some(account), None)
+        }
+    };
+    // Refuse unusable keys now rather than at the first signature.
+    PublicKey::from_pem(&obj.public_key_pem)?;
+    let row = state
+        .db
+        .upsert_actor(&ActorFields {
+            url,
+            kind,
+            username: &obj.preferred_username,
+            host: Some(host),
+            account_id,
+            channel_id,
+            inbox_url: &obj.inbox,
+            shared_inbox_url: obj.shared_inbox.as_deref(),
+            outbox_url: Some(&obj.outbox),
+            followers_url: Some(&obj.followers),
+            public_key_pem: Some(&obj.public_key_pem),
+            now,
+        })
+        .await?;
+    state
+        .federation
+        .remote_keys
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(url);
+    Ok(row)
+}
+
+/// The public key of a remote actor, from memory, the database or its server.
+pub async fn remote_public_key(
+    state: &AppState,
+    actor_url: &str,
+    refresh: bool,
+) -> FedResult<(ActorRow, PublicKey)> {
+    if !refresh {
+        let cached = state
+            .federation
+            .remote_keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(actor_url)
+            .filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL)
+            .map(|(k, _)| k.clone());
+        if let Some(key) = cached {
+            if let Some(actor) = state.db.actor_by_url(actor_url).await? {
+                return Ok((actor, key));
+            }
+        }
+    }
+    let actor = remote_actor(state, actor_url, refresh).await?;
+    let pem = actor
+        .public_key_pem
+        .as_deref()
+        .ok_or_else(|| FedError::Refused(format!("{actor_url} has no public key")))?;
+    let key = PublicKey::from_pem(pem)?;
+    state
+        .federation
+        .remote_keys
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(actor_url.to_string(), (key.clone(), Instant::now()));
+    Ok((actor, key))
+}
+
+/// Resolves `name@host` through WebFinger to an actor URL, then fetches the actor.
+pub async fn resolve_handle(state: &AppState, handle: &str) -> FedResult<ActorRow> {
+    let handle = handle.trim().trim_start_matches('@');
+    let (name, host) = handle
+        .split_once('@')
+        .ok_or_else(|| FedError::Refused(format!("{handle:?} is not name@host")))?;
+    if name.is_empty() || host.is_empty() || host.contains(['/', '?', '#', '@']) {
+        return Err(FedError::Refused(format!("{handle:?} is not name@host")));
+    }
+    if host == state.host {
+        if let Some(a) = local_actor_by_url(state, &state.account_url(name)).await? {
+            return Ok(a);
+        }
+        return local_actor_by_url(state, &state.channel_url(name))
+            .await?
+            .ok_or_else(|| FedError::Refused(format!("no local actor {name}")));
+    }
+    let scheme = if state.url.starts_with("https://") {
+        "https"
+    } else {
+        "http"
+    };
+    let wf = format!("{scheme}://{host}/.well-known/webfinger?resource=acct:{name}@{host}");
+    let jrd = state
+        .federation
+        .client
+        .get_json(&wf, "application/jrd+json, application/json", None)
+        .await?;
+    let href = jrd
+        .get("links")
+        .and_then(|l| l.as_array())
+        .and_then(|links| {
+            links.iter().find(|l| {
+                l.get("rel").and_then(|r| r.as_str()) == Some("self")
+                    && l.get("type").and_then(|t| t.as_str()).is_some_and(|t| {
+                        t.starts_with("application/activity+json")
+                            || t.starts_with("application/ld+json")
+                    })
+            })
+        })
+        .and_then(|l| l.get("href"))
+        .and_then(|h| h.as_str())
+        .ok_or_else(|| FedError::Refused(format!("WebFinger of {handle} names no actor")))?
+        .to_string();
+    if url_host(&href).as_deref() != Some(host) {
+        return Err(FedError::Refused(format!(
+            "WebFinger of {handle} points to another host ({href})"
+        )));
+    }
+    remote_actor(state, &href, false).await
+}
+
+/// Our actor as ActivityPub JSON.
+pub async fn actor_json(state: &AppState, actor: &ActorRow) -> FedResult<serde_json::Value> {
+    let (row, _) = local_keys(state, actor).await?;
+    let (name, summary, published, support, attributed_to) = match (row.account_id, row.channel_id)
+    {
+        (Some(id), _) => {
+            let a = state
+                .db
+                .account_by_id(id)
+                .await?
+                .ok_or_else(|| FedError::Refused("account vanished".into()))?;
+            (a.display_name, a.description, a.created_at, None, Vec::new())
+        }
+        (None, Some(id)) => {
+            let c = state
+                .db
+                .channel_by_id(id)
+                .await?
+                .ok_or_else(|| FedError::Refused("channel vanished".into()))?;
+            let owner = state.db.account_by_id(c.account_id).await?;
+            (
+                c.display_name,
+                c.description,
+                c.created_at,
+                c.support,
+                owner
+                    .map(|o| vec![state.account_url(&o.name)])
+                    .unwrap_or_default(),
+            )
+        }
+        (None, None) => (row.username.clone(), None, row.created_at, None, Vec::new()),
+    };
+    let kind = match row.kind.as_str() {
+        "Application" => ActorKind::Application,
+        "Group" => ActorKind::Group,
+        _ => ActorKind::Person,
+    };
+    let page = match kind {
+        ActorKind::Group => format!("{}/c/{}", state.url, row.username),
+        _ => format!("{}/a/{}", state.url, row.username),
+    };
+    let obj = ActorObject {
+        id: row.url.clone(),
+        kind,
+        preferred_username: row.username.clone(),
+        name,
+        summary,
+        url: if row.kind == "Application" {
+            row.url.clone()
+        } else {
+            page
+        },
+        inbox: row.inbox_url.clone(),
+        outbox: row.outbox_url.clone().unwrap_or_default(),
+        following: format!("{}/following", row.url),
+        followers: row.followers_url.clone().unwrap_or_default(),
+        shared_inbox: row.shared_inbox_url.clone(),
+        playlists: Some(format!("{}/playlists", row.url)),
+        public_key_pem: row.public_key_pem.clone().unwrap_or_default(),
+        icons: Vec::new(),
+        published: ferrotube_model::timefmt::iso(published),
+        attributed_to,
+        support,
+    };
+    Ok(ferrotube_federation::vocab::actor::actor_to_json(&obj))
+}

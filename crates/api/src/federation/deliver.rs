@@ -1,0 +1,424 @@
+//! The outbox: activities become durable delivery jobs, one per remote inbox (shared inboxes
+//! when the remote has them, so one POST per server), retried with backoff. A host that keeps
+//! failing is parked for a while so its jobs fail fast instead of holding workers, and each
+//! host gets at most a few deliveries in flight, so one slow server cannot stall the others.
+
+use super::actors::{account_actor, channel_actor, instance_actor, signer_of};
+use super::objects::{federates, note_object, video_object, video_url};
+use super::{url_host, FedError, FedResult, DELIVER, FEDERATE_VIDEO, FETCH_OUTBOX};
+use crate::state::AppState;
+use ferrotube_db::federation::ActorRow;
+use ferrotube_db::videos::VideoRow;
+use ferrotube_federation::vocab::activity::{activity_to_json, Activity, ActivityKind, ObjectRef};
+use ferrotube_jobs::{JobContext, JobError};
+use ferrotube_model::timefmt::{iso, now_ms};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tracing::{debug, info, warn};
+
+#[derive(Serialize, Deserialize)]
+struct Delivery {
+    inbox: String,
+    /// Our actor whose key signs the POST.
+    signer: i64,
+    body: String,
+}
+
+/// Consecutive failures before a host is parked, and for how long (doubling, capped).
+const PARK_AFTER: i64 = 3;
+fn park_ms(extra_failures: i64) -> i64 {
+    (60_000i64 << extra_failures.clamp(0, 6)).min(3_600_000)
+}
+
+/// Enqueues one delivery per distinct inbox (ours excluded), all in one transaction.
+pub async fn enqueue_deliveries(
+    state: &AppState,
+    signer: &ActorRow,
+    body: &Value,
+    inboxes: impl IntoIterator<Item = String>,
+) -> FedResult<usize> {
+    let body = serde_json::to_string(body).map_err(|e| FedError::Refused(e.to_string()))?;
+    let mut seen = std::collections::HashSet::new();
+    let mut tx = state.db.begin().await?;
+    let mut n = 0;
+    for inbox in inboxes {
+        if inbox.starts_with(&state.url) || !seen.insert(inbox.clone()) {
+            continue;
+        }
+        let job = Delivery {
+            inbox,
+            signer: signer.id,
+            body: body.clone(),
+        };
+        state.queue.enqueue_in(&mut tx, DELIVER, &job, 20).await?;
+        n += 1;
+    }
+    tx.commit().await?;
+    state.queue.wake();
+    Ok(n)
+}
+
+pub async fn run_delivery(state: AppState, ctx: JobContext) -> Result<(), JobError> {
+    let d: Delivery = serde_json::from_value(ctx.payload)
+        .map_err(|e| JobError::Permanent(format!("bad delivery payload: {e}")))?;
+    let host = url_host(&d.inbox).ok_or_else(|| JobError::Permanent("bad inbox URL".into()))?;
+    let now = now_ms();
+    if let Some(until) = state
+        .db
+        .host_parked_until(&host, now)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?
+    {
+        return Err(JobError::Retry(format!(
+            "{host} is unreachable, parked for {} s",
+            (until - now) / 1000
+        )));
+    }
+    let signer_actor = state
+        .db
+        .actor_by_id(d.signer)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?
+        .ok_or_else(|| JobError::Permanent("signing actor vanished".into()))?;
+    let signer = signer_of(&state, &signer_actor)
+        .await
+        .map_err(FedError::into_job_error)?;
+    let slot = state.federation.host_slot(&host);
+    let _permit = slot
+        .acquire()
+        .await
+        .map_err(|_| JobError::Retry("shutting down".into()))?;
+    let result = state
+        .federation
+        .client
+        .post_activity(&d.inbox, d.body.as_bytes(), &signer)
+        .await;
+    let ok = result.is_ok();
+    if let Err(e) = state
+        .db
+        .record_delivery(&host, ok, PARK_AFTER, park_ms, now_ms())
+        .await
+    {
+        warn!(error = %e, "cannot record delivery outcome");
+    }
+    match result {
+        Ok(()) => {
+            debug!(inbox = %d.inbox, "delivered");
+            Ok(())
+        }
+        Err(e) => {
+            warn!(inbox = %d.inbox, error = %e, "delivery failed");
+            Err(FedError::from(e).into_job_error())
+        }
+    }
+}
+
+/// The actors whose followers hear about a local video: its channel, its account and the
+/// instance (instances follow each other's instance actor).
+async fn video_audience_actors(state: &AppState, v: &VideoRow) -> FedResult<(ActorRow, Vec<i64>)> {
+    let account = state
+        .db
+        .account_by_id(v.account_id)
+        .await?
+        .ok_or_else(|| FedError::Refused("account vanished".into()))?;
+    let channel = state
+        .db
+        .channel_by_id(v.channel_id)
+        .await?
+        .ok_or_else(|| FedError::Refused("channel vanished".into()))?;
+    let account_actor = account_actor(state, &account).await?;
+    let channel_actor = channel_actor(state, &channel).await?;
+    let instance = instance_actor(state).await?;
+    let ids = vec![account_actor.id, channel_actor.id, instance.id];
+    Ok((account_actor, ids))
+}
+
+pub fn activity(
+    kind: ActivityKind,
+    id: String,
+    actor: &str,
+    object: ObjectRef,
+    to: Vec<String>,
+    cc: Vec<String>,
+) -> Value {
+    activity_to_json(&Activity {
+        id,
+        kind,
+        actor: actor.to_string(),
+        object,
+        to,
+        cc,
+        content: None,
+        extra_objects: Vec::new(),
+        expires: None,
+    })
+}
+
+#[derive(Serialize, Deserialize)]
+struct FederateVideo {
+    video_id: i64,
+    /// "create" the first time a video is shown to others, "update" afterwards.
+    kind: String,
+}
+
+/// Queues the Create or Update of a local video to its audience (after the caller's commit).
+pub async fn video_changed(state: &AppState, video_id: i64, created: bool) {
+    let job = FederateVideo {
+        video_id,
+        kind: if created { "create" } else { "update" }.into(),
+    };
+    if let Err(e) = state.queue.enqueue(FEDERATE_VIDEO, &job, 30).await {
+        warn!(video_id, error = %e, "cannot queue video federation");
+    }
+}
+
+pub async fn run_federate_video(state: AppState, ctx: JobContext) -> Result<(), JobError> {
+    let job: FederateVideo = serde_json::from_value(ctx.payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let Some(v) = state
+        .db
+        .video_by_id(job.video_id)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?
+    else {
+        return Ok(());
+    };
+    federate_video(&state, &v, job.kind == "create")
+        .await
+        .map_err(FedError::into_job_error)
+}
+
+async fn federate_video(state: &AppState, v: &VideoRow, created: bool) -> FedResult<()> {
+    let (account_actor, audience) = video_audience_actors(state, v).await?;
+    let inboxes = state.db.follower_inboxes(&audience).await?;
+    if !federates(v) {
+        // Turned private (or not published): the others must forget it.
+        return send_video_delete(state, v, &account_actor, inboxes).await;
+    }
+    let obj = video_object(state, v).await?;
+    let (to, cc) = (obj.to.clone(), obj.cc.clone());
+    let id = if created {
+        format!("{}/activity", obj.id)
+    } else {
+        format!("{}/updates/{}", obj.id, iso(now_ms()))
+    };
+    let kind = if created {
+        ActivityKind::Create
+    } else {
+        ActivityKind::Update
+    };
+    let body = activity(kind, id, &account_actor.url, ObjectRef::Video(Box::new(obj)), to, cc);
+    let n = enqueue_deliveries(state, &account_actor, &body, inboxes).await?;
+    info!(uuid = %v.uuid, deliveries = n, created, "video federated");
+    Ok(())
+}
+
+async fn send_video_delete(
+    state: &AppState,
+    v: &VideoRow,
+    account_actor: &ActorRow,
+    inboxes: Vec<String>,
+) -> FedResult<()> {
+    let url = video_url(state, v);
+    let body = activity(
+        ActivityKind::Delete,
+        format!("{url}/delete"),
+        &account_actor.url,
+        ObjectRef::Url(url.clone()),
+        vec![super::PUBLIC.to_string()],
+        Vec::new(),
+    );
+    enqueue_deliveries(state, account_actor, &body, inboxes).await?;
+    Ok(())
+}
+
+/// Before a local video's rows go: tells its audience to delete it.
+pub async fn video_deleted(state: &AppState, v: &VideoRow) {
+    if !v.is_local() {
+        return;
+    }
+    let result = async {
+        let (account_actor, audience) = video_audience_actors(state, v).await?;
+        let inboxes = state.db.follower_inboxes(&audience).await?;
+        send_video_delete(state, v, &account_actor, inboxes).await
+    }
+    .await;
+    if let Err(e) = result {
+        warn!(uuid = %v.uuid, error = %e, "cannot federate the deletion");
+    }
+}
+
+/// Where a comment (or its deletion) goes: for our videos, their audience; for remote videos,
+/// the video's origin; and always the followers of the author.
+async fn comment_inboxes(
+    state: &AppState,
+    v: &VideoRow,
+    author: &ActorRow,
+) -> FedResult<Vec<String>> {
+    let mut inboxes = state.db.follower_inboxes(&[author.id]).await?;
+    if v.is_local() {
+        let (_, audience) = video_audience_actors(state, v).await?;
+        inboxes.extend(state.db.follower_inboxes(&audience).await?);
+    } else {
+        if let Some(c) = state.db.actor_of_channel(v.channel_id).await? {
+            inboxes.push(c.delivery_inbox().to_string());
+        }
+        if let Some(a) = state.db.actor_of_account(v.account_id).await? {
+            inboxes.push(a.delivery_inbox().to_string());
+        }
+    }
+    Ok(inboxes)
+}
+
+/// A local comment was written (or deleted, when the row carries `deleted_at`).
+pub async fn comment_changed(state: &AppState, v: &VideoRow, comment_id: i64) {
+    let result = async {
+        let Some(c) = state.db.comment_by_id(comment_id).await? else {
+            return Ok(());
+        };
+        let Some(account_id) = c.account_id else {
+            return Ok(());
+        };
+        let account = state
+            .db
+            .account_by_id(account_id)
+            .await?
+            .ok_or_else(|| FedError::Refused("author vanished".into()))?;
+        let author = account_actor(state, &account).await?;
+        let note = note_object(state, v, &c).await?;
+        let inboxes = comment_inboxes(state, v, &author).await?;
+        let body = if c.deleted_at.is_some() {
+            activity(
+                ActivityKind::Delete,
+                format!("{}/delete", note.id),
+                &author.url,
+                ObjectRef::Url(note.id.clone()),
+                vec![super::PUBLIC.to_string()],
+                Vec::new(),
+            )
+        } else {
+            let (to, cc) = (note.to.clone(), note.cc.clone());
+            activity(
+                ActivityKind::Create,
+                format!("{}/activity", note.id),
+                &author.url,
+                ObjectRef::Note(Box::new(note)),
+                to,
+                cc,
+            )
+        };
+        enqueue_deliveries(state, &author, &body, inboxes).await?;
+        Ok::<(), FedError>(())
+    }
+    .await;
+    if let Err(e) = result {
+        warn!(comment_id, error = %e, "cannot federate the comment");
+    }
+}
+
+/// Sends an activity of a remote actor, received for one of our videos, on to that video's
+/// audience (PeerTube's forwarding): other followers of the video learn about the comment. The
+/// receivers see our signature, not the author's, so they check the object at its origin.
+pub async fn forward_to_video_audience(
+    state: &AppState,
+    v: &VideoRow,
+    body: &Value,
+    except_host: &str,
+) -> FedResult<()> {
+    let (_, audience) = video_audience_actors(state, v).await?;
+    let inboxes: Vec<String> = state
+        .db
+        .follower_inboxes(&audience)
+        .await?
+        .into_iter()
+        .filter(|i| url_host(i).as_deref() != Some(except_host))
+        .collect();
+    let instance = instance_actor(state).await?;
+    enqueue_deliveries(state, &instance, body, inboxes).await?;
+    Ok(())
+}
+
+/// A like, dislike, their undo or a view of a remote video, sent to its origin.
+pub async fn send_to_video_origin(
+    state: &AppState,
+    v: &VideoRow,
+    from: &ActorRow,
+    body: &Value,
+) -> FedResult<()> {
+    let mut inboxes = Vec::new();
+    if let Some(a) = state.db.actor_of_account(v.account_id).await? {
+        inboxes.push(a.delivery_inbox().to_string());
+    }
+    enqueue_deliveries(state, from, body, inboxes).await?;
+    Ok(())
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct FetchOutbox {
+    pub url: String,
+}
+
+/// Crawls a followed actor's outbox and stores the videos it shares (what a new follower of an
+/// instance sees at once, before any new activity).
+pub async fn run_fetch_outbox(state: AppState, ctx: JobContext) -> Result<(), JobError> {
+    let job: FetchOutbox = serde_json::from_value(ctx.payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    crawl_outbox(&state, &job.url)
+        .await
+        .map_err(FedError::into_job_error)
+}
+
+const MAX_OUTBOX_PAGES: usize = 50;
+
+async fn crawl_outbox(state: &AppState, url: &str) -> FedResult<()> {
+    let host = url_host(url).ok_or_else(|| FedError::Refused(format!("bad URL {url}")))?;
+    let signer = super::actors::instance_signer(state).await?;
+    let client = &state.federation.client;
+    let first = client.get_activity_json(url, Some(&signer)).await?;
+    let mut page = ferrotube_federation::vocab::collection::parse_collection(&first)?;
+    let mut stored = 0usize;
+    for n in 0..MAX_OUTBOX_PAGES {
+        for item in &page.items {
+            // An item is an activity (Announce / Create) whose object is the video or its URL.
+            let object = item.get("object").unwrap_or(item);
+            let video_url = object
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| {
+                    (object.get("type").and_then(Value::as_str) == Some("Video"))
+                        .then(|| object.get("id").and_then(Value::as_str).map(str::to_string))
+                        .flatten()
+                });
+            let Some(video_url) = video_url else { continue };
+            if url_host(&video_url).as_deref() != Some(host.as_str()) {
+                continue;
+            }
+            match super::objects::fetch_remote_video(state, &video_url, false).await {
+                Ok(_) => stored += 1,
+                Err(e) => debug!(url = %video_url, error = %e, "outbox item skipped"),
+            }
+        }
+        let Some(next) = page.next.take() else { break };
+        if n + 1 == MAX_OUTBOX_PAGES || url_host(&next).as_deref() != Some(host.as_str()) {
+            break;
+        }
+        let doc = client.get_activity_json(&next, Some(&signer)).await?;
+        page = ferrotube_federation::vocab::collection::parse_collection(&doc)?;
+    }
+    info!(outbox = %url, stored, "outbox crawled");
+    Ok(())
+}
+
+pub async fn enqueue_outbox_crawl(state: &AppState, outbox: &str) -> FedResult<()> {
+    state
+        .queue
+        .enqueue(
+            FETCH_OUTBOX,
+            &FetchOutbox {
+                url: outbox.to_string(),
+            },
+            40,
+        )
+        .await?;
+    Ok(())
+}
