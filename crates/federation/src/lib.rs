@@ -1,11 +1,13 @@
 //! Federation groundwork: HTTP signatures as PeerTube speaks them, actor keys, the SSRF guard
-//! for remote fetches, and the discovery documents (WebFinger, NodeInfo, host-meta).
+//! for remote fetches, the discovery documents (WebFinger, NodeInfo, host-meta) and the
+//! ActivityPub vocabulary (`vocab`).
 //! Nothing here touches the database or the HTTP server; callers wire it in.
 
 pub mod discovery;
 pub mod keys;
 pub mod signature;
 pub mod ssrf;
+pub mod vocab;
 
 pub use keys::{generate_keypair_pem, KeyError, KeyPairPem, PrivateKey, PublicKey};
 pub use signature::{
