@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod keys;
 pub mod signature;
 pub mod ssrf;
+pub mod vocab;
 
 pub use client::{ApClient, ClientConfig, FetchError, Signer};
 pub use keys::{generate_keypair_pem, KeyError, KeyPairPem, PrivateKey, PublicKey};
