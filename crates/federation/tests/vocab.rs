@@ -211,6 +211,43 @@ fn web_video_files_from_an_update_delivery() {
 }
 
 #[test]
+fn links_pair_with_their_own_file() {
+    // Two files of one height (30 and 60 fps): each metadata/torrent/magnet Link goes to the
+    // file with its fps, whatever the order.
+    let mut sample = fixture("peertube-video.json");
+    let tag = sample["url"][1]["tag"].as_array_mut().unwrap();
+    let mut twin: Vec<Value> = tag[6..10].to_vec();
+    for l in &mut twin {
+        l["fps"] = json!(60);
+        let href = l["href"]
+            .as_str()
+            .unwrap()
+            .replace("720", "720-60")
+            .replace("aa72b29d", "bb72b29d");
+        l["href"] = json!(href);
+    }
+    twin.reverse();
+    tag.splice(6..6, twin);
+    let v = parse_video(&sample).unwrap();
+    let files = &v.hls.as_ref().unwrap().files;
+    assert_eq!((files[0].fps, files[1].fps), (Some(60), Some(30)));
+    assert!(files[0].torrent_url.as_ref().unwrap().contains("720-60"));
+    assert_eq!(
+        files[0].info_hash.as_deref(),
+        Some("bb72b29d5177d292b6181e0e658ef0bf52df88ca")
+    );
+    assert_eq!(
+        files[1].info_hash.as_deref(),
+        Some("aa72b29d5177d292b6181e0e658ef0bf52df88ca")
+    );
+    assert!(files[1]
+        .metadata_url
+        .as_ref()
+        .unwrap()
+        .ends_with("/metadata/309"));
+}
+
+#[test]
 fn durations() {
     assert_eq!(iso_duration(6), "PT6S");
     assert_eq!(parse_iso_duration("PT6S"), Some(6));
@@ -485,6 +522,13 @@ fn deleted_comment_is_a_tombstone() {
     let back = parse_note(&v).unwrap();
     assert!(back.tombstone);
     assert_eq!((back.id, back.in_reply_to), (n.id, n.in_reply_to));
+}
+
+#[test]
+fn a_deleted_video_is_not_a_comment() {
+    let v = json!({ "type": "Tombstone", "formerType": "Video", "id": "http://localhost:9000/videos/watch/x",
+        "inReplyTo": "http://localhost:9000/videos/watch/y", "published": "2026-11-25T13:56:21.589Z" });
+    assert!(matches!(parse_note(&v), Err(VocabError::WrongType { .. })));
 }
 
 #[test]

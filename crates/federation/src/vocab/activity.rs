@@ -5,7 +5,8 @@ use super::actor::{actor_body, parse_actor, ActorKind, ActorObject};
 use super::note::{note_body, parse_note, NoteObject};
 use super::video::{parse_video, video_body, VideoObject};
 use super::{
-    audience, check_http, context, id_of, opt_string, req_str, same_host, Result, VocabError,
+    audience, check_http, context, id_of, opt_date, opt_string, req_str, same_host, Result,
+    VocabError,
 };
 use serde_json::{json, Map, Value};
 
@@ -237,7 +238,7 @@ fn parse_at(v: &Value, depth: usize) -> Result<Activity> {
         cc: audience(v, "cc"),
         content: opt_string(v, "content"),
         extra_objects,
-        expires: opt_string(v, "expires"),
+        expires: opt_date(v, "expires")?,
     })
 }
 

@@ -2,8 +2,8 @@
 //! (`Application`), and whatever Mastodon-like servers send (`Service`, `Organization`).
 
 use super::{
-    audience, check_http, context, id_of, one_or_many, opt_string, req_str, req_url, Result,
-    VocabError,
+    audience, check_http, context, first_href, one_or_many, opt_string, opt_url, req_str, req_url,
+    Result, VocabError,
 };
 use serde_json::{json, Map, Value};
 
@@ -70,13 +70,7 @@ impl Image {
         one_or_many(v)
             .into_iter()
             .map(|i| {
-                let url = id_of(i.get("url").unwrap_or(&Value::Null))
-                    .or_else(|| {
-                        i.get("url")
-                            .and_then(|u| u.get("href"))
-                            .and_then(Value::as_str)
-                    })
-                    .ok_or(VocabError::Missing("icon.url"))?;
+                let url = first_href(i.get("url")).ok_or(VocabError::Missing("icon.url"))?;
                 check_http("icon.url", url)?;
                 Ok(Image {
                     url: url.to_owned(),
@@ -210,14 +204,12 @@ pub fn parse_actor(v: &Value) -> Result<ActorObject> {
             });
         }
     }
-    let optional_url = |field: &'static str, raw: Option<&Value>| -> Result<Option<String>> {
-        raw.and_then(Value::as_str)
-            .map(|s| check_http(field, s).map(|_| s.to_owned()))
-            .transpose()
-    };
-    let shared_inbox = optional_url(
+    let optional_url = |key: &'static str| opt_url(key, v.get(key).and_then(Value::as_str));
+    let shared_inbox = opt_url(
         "endpoints.sharedInbox",
-        v.get("endpoints").and_then(|e| e.get("sharedInbox")),
+        v.get("endpoints")
+            .and_then(|e| e.get("sharedInbox"))
+            .and_then(Value::as_str),
     )?;
     let attributed_to: Vec<String> = audience(v, "attributedTo");
     // PeerTube attaches every channel to an account; an ownerless Group cannot be stored.
@@ -225,11 +217,7 @@ pub fn parse_actor(v: &Value) -> Result<ActorObject> {
         return Err(VocabError::Missing("attributedTo"));
     }
     // `url` is the profile page: a string, a Link or an array of Links; fall back to the id.
-    let url = one_or_many(v.get("url"))
-        .into_iter()
-        .find_map(|u| u.as_str().or_else(|| u.get("href").and_then(Value::as_str)))
-        .unwrap_or(&id)
-        .to_owned();
+    let url = first_href(v.get("url")).unwrap_or(&id).to_owned();
     Ok(ActorObject {
         kind,
         name: opt_string(v, "name")
@@ -239,11 +227,11 @@ pub fn parse_actor(v: &Value) -> Result<ActorObject> {
         summary: opt_string(v, "summary"),
         url,
         inbox: req_url(v, "inbox")?,
-        outbox: optional_url("outbox", v.get("outbox"))?.unwrap_or_default(),
-        following: optional_url("following", v.get("following"))?.unwrap_or_default(),
-        followers: optional_url("followers", v.get("followers"))?.unwrap_or_default(),
+        outbox: optional_url("outbox")?.unwrap_or_default(),
+        following: optional_url("following")?.unwrap_or_default(),
+        followers: optional_url("followers")?.unwrap_or_default(),
         shared_inbox,
-        playlists: optional_url("playlists", v.get("playlists"))?,
+        playlists: optional_url("playlists")?,
         public_key_pem,
         icons: Image::parse_list(v.get("icon"))?,
         published: opt_string(v, "published").unwrap_or_default(),

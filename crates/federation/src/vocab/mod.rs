@@ -125,13 +125,26 @@ pub(crate) fn audience(v: &Value, key: &str) -> Vec<String> {
     }
 }
 
-/// A field that is one object or an array of them, as a slice-like list.
+/// A field that is one value or an array of them, as a list (ActivityStreams allows both).
 pub(crate) fn one_or_many(v: Option<&Value>) -> Vec<&Value> {
     match v {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(Value::Null) | None => Vec::new(),
         Some(other) => vec![other],
     }
+}
+
+/// The first URL in a `url`-like field: a string, a Link (`href`), or an array of those.
+pub(crate) fn first_href(v: Option<&Value>) -> Option<&str> {
+    one_or_many(v)
+        .into_iter()
+        .find_map(|u| u.as_str().or_else(|| u.get("href").and_then(Value::as_str)))
+}
+
+/// An optional http(s) URL: absent or null is `None`, anything else must be http(s).
+pub(crate) fn opt_url(field: &'static str, s: Option<&str>) -> Result<Option<String>> {
+    s.map(|s| check_http(field, s).map(|_| s.to_owned()))
+        .transpose()
 }
 
 /// Requires `type` to be `expected`.
