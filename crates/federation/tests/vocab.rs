@@ -440,7 +440,8 @@ fn mastodon_actor() -> Value {
             "owner": "https://mastodon.example/users/alice",
             "publicKeyPem": fixture("mastodon-public-key.json")["publicKey"].clone()
         },
-        "icon": { "type": "Image", "mediaType": "image/png", "url": "https://files.mastodon.example/a.png" }
+        "icon": { "type": "Image", "mediaType": "image/png", "url": "https://files.mastodon.example/a.png" },
+        "image": { "type": "Image", "mediaType": "image/jpeg", "url": "https://files.mastodon.example/b.jpg" }
     })
 }
 
@@ -457,6 +458,12 @@ fn mastodon_actor_parses() {
     assert_eq!(a.playlists, None);
     assert_eq!(a.icons.len(), 1);
     assert_eq!(a.icons[0].media_type, "image/png");
+    assert_eq!(a.banners[0].url, "https://files.mastodon.example/b.jpg");
+    // Emitted the PeerTube way: arrays, left out when empty.
+    let v = actor_to_json(&a);
+    assert_eq!(v["icon"][0]["url"], "https://files.mastodon.example/a.png");
+    assert_eq!(v["image"][0]["mediaType"], "image/jpeg");
+    assert!(v.get("endpoints").is_none());
     assert!(a.public_key_pem.contains("BEGIN PUBLIC KEY"));
 }
 

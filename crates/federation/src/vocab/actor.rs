@@ -108,7 +108,10 @@ pub struct ActorObject {
     pub shared_inbox: Option<String>,
     pub playlists: Option<String>,
     pub public_key_pem: String,
+    /// Avatars (`icon`), in the order given: remote servers use the first.
     pub icons: Vec<Image>,
+    /// Channel banners (`image`).
+    pub banners: Vec<Image>,
     /// ISO 8601; empty when a remote actor does not say.
     pub published: String,
     /// For a `Group` (channel): the owning account's URL, which PeerTube requires.
@@ -151,9 +154,15 @@ pub(crate) fn actor_body(a: &ActorObject) -> Value {
         json!({ "id": a.key_id(), "owner": a.id, "publicKeyPem": a.public_key_pem }),
     );
     m.insert("published".into(), json!(a.published));
-    // PeerTube leaves `icon` out (not empty) when there is no avatar.
+    // PeerTube leaves `icon` and `image` out (not empty) when there is no avatar or banner.
     if !a.icons.is_empty() {
         m.insert("icon".into(), a.icons.iter().map(Image::to_json).collect());
+    }
+    if !a.banners.is_empty() {
+        m.insert(
+            "image".into(),
+            a.banners.iter().map(Image::to_json).collect(),
+        );
     }
     m.insert("summary".into(), json!(a.summary));
     // Channel-only keys: `support`, Lemmy's posting flag (channels only take posts from their
@@ -234,6 +243,7 @@ pub fn parse_actor(v: &Value) -> Result<ActorObject> {
         playlists: optional_url("playlists")?,
         public_key_pem,
         icons: Image::parse_list(v.get("icon"))?,
+        banners: Image::parse_list(v.get("image"))?,
         published: opt_string(v, "published").unwrap_or_default(),
         attributed_to,
         support: opt_string(v, "support"),
