@@ -726,6 +726,40 @@ fn bad_activities_are_refused() {
 }
 
 #[test]
+fn accept_and_undo_wrap_activities_of_other_hosts() {
+    // The Follow keeps its follower's id and host inside the followee's Accept.
+    let follow = deliveries()[0].clone();
+    let accept = json!({ "type": "Accept", "id": "http://localhost:9002/accepts/follows/5",
+        "actor": "http://localhost:9002/accounts/peertube", "object": follow });
+    let a = parse_activity(&accept).unwrap();
+    let ObjectRef::Activity(inner) = &a.object else {
+        panic!("{:?}", a.object)
+    };
+    assert_eq!(
+        (a.kind, inner.kind),
+        (ActivityKind::Accept, ActivityKind::Follow)
+    );
+    assert_eq!(activity_body(&a), accept);
+    // ...but the wrapped activity is checked like any other.
+    let mut forged = accept.clone();
+    forged["object"]["id"] = json!("http://localhost:9002/accounts/peertube/follows/4");
+    assert!(matches!(
+        parse_activity(&forged),
+        Err(VocabError::HostMismatch { field: "id", .. })
+    ));
+
+    let undo_like = json!({ "to": [AS_PUBLIC], "cc": [], "type": "Undo",
+        "id": "http://localhost:9001/accounts/root/likes/4/undo", "actor": "http://localhost:9001/accounts/root",
+        "object": deliveries()[7].clone() });
+    let u = parse_activity(&undo_like).unwrap();
+    assert_eq!(
+        u.object_id(),
+        Some("http://localhost:9001/accounts/root/likes/4")
+    );
+    assert_eq!(activity_body(&u), undo_like);
+}
+
+#[test]
 fn flag_round_trips() {
     let flag = Activity {
         id: "http://localhost:9000/admin/abuses/3".into(),
