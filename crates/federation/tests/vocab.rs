@@ -659,6 +659,16 @@ fn announce_without_context_and_mastodon_create_parse() {
 }
 
 #[test]
+fn video_owner_may_delete_a_remote_comment() {
+    // PeerTube names that Delete after the comment, on the commenter's host.
+    let v = json!({ "to": [AS_PUBLIC], "cc": [], "type": "Delete",
+        "id": "http://localhost:9001/videos/watch/x/comments/7/delete",
+        "actor": "http://localhost:9002/accounts/root",
+        "object": "http://localhost:9001/videos/watch/x/comments/7" });
+    assert_eq!(parse_activity(&v).unwrap().kind, ActivityKind::Delete);
+}
+
+#[test]
 fn actor_may_be_an_object() {
     let mut v = deliveries()[7].clone();
     v["actor"] = json!({ "type": "Person", "id": "http://localhost:9001/accounts/root" });
@@ -716,6 +726,13 @@ fn bad_activities_are_refused() {
             field: "duration",
             ..
         })
+    ));
+    // A Flag reporting something that is not a URL.
+    let flag = json!({ "type": "Flag", "id": "http://localhost:9001/admin/abuses/1",
+        "actor": "http://localhost:9001/accounts/peertube", "object": ["http://localhost:9002/videos/watch/x", "javascript:x"] });
+    assert!(matches!(
+        parse_activity(&flag),
+        Err(VocabError::NotHttpUrl { .. })
     ));
     // Nesting is bounded.
     let mut v = bodies[0].clone();

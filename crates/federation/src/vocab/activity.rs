@@ -203,9 +203,8 @@ fn parse_at(v: &Value, depth: usize) -> Result<Activity> {
             let rest = all[1..]
                 .iter()
                 .map(|o| {
-                    id_of(o)
-                        .map(str::to_owned)
-                        .ok_or(VocabError::Missing("object"))
+                    let u = id_of(o).ok_or(VocabError::Missing("object"))?;
+                    check_http("object", u).map(|_| u.to_owned())
                 })
                 .collect::<Result<Vec<_>>>()?;
             (first, rest)
