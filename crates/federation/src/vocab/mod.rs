@@ -5,6 +5,11 @@
 //! PeerTube's validators reject objects missing fields they expect. Parsers are strict on what
 //! PeerTube itself checks (types, http(s) ids, hosts, dates) and ignore fields we do not model,
 //! so that Mastodon and newer PeerTube versions still get through.
+//!
+//! Objects served at their id carry PeerTube's `@context` (`*_to_json`); embedded in an
+//! activity or an outbox page they do not, as PeerTube writes them. Keys come out in
+//! `serde_json`'s (sorted) order: JSON peers do not depend on key order, and a signed body is
+//! digested as sent.
 
 pub mod activity;
 pub mod actor;

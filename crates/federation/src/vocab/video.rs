@@ -416,7 +416,9 @@ pub fn parse_video(v: &Value) -> Result<VideoObject> {
             _ => continue,
         };
         if slot.is_none() {
-            *slot = Some(req_url(a, "id").map_err(|_| VocabError::Missing("attributedTo.id"))?);
+            let id = a.get("id").and_then(Value::as_str);
+            let id = id.ok_or(VocabError::Missing("attributedTo.id"))?;
+            *slot = Some(check_http("attributedTo.id", id).map(|_| id.to_owned())?);
         }
     }
     let (Some(account_url), Some(channel_url)) = (account_url, channel_url) else {
@@ -465,7 +467,7 @@ pub fn parse_video(v: &Value) -> Result<VideoObject> {
         views: v.get("views").and_then(Value::as_i64).unwrap_or(0),
         sensitive: bool_or("sensitive", false),
         wait_transcoding: bool_or("waitTranscoding", false),
-        // 1 = published, the only state a remote video is announced in.
+        // 1 = published: what a server that does not say means.
         state: v.get("state").and_then(Value::as_i64).unwrap_or(1),
         comments_enabled,
         comments_policy,
