@@ -5,7 +5,8 @@ use super::actor::{actor_body, parse_actor, ActorKind, ActorObject};
 use super::note::{note_body, parse_note, NoteObject};
 use super::video::{parse_video, video_body, VideoObject};
 use super::{
-    audience, check_http, context, id_of, opt_string, req_str, same_host, Result, VocabError,
+    audience, check_http, context, id_of, opt_date, opt_string, req_str, same_host, Result,
+    VocabError,
 };
 use serde_json::{json, Map, Value};
 
@@ -202,9 +203,8 @@ fn parse_at(v: &Value, depth: usize) -> Result<Activity> {
             let rest = all[1..]
                 .iter()
                 .map(|o| {
-                    id_of(o)
-                        .map(str::to_owned)
-                        .ok_or(VocabError::Missing("object"))
+                    let u = id_of(o).ok_or(VocabError::Missing("object"))?;
+                    check_http("object", u).map(|_| u.to_owned())
                 })
                 .collect::<Result<Vec<_>>>()?;
             (first, rest)
@@ -237,7 +237,7 @@ fn parse_at(v: &Value, depth: usize) -> Result<Activity> {
         cc: audience(v, "cc"),
         content: opt_string(v, "content"),
         extra_objects,
-        expires: opt_string(v, "expires"),
+        expires: opt_date(v, "expires")?,
     })
 }
 

@@ -2,8 +2,8 @@
 //! (`Application`), and whatever Mastodon-like servers send (`Service`, `Organization`).
 
 use super::{
-    audience, check_http, context, id_of, one_or_many, opt_string, req_str, req_url, Result,
-    VocabError,
+    audience, check_http, context, first_href, one_or_many, opt_string, opt_url, req_str, req_url,
+    Result, VocabError,
 };
 use serde_json::{json, Map, Value};
 
@@ -70,13 +70,7 @@ impl Image {
         one_or_many(v)
             .into_iter()
             .map(|i| {
-                let url = id_of(i.get("url").unwrap_or(&Value::Null))
-                    .or_else(|| {
-                        i.get("url")
-                            .and_then(|u| u.get("href"))
-                            .and_then(Value::as_str)
-                    })
-                    .ok_or(VocabError::Missing("icon.url"))?;
+                let url = first_href(i.get("url")).ok_or(VocabError::Missing("icon.url"))?;
                 check_http("icon.url", url)?;
                 Ok(Image {
                     url: url.to_owned(),
@@ -114,7 +108,10 @@ pub struct ActorObject {
     pub shared_inbox: Option<String>,
     pub playlists: Option<String>,
     pub public_key_pem: String,
+    /// Avatars (`icon`), in the order given: remote servers use the first.
     pub icons: Vec<Image>,
+    /// Channel banners (`image`).
+    pub banners: Vec<Image>,
     /// ISO 8601; empty when a remote actor does not say.
     pub published: String,
     /// For a `Group` (channel): the owning account's URL, which PeerTube requires.
@@ -157,9 +154,15 @@ pub(crate) fn actor_body(a: &ActorObject) -> Value {
         json!({ "id": a.key_id(), "owner": a.id, "publicKeyPem": a.public_key_pem }),
     );
     m.insert("published".into(), json!(a.published));
-    // PeerTube leaves `icon` out (not empty) when there is no avatar.
+    // PeerTube leaves `icon` and `image` out (not empty) when there is no avatar or banner.
     if !a.icons.is_empty() {
         m.insert("icon".into(), a.icons.iter().map(Image::to_json).collect());
+    }
+    if !a.banners.is_empty() {
+        m.insert(
+            "image".into(),
+            a.banners.iter().map(Image::to_json).collect(),
+        );
     }
     m.insert("summary".into(), json!(a.summary));
     // Channel-only keys: `support`, Lemmy's posting flag (channels only take posts from their
@@ -210,14 +213,12 @@ pub fn parse_actor(v: &Value) -> Result<ActorObject> {
             });
         }
     }
-    let optional_url = |field: &'static str, raw: Option<&Value>| -> Result<Option<String>> {
-        raw.and_then(Value::as_str)
-            .map(|s| check_http(field, s).map(|_| s.to_owned()))
-            .transpose()
-    };
-    let shared_inbox = optional_url(
+    let optional_url = |key: &'static str| opt_url(key, v.get(key).and_then(Value::as_str));
+    let shared_inbox = opt_url(
         "endpoints.sharedInbox",
-        v.get("endpoints").and_then(|e| e.get("sharedInbox")),
+        v.get("endpoints")
+            .and_then(|e| e.get("sharedInbox"))
+            .and_then(Value::as_str),
     )?;
     let attributed_to: Vec<String> = audience(v, "attributedTo");
     // PeerTube attaches every channel to an account; an ownerless Group cannot be stored.
@@ -225,11 +226,7 @@ pub fn parse_actor(v: &Value) -> Result<ActorObject> {
         return Err(VocabError::Missing("attributedTo"));
     }
     // `url` is the profile page: a string, a Link or an array of Links; fall back to the id.
-    let url = one_or_many(v.get("url"))
-        .into_iter()
-        .find_map(|u| u.as_str().or_else(|| u.get("href").and_then(Value::as_str)))
-        .unwrap_or(&id)
-        .to_owned();
+    let url = first_href(v.get("url")).unwrap_or(&id).to_owned();
     Ok(ActorObject {
         kind,
         name: opt_string(v, "name")
@@ -239,13 +236,14 @@ pub fn parse_actor(v: &Value) -> Result<ActorObject> {
         summary: opt_string(v, "summary"),
         url,
         inbox: req_url(v, "inbox")?,
-        outbox: optional_url("outbox", v.get("outbox"))?.unwrap_or_default(),
-        following: optional_url("following", v.get("following"))?.unwrap_or_default(),
-        followers: optional_url("followers", v.get("followers"))?.unwrap_or_default(),
+        outbox: optional_url("outbox")?.unwrap_or_default(),
+        following: optional_url("following")?.unwrap_or_default(),
+        followers: optional_url("followers")?.unwrap_or_default(),
         shared_inbox,
-        playlists: optional_url("playlists", v.get("playlists"))?,
+        playlists: optional_url("playlists")?,
         public_key_pem,
         icons: Image::parse_list(v.get("icon"))?,
+        banners: Image::parse_list(v.get("image"))?,
         published: opt_string(v, "published").unwrap_or_default(),
         attributed_to,
         support: opt_string(v, "support"),

@@ -5,6 +5,11 @@
 //! PeerTube's validators reject objects missing fields they expect. Parsers are strict on what
 //! PeerTube itself checks (types, http(s) ids, hosts, dates) and ignore fields we do not model,
 //! so that Mastodon and newer PeerTube versions still get through.
+//!
+//! Objects served at their id carry PeerTube's `@context` (`*_to_json`); embedded in an
+//! activity or an outbox page they do not, as PeerTube writes them. Keys come out in
+//! `serde_json`'s (sorted) order: JSON peers do not depend on key order, and a signed body is
+//! digested as sent.
 
 pub mod activity;
 pub mod actor;
@@ -125,13 +130,26 @@ pub(crate) fn audience(v: &Value, key: &str) -> Vec<String> {
     }
 }
 
-/// A field that is one object or an array of them, as a slice-like list.
+/// A field that is one value or an array of them, as a list (ActivityStreams allows both).
 pub(crate) fn one_or_many(v: Option<&Value>) -> Vec<&Value> {
     match v {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(Value::Null) | None => Vec::new(),
         Some(other) => vec![other],
     }
+}
+
+/// The first URL in a `url`-like field: a string, a Link (`href`), or an array of those.
+pub(crate) fn first_href(v: Option<&Value>) -> Option<&str> {
+    one_or_many(v)
+        .into_iter()
+        .find_map(|u| u.as_str().or_else(|| u.get("href").and_then(Value::as_str)))
+}
+
+/// An optional http(s) URL: absent or null is `None`, anything else must be http(s).
+pub(crate) fn opt_url(field: &'static str, s: Option<&str>) -> Result<Option<String>> {
+    s.map(|s| check_http(field, s).map(|_| s.to_owned()))
+        .transpose()
 }
 
 /// Requires `type` to be `expected`.

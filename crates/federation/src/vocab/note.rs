@@ -3,8 +3,8 @@
 //! with HTML content.
 
 use super::{
-    audience, context, id_of, one_or_many, opt_date, opt_string, req_date, req_url, Result,
-    VocabError,
+    audience, check_http, context, first_href, id_of, one_or_many, opt_date, opt_string, opt_url,
+    req_date, req_url, Result, VocabError,
 };
 use serde_json::{json, Map, Value};
 
@@ -92,9 +92,11 @@ pub(crate) fn note_body(n: &NoteObject) -> Value {
 
 /// Parses a PeerTube or Mastodon comment (a `Note`, or a `Tombstone` that was one).
 pub fn parse_note(v: &Value) -> Result<NoteObject> {
+    let former = v.get("formerType").and_then(Value::as_str);
     let tombstone = match v.get("type").and_then(Value::as_str) {
         Some("Note") => false,
-        Some("Tombstone") => true,
+        // A deleted video is a Tombstone too: only a former Note is a comment.
+        Some("Tombstone") if matches!(former, None | Some("Note")) => true,
         other => {
             return Err(VocabError::WrongType {
                 expected: "Note",
@@ -108,7 +110,7 @@ pub fn parse_note(v: &Value) -> Result<NoteObject> {
         .get("inReplyTo")
         .and_then(id_of)
         .ok_or(VocabError::NotAReply)?;
-    super::check_http("inReplyTo", in_reply_to)?;
+    check_http("inReplyTo", in_reply_to)?;
     let published = req_date(v, "published")?;
     if tombstone {
         return Ok(NoteObject {
@@ -140,13 +142,9 @@ pub fn parse_note(v: &Value) -> Result<NoteObject> {
         .into_iter()
         .find_map(id_of)
         .ok_or(VocabError::Missing("attributedTo"))?;
-    super::check_http("attributedTo", attributed_to)?;
+    check_http("attributedTo", attributed_to)?;
     // `url` is a string for PeerTube and Mastodon, a Link for some others.
-    let url = one_or_many(v.get("url"))
-        .into_iter()
-        .find_map(|u| u.as_str().or_else(|| u.get("href").and_then(Value::as_str)))
-        .map(|u| super::check_http("url", u).map(|_| u.to_owned()))
-        .transpose()?;
+    let url = opt_url("url", first_href(v.get("url")))?;
     Ok(NoteObject {
         id,
         url,

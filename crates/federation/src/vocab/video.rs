@@ -2,8 +2,8 @@
 //! an HLS playlist, each file followed by its metadata, torrent and magnet links).
 
 use super::{
-    audience, check_http, check_type, context, id_of, one_or_many, opt_date, opt_string, or_null,
-    req_date, req_str, req_url, Image, Result, VocabError, AS_PUBLIC,
+    audience, check_http, check_type, context, first_href, id_of, one_or_many, opt_date,
+    opt_string, opt_url, or_null, req_date, req_str, req_url, Image, Result, VocabError, AS_PUBLIC,
 };
 use serde_json::{json, Map, Value};
 
@@ -416,7 +416,9 @@ pub fn parse_video(v: &Value) -> Result<VideoObject> {
             _ => continue,
         };
         if slot.is_none() {
-            *slot = Some(req_url(a, "id").map_err(|_| VocabError::Missing("attributedTo.id"))?);
+            let id = a.get("id").and_then(Value::as_str);
+            let id = id.ok_or(VocabError::Missing("attributedTo.id"))?;
+            *slot = Some(check_http("attributedTo.id", id).map(|_| id.to_owned())?);
         }
     }
     let (Some(account_url), Some(channel_url)) = (account_url, channel_url) else {
@@ -465,7 +467,7 @@ pub fn parse_video(v: &Value) -> Result<VideoObject> {
         views: v.get("views").and_then(Value::as_i64).unwrap_or(0),
         sensitive: bool_or("sensitive", false),
         wait_transcoding: bool_or("waitTranscoding", false),
-        // 1 = published, the only state a remote video is announced in.
+        // 1 = published: what a server that does not say means.
         state: v.get("state").and_then(Value::as_i64).unwrap_or(1),
         comments_enabled,
         comments_policy,
@@ -498,11 +500,7 @@ pub fn parse_video(v: &Value) -> Result<VideoObject> {
             .map(parse_subtitle)
             .collect::<Result<_>>()?,
         storyboard: parse_storyboard(v)?,
-        chapters_url: v
-            .get("hasParts")
-            .and_then(Value::as_str)
-            .map(|s| check_http("hasParts", s).map(|_| s.to_owned()))
-            .transpose()?,
+        chapters_url: opt_url("hasParts", v.get("hasParts").and_then(Value::as_str))?,
         trackers,
         live_save_replay: v.get("liveSaveReplay").and_then(Value::as_bool),
         permanent_live: v.get("permanentLive").and_then(Value::as_bool),
@@ -561,10 +559,7 @@ fn labelled_int(v: &Value, key: &'static str) -> Result<Option<(i64, String)>> {
 }
 
 fn parse_subtitle(s: &Value) -> Result<Subtitle> {
-    let url = one_or_many(s.get("url"))
-        .into_iter()
-        .find_map(|u| u.as_str().or_else(|| u.get("href").and_then(Value::as_str)))
-        .ok_or(VocabError::Missing("subtitleLanguage.url"))?;
+    let url = first_href(s.get("url")).ok_or(VocabError::Missing("subtitleLanguage.url"))?;
     check_http("subtitleLanguage.url", url)?;
     Ok(Subtitle {
         language: labelled(s)?,
@@ -626,6 +621,14 @@ fn parse_hls(u: &Value) -> Result<HlsPlaylistLink> {
     })
 }
 
+/// The links that follow a file Link.
+#[derive(Clone, Copy)]
+enum Aux {
+    Metadata,
+    Torrent,
+    Magnet,
+}
+
 /// File Links first, then their metadata/torrent/magnet Links matched by height (and fps when
 /// given), as PeerTube pairs them.
 fn parse_files(links: &[&Value], in_hls: bool) -> Result<Vec<VideoFileLink>> {
@@ -642,24 +645,37 @@ fn parse_files(links: &[&Value], in_hls: bool) -> Result<Vec<VideoFileLink>> {
     }
     for l in extras {
         let media_type = l.get("mediaType").and_then(Value::as_str).unwrap_or("");
-        let href = req_str(l, "href").map_err(|_| VocabError::Missing("url.href"))?;
+        let href = l.get("href").and_then(Value::as_str).unwrap_or("");
+        let kind = if has_rel(l, "metadata") {
+            Aux::Metadata
+        } else if media_type == MAGNET || href.starts_with("magnet:") {
+            Aux::Magnet
+        } else if media_type == TORRENT {
+            Aux::Torrent
+        } else {
+            continue;
+        };
+        // Its file: same height, same fps when both say, and that link not yet seen.
         let height = l.get("height").and_then(Value::as_u64);
         let fps = l.get("fps").and_then(Value::as_u64);
         let Some(f) = files.iter_mut().find(|f| {
-            Some(u64::from(f.height)) == height
+            let free = match kind {
+                Aux::Metadata => f.metadata_url.is_none(),
+                Aux::Torrent => f.torrent_url.is_none(),
+                Aux::Magnet => f.magnet_uri.is_none(),
+            };
+            free && Some(u64::from(f.height)) == height
                 && (fps.is_none() || f.fps.is_none() || f.fps.map(u64::from) == fps)
         }) else {
             continue;
         };
-        if has_rel(l, "metadata") {
-            check_http("url.href", href)?;
-            f.metadata_url = Some(href.to_owned());
-        } else if media_type == MAGNET || href.starts_with("magnet:") {
-            f.info_hash = Some(magnet_info_hash(href)?);
-            f.magnet_uri = Some(href.to_owned());
-        } else if media_type == TORRENT {
-            check_http("url.href", href)?;
-            f.torrent_url = Some(href.to_owned());
+        match kind {
+            Aux::Metadata => f.metadata_url = Some(req_url(l, "href")?),
+            Aux::Torrent => f.torrent_url = Some(req_url(l, "href")?),
+            Aux::Magnet => {
+                f.info_hash = Some(magnet_info_hash(href)?);
+                f.magnet_uri = Some(href.to_owned());
+            }
         }
     }
     Ok(files)
