@@ -5,7 +5,9 @@
 pub mod auth;
 pub mod cache;
 pub mod channels;
+pub mod comments;
 pub mod error;
+pub mod federation;
 pub mod files;
 pub mod pages;
 pub mod params;
@@ -40,6 +42,8 @@ pub enum StartError {
     PublicUrl(String, url::ParseError),
     #[error("cannot create the administrator: {0}")]
     Root(String),
+    #[error("federation: {0}")]
+    Federation(String),
 }
 
 /// Connects the database (running migrations), prepares directories and creates the `root`
@@ -65,6 +69,18 @@ pub async fn build(settings: Settings) -> Result<AppState, StartError> {
         settings.rates_limit.login_max,
         Duration::from_secs(settings.rates_limit.login_window_secs),
     );
+    let client = ferrotube_federation::ApClient::new(ferrotube_federation::ClientConfig {
+        allow_private: settings.federation.allow_private_network,
+        user_agent: format!(
+            "Ferrotube/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            settings.public_url
+        ),
+        ..Default::default()
+    })
+    .map_err(|e| StartError::Federation(e.to_string()))?;
+    let federation =
+        federation::FederationState::new(client, settings.federation.per_host_concurrency);
     let mut inner = Inner {
         settings,
         db,
@@ -77,10 +93,14 @@ pub async fn build(settings: Settings) -> Result<AppState, StartError> {
         config_json: String::new(),
         trackers,
         cache: cache::ResponseCache::new(Duration::from_millis(cache_ttl), 4096),
+        federation,
     };
     inner.config_json = server_config::build_config(&inner);
     let state = AppState(Arc::new(inner));
     ensure_root(&state).await?;
+    federation::routes::ensure_instance_actor(&state)
+        .await
+        .map_err(|e| StartError::Federation(e.to_string()))?;
     Ok(state)
 }
 
@@ -132,6 +152,35 @@ pub fn spawn_background(
             })
         })),
     );
+    let fed = &state.settings.federation;
+    let (s1, s2, s3, s4) = (state.clone(), state.clone(), state.clone(), state.clone());
+    let runner = runner
+        .register(
+            federation::DELIVER,
+            fed.delivery_concurrency,
+            Arc::new(move |ctx| Box::pin(federation::deliver::run_delivery(s1.clone(), ctx))),
+            None,
+        )
+        .register(
+            federation::INBOX,
+            fed.inbox_concurrency,
+            Arc::new(move |ctx| Box::pin(federation::inbox::run_inbox(s2.clone(), ctx))),
+            None,
+        )
+        .register(
+            federation::FETCH_OUTBOX,
+            2,
+            Arc::new(move |ctx| Box::pin(federation::deliver::run_fetch_outbox(s3.clone(), ctx))),
+            None,
+        )
+        .register(
+            federation::FEDERATE_VIDEO,
+            2,
+            Arc::new(move |ctx| {
+                Box::pin(federation::deliver::run_federate_video(s4.clone(), ctx))
+            }),
+            None,
+        );
     let mut handles = runner.spawn(shutdown.clone());
     let s = state.clone();
     let mut stop = shutdown;
@@ -139,11 +188,13 @@ pub fn spawn_background(
         loop {
             upload::expire_stale_uploads(&s).await;
             processing::remove_stale_work_dirs(&s).await;
-            if let Err(e) =
-                s.db.purge_expired_tokens(ferrotube_model::timefmt::now_ms())
-                    .await
-            {
+            let now = ferrotube_model::timefmt::now_ms();
+            if let Err(e) = s.db.purge_expired_tokens(now).await {
                 tracing::warn!(error = %e, "cannot purge expired tokens");
+            }
+            // Redeliveries come within hours; a week of activity ids is plenty.
+            if let Err(e) = s.db.purge_seen_activities(now - 7 * 86_400_000).await {
+                tracing::warn!(error = %e, "cannot purge seen activities");
             }
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(600)) => {}
@@ -220,6 +271,50 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/videos/{id}/metadata/{file_id}",
             get(videos::file_metadata),
         )
+        .route(
+            "/api/v1/videos/{id}/comment-threads",
+            get(comments::list_threads).post(comments::create_thread),
+        )
+        .route(
+            "/api/v1/videos/{id}/comment-threads/{thread_id}",
+            get(comments::get_thread),
+        )
+        .route(
+            "/api/v1/videos/{id}/comments/{comment_id}",
+            post(comments::reply).delete(comments::delete),
+        )
+        .route(
+            "/api/v1/server/following",
+            get(federation::follows::list_following).post(federation::follows::follow_servers),
+        )
+        .route(
+            "/api/v1/server/following/{target}",
+            axum::routing::delete(federation::follows::unfollow_server),
+        )
+        .route(
+            "/api/v1/server/followers",
+            get(federation::follows::list_followers),
+        )
+        .route(
+            "/api/v1/server/followers/{handle}",
+            axum::routing::delete(federation::follows::reject_follower),
+        )
+        .route(
+            "/api/v1/server/followers/{handle}/accept",
+            post(federation::follows::accept_follower),
+        )
+        .route(
+            "/api/v1/server/followers/{handle}/reject",
+            post(federation::follows::reject_follower),
+        )
+        .route(
+            "/api/v1/server/blocklist/servers",
+            get(federation::follows::list_blocked_servers).post(federation::follows::block_server),
+        )
+        .route(
+            "/api/v1/server/blocklist/servers/{host}",
+            axum::routing::delete(federation::follows::unblock_server),
+        )
         .route("/api/v1/config", get(server_config::config))
         .route("/api/v1/config/about", get(server_config::about))
         .route("/api/v1/jobs/{state}", get(server_config::jobs));
@@ -249,7 +344,10 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/w/{id}", get(pages::watch))
-        .route("/videos/watch/{id}", get(pages::watch))
+        .route(
+            "/videos/watch/{id}",
+            get(federation::routes::watch_or_object),
+        )
         .route("/login", get(pages::login))
         .route("/videos/upload", get(pages::upload))
         .merge(ferrotube_web::assets_router());
@@ -258,6 +356,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(files)
         .merge(pages)
+        .merge(federation::routes::router())
         .fallback(pages::fallback)
         .layer(axum::middleware::from_fn(close_if_body_unread))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -74,7 +74,23 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// `root@host` -> `root`: remote accounts and channels are stored under their handle.
+pub fn local_part(handle: &str) -> &str {
+    handle.split('@').next().unwrap_or(handle)
+}
+
 impl Inner {
+    /// The URL of an account or channel page, ours or (by PeerTube's layout) a remote one's.
+    fn actor_page_url(&self, kind: &str, name: &str, host: Option<&str>) -> String {
+        match host {
+            None => format!("{}/{kind}/{name}", self.url),
+            Some(h) => {
+                let scheme = if self.url.starts_with("https:") { "https" } else { "http" };
+                format!("{scheme}://{h}/{kind}/{}", local_part(name))
+            }
+        }
+    }
+
     pub fn account_url(&self, name: &str) -> String {
         format!("{}/accounts/{name}", self.url)
     }
@@ -109,7 +125,10 @@ impl Inner {
             id: v.id,
             uuid: v.uuid.clone(),
             short_uuid: short_uuid(&uuid),
-            url: format!("{}/videos/watch/{}", self.url, v.uuid),
+            url: v
+                .url
+                .clone()
+                .unwrap_or_else(|| format!("{}/videos/watch/{}", self.url, v.uuid)),
             name: v.name.clone(),
             category: IdLabel {
                 id: v.category,
@@ -141,7 +160,7 @@ impl Inner {
             nsfw: v.nsfw,
             truncated_description: v.description.as_deref().map(|d| truncate(d, 250)),
             description: v.description.as_deref().map(|d| truncate(d, 250)),
-            is_local: true,
+            is_local: v.is_local(),
             duration: v.duration,
             aspect_ratio: v.aspect_ratio.map(|a| (a * 10_000.0).round() / 10_000.0),
             views: v.views,
@@ -164,18 +183,22 @@ impl Inner {
             is_live: false,
             account: ActorSummary {
                 id: v.account_id,
-                name: v.account_name.clone(),
+                name: local_part(&v.account_name).to_string(),
                 display_name: v.account_display_name.clone(),
-                url: self.account_url(&v.account_name),
-                host: self.host.clone(),
+                url: self.actor_page_url("accounts", &v.account_name, v.account_host.as_deref()),
+                host: v.account_host.clone().unwrap_or_else(|| self.host.clone()),
                 avatars: [],
             },
             channel: ActorSummary {
                 id: v.channel_id,
-                name: v.channel_name.clone(),
+                name: local_part(&v.channel_name).to_string(),
                 display_name: v.channel_display_name.clone(),
-                url: self.channel_url(&v.channel_name),
-                host: self.host.clone(),
+                url: self.actor_page_url(
+                    "video-channels",
+                    &v.channel_name,
+                    v.channel_host.as_deref(),
+                ),
+                host: v.channel_host.clone().unwrap_or_else(|| self.host.clone()),
                 avatars: [],
             },
             state: with_state.then(|| state_label(v.state)),
@@ -196,6 +219,9 @@ impl Inner {
         // proxy or CDN can tell which paths need authorization.
         let base = self.file_base_url(v, "hls");
         let file_json = |f: &FileRow, base: &str, download_url: String| {
+            if let Some(url) = &f.file_url {
+                return self.remote_file_json(f, url);
+            }
             let url = format!("{base}/{}", f.filename);
             let torrent = self.torrent_fields(v, f, &url);
             let mut j = json!({
@@ -248,8 +274,8 @@ impl Inner {
                 vec![json!({
                     "id": p.id,
                     "type": 1,
-                    "playlistUrl": format!("{base}/{}", p.master_filename),
-                    "segmentsSha256Url": format!("{base}/{}", p.sha256_filename),
+                    "playlistUrl": p.playlist_url.clone().unwrap_or_else(|| format!("{base}/{}", p.master_filename)),
+                    "segmentsSha256Url": p.segments_sha256_url.clone().or_else(|| v.is_local().then(|| format!("{base}/{}", p.sha256_filename))),
                     "redundancies": [],
                     "files": hls_files,
                 })]
@@ -279,11 +305,16 @@ impl Inner {
             o.insert("inputFileUpdatedAt".into(), Value::Null);
             o.insert("files".into(), json!(web_files));
             o.insert("streamingPlaylists".into(), json!(playlists));
+            // A remote video's swarm is signalled by its origin's tracker, as in PeerTube.
+            let origin = match &v.channel_host {
+                Some(h) => format!("{}://{h}", if self.url.starts_with("https:") { "https" } else { "http" }),
+                None => self.url.clone(),
+            };
             o.insert(
                 "trackerUrls".into(),
                 json!([
-                    format!("{}/tracker/announce", self.url),
-                    format!("{}/tracker/socket", self.url.replacen("http", "ws", 1))
+                    format!("{origin}/tracker/announce"),
+                    format!("{}/tracker/socket", origin.replacen("http", "ws", 1))
                 ]),
             );
             o.insert("account".into(), account);
@@ -293,6 +324,27 @@ impl Inner {
             }
         }
         out
+    }
+
+    /// A remote video's file: everything points at its origin.
+    fn remote_file_json(&self, f: &FileRow, url: &str) -> Value {
+        json!({
+            "id": f.id,
+            "resolution": { "id": f.resolution, "label": ferrotube_model::state::resolution_label(f.resolution) },
+            "width": f.width,
+            "height": f.height,
+            "size": f.size,
+            "fps": f.fps,
+            "fileUrl": url,
+            "fileDownloadUrl": url,
+            "torrentUrl": f.torrent_url,
+            "torrentDownloadUrl": f.torrent_url,
+            "magnetUri": f.magnet_uri,
+            "metadataUrl": null,
+            "hasAudio": f.has_audio,
+            "hasVideo": f.has_video,
+            "storage": 0,
+        })
     }
 
     /// `torrentUrl`, `torrentDownloadUrl` and `magnetUri` of a file that has a torrent.
@@ -326,9 +378,9 @@ impl Inner {
 
     pub fn account(&self, a: &AccountRow) -> Value {
         json!({
-            "url": self.account_url(&a.name),
-            "name": a.name,
-            "host": self.host,
+            "url": self.actor_page_url("accounts", &a.name, a.host.as_deref()),
+            "name": local_part(&a.name),
+            "host": a.host.clone().unwrap_or_else(|| self.host.clone()),
             "avatars": [],
             "id": a.id,
             "hostRedundancyAllowed": false,
@@ -344,9 +396,9 @@ impl Inner {
 
     pub fn channel(&self, c: &ChannelRow, owner: Option<&AccountRow>) -> Value {
         let mut v = json!({
-            "url": self.channel_url(&c.name),
-            "name": c.name,
-            "host": self.host,
+            "url": self.actor_page_url("video-channels", &c.name, c.host.as_deref()),
+            "name": local_part(&c.name),
+            "host": c.host.clone().unwrap_or_else(|| self.host.clone()),
             "avatars": [],
             "id": c.id,
             "hostRedundancyAllowed": false,
@@ -357,7 +409,7 @@ impl Inner {
             "displayName": c.display_name,
             "description": c.description,
             "support": c.support,
-            "isLocal": true,
+            "isLocal": c.host.is_none(),
             "updatedAt": iso(c.updated_at),
         });
         if let (Some(o), Some(a)) = (v.as_object_mut(), owner) {

@@ -27,6 +27,7 @@ pub struct Inner {
     pub trackers: ferrotube_p2p::Trackers,
     /// `/api/v1/config`, serialised once at start.
     pub config_json: String,
+    pub federation: crate::federation::FederationState,
 }
 
 impl std::ops::Deref for AppState {

@@ -459,6 +459,9 @@ pub async fn update(
     f.validate()?;
     let v = find_video(&state, &id).await?;
     can_manage(&v, &user)?;
+    if !v.is_local() {
+        return Err(ApiError::forbidden("Cannot update a video of another instance"));
+    }
     if let Some(c) = f.channel_id {
         owned_channel(&state, &user, c).await?;
     }
@@ -488,6 +491,7 @@ pub async fn update(
         crate::upload::apply_custom_images(&state, v.id, form).await?;
     }
     state.videos_changed();
+    crate::federation::deliver::video_changed(&state, v.id, false).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -499,9 +503,13 @@ pub async fn delete(
     let v = find_video(&state, &id).await?;
     can_manage(&v, &user)?;
     let files = state.db.video_files(v.id).await?;
+    // The Delete is queued before the rows go: its audience is read from them.
+    crate::federation::deliver::video_deleted(&state, &v).await;
     state.db.delete_video(v.id).await?;
     state.videos_changed();
-    crate::processing::remove_video_files(&state, &v, &files).await;
+    if v.is_local() {
+        crate::processing::remove_video_files(&state, &v, &files).await;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -301,9 +301,10 @@ impl VideoFilter {
             let p = push(&mut args, Arg::S(format!("%{escaped}%")));
             parts.push(format!("LOWER(v.name) LIKE {p} ESCAPE '\\'"));
         }
-        if self.is_local == Some(false) {
-            // Every video is local until federation brings remote ones.
-            parts.push("1 = 0".into());
+        match self.is_local {
+            Some(true) => parts.push("v.url IS NULL".into()),
+            Some(false) => parts.push("v.url IS NOT NULL".into()),
+            None => {}
         }
         if parts.is_empty() {
             (String::new(), args)

@@ -181,7 +181,7 @@ pub async fn local_keys(state: &AppState, actor: &ActorRow) -> FedResult<(ActorR
                 .map_err(|e| FedError::Refused(format!("key generation panicked: {e}")))??;
             state
                 .db
-                .set_actor_keys_once(actor.id, &pair.public_pem, &pair.private_pem)
+                .set_actor_keys_once(actor.id, &pair.public_key_pem, &pair.private_key_pem)
                 .await?
                 .ok_or_else(|| FedError::Refused("actor vanished".into()))?
         }
@@ -501,6 +501,7 @@ pub async fn actor_json(state: &AppState, actor: &ActorRow) -> FedResult<serde_j
         playlists: Some(format!("{}/playlists", row.url)),
         public_key_pem: row.public_key_pem.clone().unwrap_or_default(),
         icons: Vec::new(),
+        banners: Vec::new(),
         published: ferrotube_model::timefmt::iso(published),
         attributed_to,
         support,

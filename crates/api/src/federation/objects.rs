@@ -191,6 +191,13 @@ pub async fn video_object(state: &AppState, v: &VideoRow) -> FedResult<VideoObje
         to,
         cc,
         is_live: false,
+        subtitles: Vec::new(),
+        storyboard: None,
+        chapters_url: None,
+        trackers: vec![state.trackers.http.clone(), state.trackers.ws.clone()],
+        live_save_replay: None,
+        permanent_live: None,
+        latency_mode: None,
         id,
     })
 }
@@ -462,6 +469,8 @@ pub async fn note_object(state: &AppState, v: &VideoRow, c: &CommentRow) -> FedR
             vec![followers]
         },
         tombstone: c.deleted_at.is_some(),
+        mentions: Vec::new(),
+        reply_approval: None,
     })
 }
 

@@ -1,0 +1,241 @@
+//! Video comments as PeerTube's REST API serves them: threads, replies, deletion. Local comments
+//! federate as `Note`s (see federation::deliver::comment_changed).
+
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::state::AppState;
+use crate::videos::{find_video, visible_to};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::Json;
+use ferrotube_db::accounts::AccountRow;
+use ferrotube_db::comments::{CommentRow, NewComment};
+use ferrotube_db::videos::VideoRow;
+use ferrotube_model::timefmt::{iso, now_ms};
+use ferrotube_model::{CommentsPolicy, UserRole};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+fn comment_json(state: &AppState, v: &VideoRow, c: &CommentRow) -> Value {
+    let account = match (c.account_id, &c.account_name) {
+        (Some(id), Some(name)) => state.account(&AccountRow {
+            id,
+            user_id: c.account_user_id,
+            name: name.clone(),
+            display_name: c.account_display_name.clone().unwrap_or_default(),
+            description: c.account_description.clone(),
+            created_at: c.account_created_at.unwrap_or(c.created_at),
+            updated_at: c.account_updated_at.unwrap_or(c.created_at),
+            host: c.account_host.clone(),
+        }),
+        _ => Value::Null,
+    };
+    let deleted = c.deleted_at.is_some();
+    json!({
+        "id": c.id,
+        "url": crate::federation::objects::comment_url(state, &v.uuid, c),
+        "text": if deleted { "" } else { c.text.as_str() },
+        "threadId": c.root_id(),
+        "inReplyToCommentId": c.in_reply_to_id,
+        "videoId": v.id,
+        "createdAt": iso(c.created_at),
+        "updatedAt": iso(c.updated_at),
+        "deletedAt": c.deleted_at.map(iso),
+        "isDeleted": deleted,
+        "totalRepliesFromVideoAuthor": 0,
+        "totalReplies": c.total_replies,
+        "account": if deleted { Value::Null } else { account },
+        "heldForReview": false,
+    })
+}
+
+/// `GET /api/v1/videos/{id}/comment-threads`.
+pub async fn list_threads(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let p = Params::parse(q.as_deref());
+    let (start, count) = p.pagination(15)?;
+    let order = p.sort(
+        &[
+            ("createdAt", "cm.created_at"),
+            ("totalReplies", "total_replies"),
+        ],
+        "cm.created_at DESC",
+    )?;
+    let v = find_video(&state, &id).await?;
+    visible_to(&v, user.as_ref())?;
+    let (total, alive, rows) = state
+        .db
+        .list_comment_threads(v.id, start, count, &format!("{order}, cm.id DESC"))
+        .await?;
+    let data: Vec<Value> = rows.iter().map(|c| comment_json(&state, &v, c)).collect();
+    Ok(Json(json!({
+        "total": total,
+        "totalNotDeletedComments": alive,
+        "data": data,
+    })))
+}
+
+/// `GET /api/v1/videos/{id}/comment-threads/{threadId}`: the root and its replies as a tree.
+pub async fn get_thread(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path((id, thread)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let thread_id: i64 = thread
+        .parse()
+        .map_err(|_| ApiError::bad_param("threadId", &thread, "Should have a valid thread id", "params"))?;
+    let v = find_video(&state, &id).await?;
+    visible_to(&v, user.as_ref())?;
+    let rows = state.db.comment_thread(v.id, thread_id).await?;
+    let Some(root) = rows.iter().find(|c| c.id == thread_id && c.thread_id.is_none()) else {
+        return Err(ApiError::not_found("Video comment thread not found"));
+    };
+    fn tree(state: &AppState, v: &VideoRow, rows: &[CommentRow], c: &CommentRow, depth: u32) -> Value {
+        let children: Vec<Value> = if depth > 64 {
+            Vec::new()
+        } else {
+            rows.iter()
+                .filter(|r| r.in_reply_to_id == Some(c.id))
+                .map(|r| tree(state, v, rows, r, depth + 1))
+                .collect()
+        };
+        json!({ "comment": comment_json(state, v, c), "children": children })
+    }
+    Ok(Json(tree(&state, &v, &rows, root, 0)))
+}
+
+#[derive(Deserialize)]
+pub struct CommentBody {
+    text: Option<String>,
+}
+
+fn valid_text(body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<String> {
+    let Json(b) =
+        body.map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {}", e.body_text())))?;
+    let text = b.text.unwrap_or_default();
+    let n = text.trim().chars().count();
+    if n == 0 || text.chars().count() > 10_000 {
+        return Err(ApiError::bad_param(
+            "text",
+            &text.chars().take(50).collect::<String>(),
+            "Should have a valid comment text",
+            "body",
+        ));
+    }
+    Ok(text)
+}
+
+async fn commentable(state: &AppState, id: &str, user: &CurrentUser) -> ApiResult<VideoRow> {
+    let v = find_video(state, id).await?;
+    visible_to(&v, Some(&user.0))?;
+    if CommentsPolicy::from_id(v.comments_policy) == Some(CommentsPolicy::Disabled) {
+        return Err(ApiError::conflict("Video comments are disabled"));
+    }
+    if state.db.is_account_blocked(user.0.account_id).await? {
+        return Err(ApiError::forbidden("You are blocked"));
+    }
+    Ok(v)
+}
+
+async fn created(state: &AppState, v: &VideoRow, id: i64) -> ApiResult<Json<Value>> {
+    crate::federation::deliver::comment_changed(state, v, id).await;
+    let c = state
+        .db
+        .comment_by_id(id)
+        .await?
+        .ok_or_else(|| ApiError::internal("comment vanished"))?;
+    Ok(Json(json!({ "comment": comment_json(state, v, &c) })))
+}
+
+/// `POST /api/v1/videos/{id}/comment-threads`.
+pub async fn create_thread(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let text = valid_text(body)?;
+    let v = commentable(&state, &id, &user).await?;
+    let cid = state
+        .db
+        .insert_comment(&NewComment {
+            url: None,
+            video_id: v.id,
+            account_id: user.0.account_id,
+            thread_id: None,
+            in_reply_to_id: None,
+            text: &text,
+            created_at: now_ms(),
+        })
+        .await?;
+    created(&state, &v, cid).await
+}
+
+async fn comment_of(state: &AppState, v: &VideoRow, raw: &str) -> ApiResult<CommentRow> {
+    let cid: i64 = raw
+        .parse()
+        .map_err(|_| ApiError::bad_param("commentId", raw, "Should have a valid comment id", "params"))?;
+    state
+        .db
+        .comment_by_id(cid)
+        .await?
+        .filter(|c| c.video_id == v.id)
+        .ok_or_else(|| ApiError::not_found("Video comment not found"))
+}
+
+/// `POST /api/v1/videos/{id}/comments/{commentId}`: a reply.
+pub async fn reply(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, parent)): Path<(String, String)>,
+    body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let text = valid_text(body)?;
+    let v = commentable(&state, &id, &user).await?;
+    let parent = comment_of(&state, &v, &parent).await?;
+    if parent.deleted_at.is_some() {
+        return Err(ApiError::conflict("Cannot reply to a deleted comment"));
+    }
+    let cid = state
+        .db
+        .insert_comment(&NewComment {
+            url: None,
+            video_id: v.id,
+            account_id: user.0.account_id,
+            thread_id: Some(parent.root_id()),
+            in_reply_to_id: Some(parent.id),
+            text: &text,
+            created_at: now_ms(),
+        })
+        .await?;
+    created(&state, &v, cid).await
+}
+
+/// `DELETE /api/v1/videos/{id}/comments/{commentId}`: by its author, the video's owner or a
+/// moderator. The comment stays as a tombstone in its thread.
+pub async fn delete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, comment)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let v = find_video(&state, &id).await?;
+    let c = comment_of(&state, &v, &comment).await?;
+    if c.deleted_at.is_some() {
+        return Err(ApiError::conflict("This comment is already deleted"));
+    }
+    let is_author = c.account_id == Some(user.0.account_id);
+    let owns_video = v.is_local() && v.account_id == user.0.account_id;
+    if !is_author && !owns_video && user.role() > UserRole::Moderator {
+        return Err(ApiError::forbidden("Cannot remove the comment of another user"));
+    }
+    state.db.soft_delete_comment(c.id, now_ms()).await?;
+    if c.url.is_none() {
+        crate::federation::deliver::comment_changed(&state, &v, c.id).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,301 @@
+//! PeerTube's admin API for instance follows (`/api/v1/server/following`, `/followers`) and the
+//! server blocklist.
+
+use super::actors::{instance_actor, resolve_handle};
+use super::inbox::{follow, send_accept, unfollow};
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::Json;
+use ferrotube_db::federation::{ActorRow, FollowRow, FOLLOW_ACCEPTED};
+use ferrotube_model::timefmt::{iso, now_ms};
+use ferrotube_model::UserRole;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+fn actor_summary(state: &AppState, a: &ActorRow) -> Value {
+    json!({
+        "id": a.id,
+        "url": a.url,
+        "name": a.username,
+        "host": a.host.clone().unwrap_or_else(|| state.host.clone()),
+        "hostRedundancyAllowed": false,
+        "followingCount": 0,
+        "followersCount": 0,
+        "avatars": [],
+        "createdAt": iso(a.created_at),
+        "updatedAt": iso(a.fetched_at),
+    })
+}
+
+async fn follow_json(state: &AppState, f: &FollowRow) -> ApiResult<Value> {
+    let follower = state.db.actor_by_id(f.follower_id).await?;
+    let following = state.db.actor_by_id(f.following_id).await?;
+    let (Some(follower), Some(following)) = (follower, following) else {
+        return Err(ApiError::internal("follow without its actors"));
+    };
+    Ok(json!({
+        "id": f.id,
+        "follower": actor_summary(state, &follower),
+        "following": actor_summary(state, &following),
+        "score": 20,
+        "state": f.state,
+        "createdAt": iso(f.created_at),
+        "updatedAt": iso(f.updated_at),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct FollowBody {
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default)]
+    handles: Vec<String>,
+}
+
+fn valid_host(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 255
+        && url::Url::parse(&format!("http://{h}/")).is_ok_and(|u| {
+            u.host_str().is_some()
+                && u.path() == "/"
+                && u.username().is_empty()
+                && u.query().is_none()
+                && !h.contains(['/', '@', '?', '#'])
+        })
+}
+
+/// `POST /api/v1/server/following`: the instance follows instances (by host: their instance
+/// actor) or actors (by handle).
+pub async fn follow_servers(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(body): Json<FollowBody>,
+) -> ApiResult<StatusCode> {
+    user.require(UserRole::Administrator)?;
+    if body.hosts.is_empty() && body.handles.is_empty() {
+        return Err(ApiError::bad_param(
+            "hosts",
+            "",
+            "Should have hosts or handles",
+            "body",
+        ));
+    }
+    let mut handles = Vec::new();
+    for h in &body.hosts {
+        if !valid_host(h) {
+            return Err(ApiError::bad_param("hosts", h, "Should have a valid host", "body"));
+        }
+        handles.push(format!("{}@{h}", super::actors::INSTANCE_ACTOR));
+    }
+    handles.extend(body.handles.iter().cloned());
+    let me = instance_actor(&state).await?;
+    for handle in handles {
+        if handle.ends_with(&format!("@{}", state.host)) {
+            return Err(ApiError::bad_request("An instance cannot follow itself"));
+        }
+        let target = resolve_handle(&state, &handle).await?;
+        follow(&state, &me, &target).await?;
+        tracing::info!(%handle, "instance follow requested");
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list(state: &AppState, q: Option<&str>, following: bool) -> ApiResult<Json<Value>> {
+    let p = Params::parse(q);
+    let (start, count) = p.pagination(15)?;
+    p.sort(&[("createdAt", "id")], "id")?;
+    let wanted_state = p.str("state").filter(|s| !s.is_empty());
+    if let Some(s) = wanted_state {
+        if s != "pending" && s != "accepted" && s != "rejected" {
+            return Err(ApiError::bad_param("state", s, "Should have a valid follow state", "query"));
+        }
+    }
+    let me = instance_actor(state).await?;
+    let (total, rows) = state.db.list_follows(me.id, following, start, count).await?;
+    let mut data = Vec::new();
+    for f in rows.iter().filter(|f| wanted_state.is_none_or(|s| s == f.state)) {
+        data.push(follow_json(state, f).await?);
+    }
+    Ok(Json(json!({ "total": total, "data": data })))
+}
+
+/// `GET /api/v1/server/following` (public in PeerTube).
+pub async fn list_following(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    list(&state, q.as_deref(), true).await
+}
+
+/// `GET /api/v1/server/followers` (public in PeerTube).
+pub async fn list_followers(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    list(&state, q.as_deref(), false).await
+}
+
+/// A known remote actor from a host (its instance actor) or a handle.
+async fn known_actor(state: &AppState, host_or_handle: &str) -> ApiResult<ActorRow> {
+    let handle = if host_or_handle.contains('@') {
+        host_or_handle.trim_start_matches('@').to_string()
+    } else {
+        format!("{}@{host_or_handle}", super::actors::INSTANCE_ACTOR)
+    };
+    let account = state.db.account_by_name(&handle).await?;
+    let actor = match account {
+        Some(a) => state.db.actor_of_account(a.id).await?,
+        None => match state.db.channel_by_name(&handle).await? {
+            Some(c) => state.db.actor_of_channel(c.id).await?,
+            None => None,
+        },
+    };
+    actor.ok_or_else(|| ApiError::not_found(format!("{host_or_handle} is not known")))
+}
+
+/// `DELETE /api/v1/server/following/{hostOrHandle}`.
+pub async fn unfollow_server(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(target): Path<String>,
+) -> ApiResult<StatusCode> {
+    user.require(UserRole::Administrator)?;
+    let them = known_actor(&state, &target).await?;
+    let me = instance_actor(&state).await?;
+    let f = state
+        .db
+        .follow_between(me.id, them.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Follow not found"))?;
+    unfollow(&state, &f, &me, &them).await?;
+    if let Some(host) = &them.host {
+        // What we listed only because we followed them goes too (as PeerTube does).
+        let removed = state.db.delete_remote_videos_of_host(host).await?;
+        state.videos_changed();
+        tracing::info!(%host, removed, "unfollowed, remote videos removed");
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn follower_of_me(state: &AppState, handle: &str) -> ApiResult<(ActorRow, ActorRow, FollowRow)> {
+    let them = known_actor(state, handle).await?;
+    let me = instance_actor(state).await?;
+    let f = state
+        .db
+        .follow_between(them.id, me.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Follower not found"))?;
+    Ok((me, them, f))
+}
+
+/// `POST /api/v1/server/followers/{handle}/accept` (with manual approval).
+pub async fn accept_follower(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(handle): Path<String>,
+) -> ApiResult<StatusCode> {
+    user.require(UserRole::Administrator)?;
+    let (me, them, f) = follower_of_me(&state, &handle).await?;
+    if f.state == FOLLOW_ACCEPTED {
+        return Err(ApiError::conflict("This follower is already accepted"));
+    }
+    state.db.set_follow_state(f.id, FOLLOW_ACCEPTED, now_ms()).await?;
+    let follow_id = f
+        .activity_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/follows/{}", them.url, f.id));
+    send_accept(&state, &me, &them, &follow_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/server/followers/{handle}/reject` and `DELETE /api/v1/server/followers/{handle}`.
+pub async fn reject_follower(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(handle): Path<String>,
+) -> ApiResult<StatusCode> {
+    user.require(UserRole::Administrator)?;
+    let (me, them, f) = follower_of_me(&state, &handle).await?;
+    state.db.delete_follow(f.id).await?;
+    let follow_id = f
+        .activity_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/follows/{}", them.url, f.id));
+    let follow = super::deliver::activity(
+        ferrotube_federation::vocab::activity::ActivityKind::Follow,
+        follow_id.clone(),
+        &them.url,
+        ferrotube_federation::vocab::activity::ObjectRef::Url(me.url.clone()),
+        Vec::new(),
+        Vec::new(),
+    );
+    let body = super::inbox::activity_with_object(
+        ferrotube_federation::vocab::activity::ActivityKind::Reject,
+        format!("{follow_id}/reject"),
+        &me.url,
+        follow,
+    );
+    super::deliver::enqueue_deliveries(&state, &me, &body, [them.inbox_url.clone()]).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/server/blocklist/servers` `{host}`.
+#[derive(Deserialize)]
+pub struct BlockServer {
+    host: String,
+}
+
+pub async fn block_server(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(body): Json<BlockServer>,
+) -> ApiResult<StatusCode> {
+    user.require(UserRole::Moderator)?;
+    if !valid_host(&body.host) {
+        return Err(ApiError::bad_param("host", &body.host, "Should have a valid host", "body"));
+    }
+    if body.host == state.host {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "You cannot block your own server",
+        ));
+    }
+    state.db.block_server(&body.host, now_ms()).await?;
+    tracing::info!(host = %body.host, "server blocked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn unblock_server(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(host): Path<String>,
+) -> ApiResult<StatusCode> {
+    user.require(UserRole::Moderator)?;
+    if !state.db.unblock_server(&host).await? {
+        return Err(ApiError::not_found("Server block not found"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn list_blocked_servers(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<Value>> {
+    user.require(UserRole::Moderator)?;
+    let rows = state.db.list_blocked_servers().await?;
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|(host, at)| {
+            json!({
+                "byAccount": null,
+                "blockedServer": { "host": host },
+                "createdAt": iso(*at),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "total": data.len(), "data": data })))
+}

@@ -1,0 +1,416 @@
+//! The ActivityPub and discovery surface: actors, their outbox / followers / following, video
+//! and comment objects (when the request asks for ActivityPub JSON), the inboxes, WebFinger,
+//! NodeInfo and host-meta.
+
+use super::actors::{actor_json, instance_actor, local_actor_by_url, INSTANCE_ACTOR};
+use super::objects::{federates, note_object, video_object};
+use super::FedError;
+use crate::auth::MaybeUser;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use ferrotube_db::federation::ActorRow;
+use ferrotube_db::videos::VideoFilter;
+use ferrotube_federation::discovery;
+use ferrotube_federation::vocab::collection::{ordered_collection, ordered_collection_page};
+use ferrotube_federation::vocab::note::note_to_json;
+use ferrotube_federation::vocab::video::video_to_json;
+use ferrotube_model::Privacy;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const AP_CONTENT_TYPE: &str = "application/activity+json; charset=utf-8";
+const PAGE_SIZE: i64 = 10;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/nodeinfo", get(nodeinfo_index))
+        .route("/nodeinfo/2.0.json", get(nodeinfo))
+        .route("/nodeinfo/2.0", get(nodeinfo))
+        .route("/.well-known/host-meta", get(host_meta))
+        .route("/inbox", post(super::inbox::post_inbox))
+        .route("/accounts/{name}/inbox", post(super::inbox::post_inbox))
+        .route(
+            "/video-channels/{name}/inbox",
+            post(super::inbox::post_inbox),
+        )
+        .route("/accounts/{name}", get(account))
+        .route("/a/{name}", get(account))
+        .route("/video-channels/{name}", get(channel))
+        .route("/c/{name}", get(channel))
+        .route("/accounts/{name}/{collection}", get(account_collection))
+        .route("/video-channels/{name}/{collection}", get(channel_collection))
+        .route("/videos/watch/{id}/comments/{comment}", get(comment))
+        .route("/videos/watch/{id}/{collection}", get(video_collection))
+}
+
+/// Whether the client asked for ActivityPub rather than a page.
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/activity+json") || a.contains("application/ld+json"))
+}
+
+fn ap(body: Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, AP_CONTENT_TYPE)],
+        serde_json::to_vec(&body).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+fn not_found() -> Response {
+    crate::error::ApiError::not_found("Not found").into_response()
+}
+
+fn fed_error(e: FedError) -> Response {
+    crate::error::ApiError::from(e).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct WebFingerQuery {
+    resource: Option<String>,
+}
+
+async fn webfinger(State(state): State<AppState>, Query(q): Query<WebFingerQuery>) -> Response {
+    let Some(resource) = q.resource else {
+        return crate::error::ApiError::bad_request("resource is required").into_response();
+    };
+    // `acct:name@host`, or the actor's URL itself (Mastodon asks both ways).
+    let (name, actor) = if resource.starts_with("http://") || resource.starts_with("https://") {
+        match local_actor_by_url(&state, &resource).await {
+            Ok(Some(a)) => (a.username.clone(), Some(a)),
+            _ => return not_found(),
+        }
+    } else {
+        let Some((name, host)) = discovery::parse_acct(&resource) else {
+            return crate::error::ApiError::bad_request("resource must be acct:name@host")
+                .into_response();
+        };
+        if host != state.host {
+            return not_found();
+        }
+        let actor = match local_actor_by_url(&state, &state.account_url(name)).await {
+            Ok(Some(a)) => Some(a),
+            _ => local_actor_by_url(&state, &state.channel_url(name))
+                .await
+                .ok()
+                .flatten(),
+        };
+        (name.to_string(), actor)
+    };
+    let Some(actor) = actor else {
+        return not_found();
+    };
+    let wf = discovery::webfinger(&name, &state.host, &actor.url, &state.url);
+    (
+        [(header::CONTENT_TYPE, discovery::WEBFINGER_CONTENT_TYPE)],
+        serde_json::to_vec(&wf).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+async fn nodeinfo_index(State(state): State<AppState>) -> Response {
+    axum::Json(discovery::nodeinfo_index(
+        &state.url,
+        &state.account_url(INSTANCE_ACTOR),
+    ))
+    .into_response()
+}
+
+async fn nodeinfo(State(state): State<AppState>) -> Response {
+    let users = state.db.count_users().await.unwrap_or(0);
+    let posts = state
+        .db
+        .list_videos(
+            &VideoFilter {
+                is_local: Some(true),
+                privacies: vec![Privacy::Public.id()],
+                published_only: true,
+                ..Default::default()
+            },
+            "v.id",
+            0,
+            0,
+            false,
+        )
+        .await
+        .map(|(n, _)| n)
+        .unwrap_or(0);
+    let comments = state.db.count_local_comments().await.unwrap_or(0);
+    let input = discovery::NodeInfoInput {
+        software_version: "6.3.0".into(),
+        open_registrations: state.settings.signup.enabled,
+        total_users: users,
+        active_month: users,
+        active_halfyear: users,
+        local_posts: posts,
+        local_comments: comments,
+        node_name: state.settings.instance.name.clone(),
+        node_description: state.settings.instance.short_description.clone(),
+        node_config: json!({}),
+    };
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.0#\"",
+        )],
+        serde_json::to_vec(&discovery::nodeinfo(input)).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+async fn host_meta(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, discovery::HOST_META_CONTENT_TYPE)],
+        discovery::host_meta(&state.url),
+    )
+        .into_response()
+}
+
+async fn actor_response(state: &AppState, headers: &HeaderMap, url: String) -> Response {
+    if !wants_activity_json(headers) {
+        // No account or channel pages yet: send people to the home page.
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+    }
+    match local_actor_by_url(state, &url).await {
+        Ok(Some(actor)) => match actor_json(state, &actor).await {
+            Ok(j) => ap(j),
+            Err(e) => fed_error(e),
+        },
+        Ok(None) => not_found(),
+        Err(e) => fed_error(e),
+    }
+}
+
+async fn account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    let url = state.account_url(&name);
+    actor_response(&state, &headers, url).await
+}
+
+async fn channel(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    let url = state.channel_url(&name);
+    actor_response(&state, &headers, url).await
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+async fn account_collection(
+    State(state): State<AppState>,
+    Path((name, collection)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let url = state.account_url(&name);
+    actor_collection(&state, url, &collection, q.page).await
+}
+
+async fn channel_collection(
+    State(state): State<AppState>,
+    Path((name, collection)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let url = state.channel_url(&name);
+    actor_collection(&state, url, &collection, q.page).await
+}
+
+async fn actor_collection(
+    state: &AppState,
+    actor_url: String,
+    collection: &str,
+    page: Option<i64>,
+) -> Response {
+    let actor = match local_actor_by_url(state, &actor_url).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return not_found(),
+        Err(e) => return fed_error(e),
+    };
+    let result = match collection {
+        "outbox" => outbox(state, &actor, page).await,
+        "followers" => follow_collection(state, &actor, page, false).await,
+        "following" => follow_collection(state, &actor, page, true).await,
+        _ => return not_found(),
+    };
+    match result {
+        Ok(v) => ap(v),
+        Err(e) => fed_error(e),
+    }
+}
+
+fn paged(id: &str, total: i64, page: Option<i64>, items: Vec<Value>) -> Value {
+    match page {
+        None => ordered_collection(id, total, Some(&format!("{id}?page=1"))),
+        Some(p) => {
+            let next = (p * PAGE_SIZE < total).then(|| format!("{id}?page={}", p + 1));
+            ordered_collection_page(
+                &format!("{id}?page={p}"),
+                id,
+                items,
+                total,
+                next.as_deref(),
+            )
+        }
+    }
+}
+
+/// The videos an actor shares, as Announces of their URLs (a crawler fetches each from us).
+async fn outbox(state: &AppState, actor: &ActorRow, page: Option<i64>) -> Result<Value, FedError> {
+    let id = format!("{}/outbox", actor.url);
+    let filter = VideoFilter {
+        is_local: Some(true),
+        privacies: vec![Privacy::Public.id()],
+        published_only: true,
+        account_id: actor.account_id.filter(|_| actor.kind != "Application"),
+        channel_id: actor.channel_id,
+        ..Default::default()
+    };
+    let p = page.unwrap_or(1).max(1);
+    let (total, videos) = state
+        .db
+        .list_videos(
+            &filter,
+            "v.published_at DESC, v.id DESC",
+            (p - 1) * PAGE_SIZE,
+            if page.is_some() { PAGE_SIZE } else { 0 },
+            false,
+        )
+        .await?;
+    let items = videos
+        .iter()
+        .filter(|v| federates(v))
+        .map(|v| {
+            let url = super::objects::video_url(state, v);
+            json!({
+                "type": "Announce",
+                "id": format!("{url}/announces/{}", actor.id),
+                "actor": actor.url,
+                "object": url,
+                "to": [super::PUBLIC],
+                "cc": [format!("{}/followers", actor.url)],
+            })
+        })
+        .collect();
+    Ok(paged(&id, total, page, items))
+}
+
+async fn follow_collection(
+    state: &AppState,
+    actor: &ActorRow,
+    page: Option<i64>,
+    following: bool,
+) -> Result<Value, FedError> {
+    let id = format!(
+        "{}/{}",
+        actor.url,
+        if following { "following" } else { "followers" }
+    );
+    let p = page.unwrap_or(1).max(1);
+    let (total, rows) = state
+        .db
+        .list_follows(actor.id, following, (p - 1) * PAGE_SIZE, PAGE_SIZE)
+        .await?;
+    let mut items = Vec::new();
+    if page.is_some() {
+        for f in rows.iter().filter(|f| f.state == "accepted") {
+            let other = if following {
+                f.following_id
+            } else {
+                f.follower_id
+            };
+            if let Some(a) = state.db.actor_by_id(other).await? {
+                items.push(Value::String(a.url));
+            }
+        }
+    }
+    Ok(paged(&id, total, page, items))
+}
+
+/// `/videos/watch/{id}`: the Video object for ActivityPub clients, the watch page otherwise.
+pub async fn watch_or_object(
+    state: State<AppState>,
+    user: MaybeUser,
+    headers: HeaderMap,
+    path: Path<String>,
+) -> Response {
+    if !wants_activity_json(&headers) {
+        return crate::pages::watch(state, user, path).await;
+    }
+    let url = format!("{}/videos/watch/{}", state.url, path.0);
+    match super::objects::local_video_by_url(&state, &url).await {
+        Ok(Some(v)) if federates(&v) => match video_object(&state, &v).await {
+            Ok(obj) => ap(video_to_json(&obj)),
+            Err(e) => fed_error(e),
+        },
+        Ok(_) => not_found(),
+        Err(e) => fed_error(e),
+    }
+}
+
+async fn comment(
+    State(state): State<AppState>,
+    Path((id, comment)): Path<(String, String)>,
+) -> Response {
+    let url = format!("{}/videos/watch/{id}", state.url);
+    let v = match super::objects::local_video_by_url(&state, &url).await {
+        Ok(Some(v)) if federates(&v) => v,
+        Ok(_) => return not_found(),
+        Err(e) => return fed_error(e),
+    };
+    let Ok(comment_id) = comment.parse::<i64>() else {
+        return not_found();
+    };
+    // Only our own comments are served: a remote one lives at its origin.
+    let c = match state.db.comment_by_id(comment_id).await {
+        Ok(Some(c)) if c.video_id == v.id && c.url.is_none() => c,
+        Ok(_) => return not_found(),
+        Err(e) => return fed_error(e.into()),
+    };
+    match note_object(&state, &v, &c).await {
+        Ok(n) => ap(note_to_json(&n)),
+        Err(e) => fed_error(e),
+    }
+}
+
+/// The likes / dislikes / announces / comments collections of a video: totals only.
+async fn video_collection(
+    State(state): State<AppState>,
+    Path((id, collection)): Path<(String, String)>,
+) -> Response {
+    let url = format!("{}/videos/watch/{id}", state.url);
+    let v = match super::objects::local_video_by_url(&state, &url).await {
+        Ok(Some(v)) if federates(&v) => v,
+        Ok(_) => return not_found(),
+        Err(e) => return fed_error(e),
+    };
+    let total = match collection.as_str() {
+        "likes" => v.likes,
+        "dislikes" => v.dislikes,
+        "announces" => 0,
+        "comments" => match state.db.list_comment_threads(v.id, 0, 0, "cm.id").await {
+            Ok((_, alive, _)) => alive,
+            Err(e) => return fed_error(e.into()),
+        },
+        _ => return not_found(),
+    };
+    ap(ordered_collection(&format!("{url}/{collection}"), total, None))
+}
+
+/// Makes sure the instance actor exists at start (so WebFinger and NodeInfo answer at once).
+pub async fn ensure_instance_actor(state: &AppState) -> Result<(), FedError> {
+    instance_actor(state).await.map(|_| ())
+}
