@@ -86,16 +86,30 @@ pub async fn get_thread(
     MaybeUser(user): MaybeUser,
     Path((id, thread)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let thread_id: i64 = thread
-        .parse()
-        .map_err(|_| ApiError::bad_param("threadId", &thread, "Should have a valid thread id", "params"))?;
+    let thread_id: i64 = thread.parse().map_err(|_| {
+        ApiError::bad_param(
+            "threadId",
+            &thread,
+            "Should have a valid thread id",
+            "params",
+        )
+    })?;
     let v = find_video(&state, &id).await?;
     visible_to(&v, user.as_ref())?;
     let rows = state.db.comment_thread(v.id, thread_id).await?;
-    let Some(root) = rows.iter().find(|c| c.id == thread_id && c.thread_id.is_none()) else {
+    let Some(root) = rows
+        .iter()
+        .find(|c| c.id == thread_id && c.thread_id.is_none())
+    else {
         return Err(ApiError::not_found("Video comment thread not found"));
     };
-    fn tree(state: &AppState, v: &VideoRow, rows: &[CommentRow], c: &CommentRow, depth: u32) -> Value {
+    fn tree(
+        state: &AppState,
+        v: &VideoRow,
+        rows: &[CommentRow],
+        c: &CommentRow,
+        depth: u32,
+    ) -> Value {
         let children: Vec<Value> = if depth > 64 {
             Vec::new()
         } else {
@@ -114,7 +128,9 @@ pub struct CommentBody {
     text: Option<String>,
 }
 
-fn valid_text(body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>) -> ApiResult<String> {
+fn valid_text(
+    body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<String> {
     let Json(b) =
         body.map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {}", e.body_text())))?;
     let text = b.text.unwrap_or_default();
@@ -177,9 +193,9 @@ pub async fn create_thread(
 }
 
 async fn comment_of(state: &AppState, v: &VideoRow, raw: &str) -> ApiResult<CommentRow> {
-    let cid: i64 = raw
-        .parse()
-        .map_err(|_| ApiError::bad_param("commentId", raw, "Should have a valid comment id", "params"))?;
+    let cid: i64 = raw.parse().map_err(|_| {
+        ApiError::bad_param("commentId", raw, "Should have a valid comment id", "params")
+    })?;
     state
         .db
         .comment_by_id(cid)
@@ -231,7 +247,9 @@ pub async fn delete(
     let is_author = c.account_id == Some(user.0.account_id);
     let owns_video = v.is_local() && v.account_id == user.0.account_id;
     if !is_author && !owns_video && user.role() > UserRole::Moderator {
-        return Err(ApiError::forbidden("Cannot remove the comment of another user"));
+        return Err(ApiError::forbidden(
+            "Cannot remove the comment of another user",
+        ));
     }
     state.db.soft_delete_comment(c.id, now_ms()).await?;
     if c.url.is_none() {

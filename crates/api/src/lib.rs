@@ -176,9 +176,7 @@ pub fn spawn_background(
         .register(
             federation::FEDERATE_VIDEO,
             2,
-            Arc::new(move |ctx| {
-                Box::pin(federation::deliver::run_federate_video(s4.clone(), ctx))
-            }),
+            Arc::new(move |ctx| Box::pin(federation::deliver::run_federate_video(s4.clone(), ctx))),
             None,
         );
     let mut handles = runner.spawn(shutdown.clone());

@@ -85,7 +85,11 @@ impl Inner {
         match host {
             None => format!("{}/{kind}/{name}", self.url),
             Some(h) => {
-                let scheme = if self.url.starts_with("https:") { "https" } else { "http" };
+                let scheme = if self.url.starts_with("https:") {
+                    "https"
+                } else {
+                    "http"
+                };
                 format!("{scheme}://{h}/{kind}/{}", local_part(name))
             }
         }
@@ -307,7 +311,14 @@ impl Inner {
             o.insert("streamingPlaylists".into(), json!(playlists));
             // A remote video's swarm is signalled by its origin's tracker, as in PeerTube.
             let origin = match &v.channel_host {
-                Some(h) => format!("{}://{h}", if self.url.starts_with("https:") { "https" } else { "http" }),
+                Some(h) => format!(
+                    "{}://{h}",
+                    if self.url.starts_with("https:") {
+                        "https"
+                    } else {
+                        "http"
+                    }
+                ),
                 None => self.url.clone(),
             };
             o.insert(

@@ -460,7 +460,9 @@ pub async fn update(
     let v = find_video(&state, &id).await?;
     can_manage(&v, &user)?;
     if !v.is_local() {
-        return Err(ApiError::forbidden("Cannot update a video of another instance"));
+        return Err(ApiError::forbidden(
+            "Cannot update a video of another instance",
+        ));
     }
     if let Some(c) = f.channel_id {
         owned_channel(&state, &user, c).await?;
@@ -522,7 +524,12 @@ pub async fn add_view(
     let v = find_video(&state, &id).await?;
     visible_to(&v, user.as_ref())?;
     if state.first_view(ip, v.id) {
-        state.db.add_view(v.id).await?;
+        if v.is_local() {
+            state.db.add_view(v.id).await?;
+        } else {
+            // Views are counted at the origin, which federates the new count back.
+            crate::federation::deliver::view_remote_video(&state, &v).await;
+        }
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -556,11 +563,22 @@ pub async fn rate(
     };
     let v = find_video(&state, &id).await?;
     visible_to(&v, Some(&user))?;
+    let before = state.db.rate_of(user.account_id, v.id).await?;
     state
         .db
         .set_rate(user.account_id, v.id, rate, now_ms())
         .await?;
     state.videos_changed();
+    if !v.is_local() && before.as_deref() != rate {
+        crate::federation::deliver::rate_remote_video(
+            &state,
+            &v,
+            user.account_id,
+            before.as_deref(),
+            rate,
+        )
+        .await;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -30,7 +30,8 @@ pub struct ChannelRow {
     pub host: Option<String>,
 }
 
-const ACCOUNT_COLS: &str = "id, user_id, name, display_name, description, created_at, updated_at, host";
+const ACCOUNT_COLS: &str =
+    "id, user_id, name, display_name, description, created_at, updated_at, host";
 const CHANNEL_COLS: &str =
     "id, account_id, name, display_name, description, support, created_at, updated_at, host";
 

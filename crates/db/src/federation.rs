@@ -209,7 +209,13 @@ impl Db {
         let sql = format!(
             "SELECT {FOLLOW_COLS} FROM follows WHERE follower_id = $1 AND following_id = $2"
         );
-        Ok(write_opt!(self, FollowRow, &sql, follower_id, following_id)?)
+        Ok(write_opt!(
+            self,
+            FollowRow,
+            &sql,
+            follower_id,
+            following_id
+        )?)
     }
 
     pub async fn follow_by_id(&self, id: i64) -> Result<Option<FollowRow>> {
@@ -261,7 +267,12 @@ impl Db {
 
     /// Remote actors following any of `actor_ids` (accepted), as the URLs of their actors,
     /// for the followers collection.
-    pub async fn follower_urls(&self, actor_id: i64, start: i64, count: i64) -> Result<Vec<String>> {
+    pub async fn follower_urls(
+        &self,
+        actor_id: i64,
+        start: i64,
+        count: i64,
+    ) -> Result<Vec<String>> {
         Ok(read_scalar_all(
             self,
             "SELECT a.url FROM follows f JOIN actors a ON a.id = f.follower_id \
@@ -296,7 +307,12 @@ impl Db {
     }
 
     /// Records an accepted activity id; `false` when it was already seen (a redelivery).
-    pub async fn mark_activity_seen(&self, tx: &mut Tx, activity_id: &str, now: i64) -> Result<bool> {
+    pub async fn mark_activity_seen(
+        &self,
+        tx: &mut Tx,
+        activity_id: &str,
+        now: i64,
+    ) -> Result<bool> {
         Ok(tx_exec!(
             tx,
             "INSERT INTO inbox_seen (activity_id, received_at) VALUES ($1, $2) ON CONFLICT (activity_id) DO NOTHING",
@@ -325,32 +341,38 @@ impl Db {
         .filter(|u| *u > now))
     }
 
-    /// Counts a delivery outcome; after `park_after` consecutive failures the host is parked
-    /// for `park_ms` (doubling with each further failure, capped by the caller).
+    /// Counts a delivery outcome; after `park_after` consecutive failures spread over at least
+    /// `min_outage_ms`, the host is parked for `park_ms(failures beyond the threshold)`.
     pub async fn record_delivery(
         &self,
         host: &str,
         ok: bool,
         park_after: i64,
+        min_outage_ms: i64,
         park_ms: impl Fn(i64) -> i64,
         now: i64,
     ) -> Result<()> {
         if ok {
             write_exec!(
                 self,
-                "UPDATE remote_hosts SET failures = 0, unreachable_until = NULL WHERE host = $1 AND failures > 0",
+                "UPDATE remote_hosts SET failures = 0, first_failed_at = NULL, unreachable_until = NULL \
+                 WHERE host = $1 AND failures > 0",
                 host
             )?;
             return Ok(());
         }
-        let failures = write_scalar!(
+        let (failures, first) = write_opt!(
             self,
-            i64,
-            "INSERT INTO remote_hosts (host, failures) VALUES ($1, 1) \
-             ON CONFLICT (host) DO UPDATE SET failures = remote_hosts.failures + 1 RETURNING failures",
-            host
-        )?;
-        if failures >= park_after {
+            (i64, i64),
+            "INSERT INTO remote_hosts (host, failures, first_failed_at) VALUES ($1, 1, $2) \
+             ON CONFLICT (host) DO UPDATE SET failures = remote_hosts.failures + 1, \
+             first_failed_at = COALESCE(remote_hosts.first_failed_at, excluded.first_failed_at) \
+             RETURNING failures, first_failed_at",
+            host,
+            now
+        )?
+        .unwrap_or((1, now));
+        if failures >= park_after && now - first >= min_outage_ms {
             write_exec!(
                 self,
                 "UPDATE remote_hosts SET unreachable_until = $1 WHERE host = $2",

@@ -91,9 +91,8 @@ impl Resolve for GuardedResolver {
         let allow_private = self.allow_private;
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             for a in &addrs {
                 if let Some(kind) = classify_ip(a.ip()) {
                     let fatal = !allow_private
@@ -177,9 +176,13 @@ impl ApClient {
         signer: Option<&Signer>,
     ) -> Result<Value, FetchError> {
         let u = self.parse(url)?;
-        let mut req = self.http.get(u.clone()).header(http::header::ACCEPT, accept);
+        let mut req = self
+            .http
+            .get(u.clone())
+            .header(http::header::ACCEPT, accept);
         if let Some(s) = signer {
-            let signed = sign_request(&s.key, &s.key_id, &Method::GET, &u, None, SystemTime::now())?;
+            let signed =
+                sign_request(&s.key, &s.key_id, &Method::GET, &u, None, SystemTime::now())?;
             let mut headers = http::HeaderMap::new();
             signed.apply(&mut headers)?;
             req = req.headers(headers);

@@ -84,13 +84,27 @@ impl Queue {
         payload: &T,
         priority: i64,
     ) -> Result<i64, QueueError> {
+        self.enqueue_in_with_attempts(tx, kind, payload, priority, self.max_attempts)
+            .await
+    }
+
+    /// [`Queue::enqueue_in`] with its own attempt budget (deliveries to a server that is down
+    /// for an hour should still arrive).
+    pub async fn enqueue_in_with_attempts<T: Serialize>(
+        &self,
+        tx: &mut Tx,
+        kind: &str,
+        payload: &T,
+        priority: i64,
+        max_attempts: i64,
+    ) -> Result<i64, QueueError> {
         let payload = serde_json::to_string(payload)?;
         let now = now_ms();
         let job = NewJob {
             kind,
             payload: &payload,
             priority,
-            max_attempts: self.max_attempts,
+            max_attempts: max_attempts.max(1),
             run_at: now,
         };
         Ok(self.db.enqueue_job_in(tx, &job, now).await?)

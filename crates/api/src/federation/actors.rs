@@ -293,7 +293,8 @@ async fn store_remote_actor(
             if depth > 0 {
                 return Err(FedError::Refused("actor owner chain too deep".into()));
             }
-            let owner = remote_actor_depth(state, strip_fragment(owner_url), false, depth + 1).await?;
+            let owner =
+                remote_actor_depth(state, strip_fragment(owner_url), false, depth + 1).await?;
             let owner_account = owner
                 .account_id
                 .ok_or_else(|| FedError::Refused("Group owner is not a Person".into()))?;
@@ -452,7 +453,13 @@ pub async fn actor_json(state: &AppState, actor: &ActorRow) -> FedResult<serde_j
                 .account_by_id(id)
                 .await?
                 .ok_or_else(|| FedError::Refused("account vanished".into()))?;
-            (a.display_name, a.description, a.created_at, None, Vec::new())
+            (
+                a.display_name,
+                a.description,
+                a.created_at,
+                None,
+                Vec::new(),
+            )
         }
         (None, Some(id)) => {
             let c = state

@@ -24,10 +24,17 @@ struct Delivery {
     body: String,
 }
 
-/// Consecutive failures before a host is parked, and for how long (doubling, capped).
+/// Attempts per delivery: with the queue's backoff (5 s doubling, capped at 10 minutes) a
+/// server may be down for about an hour and a half without losing anything.
+const DELIVERY_ATTEMPTS: i64 = 14;
+
+/// A host failing this many times in a row, for at least `PARK_MIN_OUTAGE_MS`, is parked (its
+/// deliveries fail fast without a connection attempt) for a while, doubling, capped at an hour.
+/// Failures that come in a burst (many deliveries at the moment a server restarts) do not park.
 const PARK_AFTER: i64 = 3;
+const PARK_MIN_OUTAGE_MS: i64 = 30_000;
 fn park_ms(extra_failures: i64) -> i64 {
-    (60_000i64 << extra_failures.clamp(0, 6)).min(3_600_000)
+    (30_000i64 << extra_failures.clamp(0, 7)).min(3_600_000)
 }
 
 /// Enqueues one delivery per distinct inbox (ours excluded), all in one transaction.
@@ -50,7 +57,10 @@ pub async fn enqueue_deliveries(
             signer: signer.id,
             body: body.clone(),
         };
-        state.queue.enqueue_in(&mut tx, DELIVER, &job, 20).await?;
+        state
+            .queue
+            .enqueue_in_with_attempts(&mut tx, DELIVER, &job, 20, DELIVERY_ATTEMPTS)
+            .await?;
         n += 1;
     }
     tx.commit().await?;
@@ -96,7 +106,7 @@ pub async fn run_delivery(state: AppState, ctx: JobContext) -> Result<(), JobErr
     let ok = result.is_ok();
     if let Err(e) = state
         .db
-        .record_delivery(&host, ok, PARK_AFTER, park_ms, now_ms())
+        .record_delivery(&host, ok, PARK_AFTER, PARK_MIN_OUTAGE_MS, park_ms, now_ms())
         .await
     {
         warn!(error = %e, "cannot record delivery outcome");
@@ -207,7 +217,14 @@ async fn federate_video(state: &AppState, v: &VideoRow, created: bool) -> FedRes
     } else {
         ActivityKind::Update
     };
-    let body = activity(kind, id, &account_actor.url, ObjectRef::Video(Box::new(obj)), to, cc);
+    let body = activity(
+        kind,
+        id,
+        &account_actor.url,
+        ObjectRef::Video(Box::new(obj)),
+        to,
+        cc,
+    );
     let n = enqueue_deliveries(state, &account_actor, &body, inboxes).await?;
     info!(uuid = %v.uuid, deliveries = n, created, "video federated");
     Ok(())
@@ -381,14 +398,11 @@ async fn crawl_outbox(state: &AppState, url: &str) -> FedResult<()> {
         for item in &page.items {
             // An item is an activity (Announce / Create) whose object is the video or its URL.
             let object = item.get("object").unwrap_or(item);
-            let video_url = object
-                .as_str()
-                .map(str::to_string)
-                .or_else(|| {
-                    (object.get("type").and_then(Value::as_str) == Some("Video"))
-                        .then(|| object.get("id").and_then(Value::as_str).map(str::to_string))
-                        .flatten()
-                });
+            let video_url = object.as_str().map(str::to_string).or_else(|| {
+                (object.get("type").and_then(Value::as_str) == Some("Video"))
+                    .then(|| object.get("id").and_then(Value::as_str).map(str::to_string))
+                    .flatten()
+            });
             let Some(video_url) = video_url else { continue };
             if url_host(&video_url).as_deref() != Some(host.as_str()) {
                 continue;
@@ -421,4 +435,85 @@ pub async fn enqueue_outbox_crawl(state: &AppState, outbox: &str) -> FedResult<(
         )
         .await?;
     Ok(())
+}
+
+/// A local account rated a remote video: Like / Dislike, or Undo of the previous one.
+pub async fn rate_remote_video(
+    state: &AppState,
+    v: &VideoRow,
+    account_id: i64,
+    before: Option<&str>,
+    now: Option<&str>,
+) {
+    let result = async {
+        let account = state
+            .db
+            .account_by_id(account_id)
+            .await?
+            .ok_or_else(|| FedError::Refused("account vanished".into()))?;
+        let me = account_actor(state, &account).await?;
+        let url = video_url(state, v);
+        let kind_of = |r: &str| {
+            if r == "like" {
+                ActivityKind::Like
+            } else {
+                ActivityKind::Dislike
+            }
+        };
+        let rate_activity = |r: &str| {
+            activity(
+                kind_of(r),
+                // Unique per rating: a like after an undo is a new activity, not a redelivery.
+                format!("{}/{}s/{}-{}", me.url, r, v.id, now_ms()),
+                &me.url,
+                ObjectRef::Url(url.clone()),
+                vec![v.url.clone().unwrap_or_default()],
+                Vec::new(),
+            )
+        };
+        if let Some(b) = before {
+            let inner = rate_activity(b);
+            let id = inner
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let undo = super::inbox::activity_with_object(
+                ActivityKind::Undo,
+                format!("{id}/undo"),
+                &me.url,
+                inner,
+            );
+            send_to_video_origin(state, v, &me, &undo).await?;
+        }
+        if let Some(r) = now {
+            send_to_video_origin(state, v, &me, &rate_activity(r)).await?;
+        }
+        Ok::<(), FedError>(())
+    }
+    .await;
+    if let Err(e) = result {
+        warn!(uuid = %v.uuid, error = %e, "cannot federate the rating");
+    }
+}
+
+/// A view of a remote video, sent to its origin by the instance actor (as PeerTube does).
+pub async fn view_remote_video(state: &AppState, v: &VideoRow) {
+    let result = async {
+        let me = instance_actor(state).await?;
+        let url = video_url(state, v);
+        let body = activity(
+            ActivityKind::View,
+            format!("{}/views/videos/{}/{}", me.url, v.id, uuid::Uuid::new_v4()),
+            &me.url,
+            ObjectRef::Url(url),
+            Vec::new(),
+            Vec::new(),
+        );
+        send_to_video_origin(state, v, &me, &body).await
+    }
+    .await;
+    if let Err(e) = result {
+        warn!(uuid = %v.uuid, error = %e, "cannot federate the view");
+    }
 }

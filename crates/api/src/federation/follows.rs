@@ -87,7 +87,12 @@ pub async fn follow_servers(
     let mut handles = Vec::new();
     for h in &body.hosts {
         if !valid_host(h) {
-            return Err(ApiError::bad_param("hosts", h, "Should have a valid host", "body"));
+            return Err(ApiError::bad_param(
+                "hosts",
+                h,
+                "Should have a valid host",
+                "body",
+            ));
         }
         handles.push(format!("{}@{h}", super::actors::INSTANCE_ACTOR));
     }
@@ -111,13 +116,24 @@ async fn list(state: &AppState, q: Option<&str>, following: bool) -> ApiResult<J
     let wanted_state = p.str("state").filter(|s| !s.is_empty());
     if let Some(s) = wanted_state {
         if s != "pending" && s != "accepted" && s != "rejected" {
-            return Err(ApiError::bad_param("state", s, "Should have a valid follow state", "query"));
+            return Err(ApiError::bad_param(
+                "state",
+                s,
+                "Should have a valid follow state",
+                "query",
+            ));
         }
     }
     let me = instance_actor(state).await?;
-    let (total, rows) = state.db.list_follows(me.id, following, start, count).await?;
+    let (total, rows) = state
+        .db
+        .list_follows(me.id, following, start, count)
+        .await?;
     let mut data = Vec::new();
-    for f in rows.iter().filter(|f| wanted_state.is_none_or(|s| s == f.state)) {
+    for f in rows
+        .iter()
+        .filter(|f| wanted_state.is_none_or(|s| s == f.state))
+    {
         data.push(follow_json(state, f).await?);
     }
     Ok(Json(json!({ "total": total, "data": data })))
@@ -181,7 +197,10 @@ pub async fn unfollow_server(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn follower_of_me(state: &AppState, handle: &str) -> ApiResult<(ActorRow, ActorRow, FollowRow)> {
+async fn follower_of_me(
+    state: &AppState,
+    handle: &str,
+) -> ApiResult<(ActorRow, ActorRow, FollowRow)> {
     let them = known_actor(state, handle).await?;
     let me = instance_actor(state).await?;
     let f = state
@@ -203,7 +222,10 @@ pub async fn accept_follower(
     if f.state == FOLLOW_ACCEPTED {
         return Err(ApiError::conflict("This follower is already accepted"));
     }
-    state.db.set_follow_state(f.id, FOLLOW_ACCEPTED, now_ms()).await?;
+    state
+        .db
+        .set_follow_state(f.id, FOLLOW_ACCEPTED, now_ms())
+        .await?;
     let follow_id = f
         .activity_url
         .clone()
@@ -235,7 +257,7 @@ pub async fn reject_follower(
     );
     let body = super::inbox::activity_with_object(
         ferrotube_federation::vocab::activity::ActivityKind::Reject,
-        format!("{follow_id}/reject"),
+        format!("{}/rejects/follows/{}", me.url, uuid::Uuid::new_v4()),
         &me.url,
         follow,
     );
@@ -256,7 +278,12 @@ pub async fn block_server(
 ) -> ApiResult<StatusCode> {
     user.require(UserRole::Moderator)?;
     if !valid_host(&body.host) {
-        return Err(ApiError::bad_param("host", &body.host, "Should have a valid host", "body"));
+        return Err(ApiError::bad_param(
+            "host",
+            &body.host,
+            "Should have a valid host",
+            "body",
+        ));
     }
     if body.host == state.host {
         return Err(ApiError::new(

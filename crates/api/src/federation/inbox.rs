@@ -3,10 +3,11 @@
 //! dropped), and only the job changes anything: an accepted activity survives a restart.
 
 use super::actors::{local_actor_by_url, remote_actor, remote_public_key, signer_of};
-use super::deliver::{activity, enqueue_deliveries, enqueue_outbox_crawl, forward_to_video_audience};
+use super::deliver::{
+    activity, enqueue_deliveries, enqueue_outbox_crawl, forward_to_video_audience,
+};
 use super::objects::{
-    comment_by_any_url, fetch_remote_video, store_remote_note, store_remote_video,
-    video_by_any_url,
+    comment_by_any_url, fetch_remote_video, store_remote_note, store_remote_video, video_by_any_url,
 };
 use super::{strip_fragment, url_host, FedError, FedResult, INBOX};
 use crate::state::AppState;
@@ -25,7 +26,7 @@ use ferrotube_model::timefmt::now_ms;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::{Duration, SystemTime};
-use tracing::{debug, info, warn};
+use tracing::{debug, info, warn, Instrument};
 
 #[derive(Serialize, Deserialize)]
 struct InboxJob {
@@ -65,7 +66,9 @@ async fn accept(
     let forbidden = |why: String| (StatusCode::FORBIDDEN, why);
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let opts = VerifyOptions {
-        clock_skew: Some(Duration::from_secs(state.settings.federation.clock_skew_secs)),
+        clock_skew: Some(Duration::from_secs(
+            state.settings.federation.clock_skew_secs,
+        )),
         now: SystemTime::now(),
     };
     let sig = IncomingSignature::from_request(method, path, headers, &opts)
@@ -110,7 +113,12 @@ async fn accept(
         return Err(forbidden(format!("{actor_host} is blocked")));
     }
     let forwarded = strip_fragment(&act.actor) != signer_url;
-    if forwarded && !matches!(act.kind, ActivityKind::Create | ActivityKind::Update | ActivityKind::Delete) {
+    if forwarded
+        && !matches!(
+            act.kind,
+            ActivityKind::Create | ActivityKind::Update | ActivityKind::Delete
+        )
+    {
         return Err(forbidden(format!(
             "{signer_url} signed a {:?} of {}",
             act.kind, act.actor
@@ -122,7 +130,11 @@ async fn accept(
         forwarded,
     };
     let internal = |e: String| (StatusCode::INTERNAL_SERVER_ERROR, e);
-    let mut tx = state.db.begin().await.map_err(|e| internal(e.to_string()))?;
+    let mut tx = state
+        .db
+        .begin()
+        .await
+        .map_err(|e| internal(e.to_string()))?;
     let fresh = state
         .db
         .mark_activity_seen(&mut tx, &act.id, now_ms())
@@ -150,8 +162,10 @@ pub async fn run_inbox(state: AppState, ctx: JobContext) -> Result<(), JobError>
     let act = parse_activity(&job.activity)
         .map_err(|e| JobError::Permanent(format!("invalid activity: {e}")))?;
     let span = tracing::info_span!("activity", kind = ?act.kind, id = %act.id);
-    let _enter = span.enter();
-    match process(&state, &act, &job.activity, job.forwarded).await {
+    match process(&state, &act, &job.activity, job.forwarded)
+        .instrument(span)
+        .await
+    {
         Ok(()) => Ok(()),
         Err(e) => {
             info!(error = %e, "activity not applied");
@@ -236,7 +250,11 @@ async fn on_follow(state: &AppState, act: &Activity) -> FedResult<()> {
         .ok_or_else(|| FedError::Refused(format!("no local actor {target_url}")))?;
     let follower = remote_actor(state, &act.actor, false).await?;
     let manual = target.kind == "Application" && state.settings.federation.manual_approval;
-    let wanted = if manual { FOLLOW_PENDING } else { FOLLOW_ACCEPTED };
+    let wanted = if manual {
+        FOLLOW_PENDING
+    } else {
+        FOLLOW_ACCEPTED
+    };
     let follow = state
         .db
         .upsert_follow(follower.id, target.id, wanted, Some(&act.id), now_ms())
@@ -263,9 +281,10 @@ pub async fn send_accept(
         Vec::new(),
         Vec::new(),
     );
+    // The Accept is ours, so its id is on our host (a receiver checks that).
     let body = activity_with_object(
         ActivityKind::Accept,
-        format!("{follow_id}/accept"),
+        format!("{}/accepts/follows/{}", target.url, uuid::Uuid::new_v4()),
         &target.url,
         follow,
     );
@@ -372,7 +391,9 @@ async fn on_create_or_update(
         let url = object_url(&act.object)
             .ok_or_else(|| FedError::Refused("forwarded activity without object id".into()))?;
         if url_host(url).as_deref() != Some(actor_host) {
-            return Err(FedError::Refused("object is not on its actor's host".into()));
+            return Err(FedError::Refused(
+                "object is not on its actor's host".into(),
+            ));
         }
         let signer = super::actors::instance_signer(state).await?;
         let doc = client.get_activity_json(url, Some(&signer)).await?;
@@ -430,7 +451,9 @@ async fn on_delete(
             .await
         {
             Ok(doc) if doc.get("type").and_then(Value::as_str) != Some("Tombstone") => {
-                return Err(FedError::Refused("object still exists at its origin".into()));
+                return Err(FedError::Refused(
+                    "object still exists at its origin".into(),
+                ));
             }
             _ => {}
         }
@@ -455,7 +478,10 @@ async fn on_delete(
 
 async fn on_flag(state: &AppState, act: &Activity) -> FedResult<()> {
     let reporter = remote_account_id(state, &act.actor).await.ok();
-    let mut targets: Vec<String> = object_url(&act.object).map(str::to_string).into_iter().collect();
+    let mut targets: Vec<String> = object_url(&act.object)
+        .map(str::to_string)
+        .into_iter()
+        .collect();
     targets.extend(act.extra_objects.iter().cloned());
     let reason: String = act
         .content
@@ -472,7 +498,9 @@ async fn on_flag(state: &AppState, act: &Activity) -> FedResult<()> {
             None
         };
         let account = if video.is_none() && comment.is_none() {
-            local_actor_by_url(state, &t).await?.and_then(|a| a.account_id)
+            local_actor_by_url(state, &t)
+                .await?
+                .and_then(|a| a.account_id)
         } else {
             None
         };
@@ -548,10 +576,14 @@ pub async fn unfollow(
             Vec::new(),
             Vec::new(),
         );
-        let body = activity_with_object(ActivityKind::Undo, format!("{id}/undo"), &follower.url, inner);
+        let body = activity_with_object(
+            ActivityKind::Undo,
+            format!("{id}/undo"),
+            &follower.url,
+            inner,
+        );
         enqueue_deliveries(state, follower, &body, [target.inbox_url.clone()]).await?;
     }
     state.db.delete_follow(follow.id).await?;
     Ok(())
 }
-

@@ -261,7 +261,9 @@ pub async fn store_remote_video(
     } else if obj.cc.iter().any(|t| t == PUBLIC) {
         Privacy::Unlisted
     } else {
-        return Err(FedError::Refused("video is neither public nor unlisted".into()));
+        return Err(FedError::Refused(
+            "video is neither public nor unlisted".into(),
+        ));
     };
     let thumbnail = obj
         .icons
@@ -390,7 +392,11 @@ pub async fn local_video_by_url(state: &AppState, url: &str) -> FedResult<Option
             None => return Ok(None),
         },
     };
-    Ok(state.db.video_by_uuid(&uuid).await?.filter(|v| v.is_local()))
+    Ok(state
+        .db
+        .video_by_uuid(&uuid)
+        .await?
+        .filter(|v| v.is_local()))
 }
 
 /// A comment of ours behind `/videos/watch/{uuid}/comments/{id}`.
@@ -407,7 +413,11 @@ pub async fn local_comment_by_url(state: &AppState, url: &str) -> FedResult<Opti
     let Ok(id) = id.parse::<i64>() else {
         return Ok(None);
     };
-    Ok(state.db.comment_by_id(id).await?.filter(|c| c.url.is_none()))
+    Ok(state
+        .db
+        .comment_by_id(id)
+        .await?
+        .filter(|c| c.url.is_none()))
 }
 
 /// A video (local or remote) by its ActivityPub URL.
@@ -518,31 +528,34 @@ pub async fn store_remote_note(
             note.id
         )));
     }
-    let (video, thread_id, in_reply_to_id) = match video_by_any_url(state, &note.in_reply_to).await? {
-        Some(v) => (v, None, None),
-        None => match comment_by_any_url(state, &note.in_reply_to).await? {
-            Some(parent) => {
-                let v = state
-                    .db
-                    .video_by_id(parent.video_id)
-                    .await?
-                    .ok_or_else(|| FedError::Refused("parent video vanished".into()))?;
-                (v, Some(parent.root_id()), Some(parent.id))
-            }
-            None => {
-                // A reply to a video we do not have yet: fetch it (it may be another instance's).
-                let id = fetch_remote_video(state, &note.in_reply_to, false).await?;
-                let v = state
-                    .db
-                    .video_by_id(id)
-                    .await?
-                    .ok_or_else(|| FedError::Refused("video vanished".into()))?;
-                (v, None, None)
-            }
-        },
-    };
+    let (video, thread_id, in_reply_to_id) =
+        match video_by_any_url(state, &note.in_reply_to).await? {
+            Some(v) => (v, None, None),
+            None => match comment_by_any_url(state, &note.in_reply_to).await? {
+                Some(parent) => {
+                    let v = state
+                        .db
+                        .video_by_id(parent.video_id)
+                        .await?
+                        .ok_or_else(|| FedError::Refused("parent video vanished".into()))?;
+                    (v, Some(parent.root_id()), Some(parent.id))
+                }
+                None => {
+                    // A reply to a video we do not have yet: fetch it (it may be another instance's).
+                    let id = fetch_remote_video(state, &note.in_reply_to, false).await?;
+                    let v = state
+                        .db
+                        .video_by_id(id)
+                        .await?
+                        .ok_or_else(|| FedError::Refused("video vanished".into()))?;
+                    (v, None, None)
+                }
+            },
+        };
     if CommentsPolicy::from_id(video.comments_policy) == Some(CommentsPolicy::Disabled) {
-        return Err(FedError::Refused("comments are disabled on this video".into()));
+        return Err(FedError::Refused(
+            "comments are disabled on this video".into(),
+        ));
     }
     let author = remote_actor(state, &note.attributed_to, false).await?;
     let account_id = author

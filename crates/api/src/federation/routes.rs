@@ -43,7 +43,10 @@ pub fn router() -> Router<AppState> {
         .route("/video-channels/{name}", get(channel))
         .route("/c/{name}", get(channel))
         .route("/accounts/{name}/{collection}", get(account_collection))
-        .route("/video-channels/{name}/{collection}", get(channel_collection))
+        .route(
+            "/video-channels/{name}/{collection}",
+            get(channel_collection),
+        )
         .route("/videos/watch/{id}/comments/{comment}", get(comment))
         .route("/videos/watch/{id}/{collection}", get(video_collection))
 }
@@ -53,7 +56,9 @@ pub fn wants_activity_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/activity+json") || a.contains("application/ld+json"))
+        .is_some_and(|a| {
+            a.contains("application/activity+json") || a.contains("application/ld+json")
+        })
 }
 
 fn ap(body: Value) -> Response {
@@ -257,13 +262,7 @@ fn paged(id: &str, total: i64, page: Option<i64>, items: Vec<Value>) -> Value {
         None => ordered_collection(id, total, Some(&format!("{id}?page=1"))),
         Some(p) => {
             let next = (p * PAGE_SIZE < total).then(|| format!("{id}?page={}", p + 1));
-            ordered_collection_page(
-                &format!("{id}?page={p}"),
-                id,
-                items,
-                total,
-                next.as_deref(),
-            )
+            ordered_collection_page(&format!("{id}?page={p}"), id, items, total, next.as_deref())
         }
     }
 }
@@ -365,11 +364,18 @@ async fn comment(
     State(state): State<AppState>,
     Path((id, comment)): Path<(String, String)>,
 ) -> Response {
-    let url = format!("{}/videos/watch/{id}", state.url);
-    let v = match super::objects::local_video_by_url(&state, &url).await {
-        Ok(Some(v)) if federates(&v) => v,
+    // Our comments live under the watch URL of their video, whichever instance hosts the video.
+    let v = match state.db.video_by_uuid(&id).await {
+        Ok(Some(v))
+            if matches!(
+                Privacy::from_id(v.privacy),
+                Some(Privacy::Public | Privacy::Unlisted)
+            ) =>
+        {
+            v
+        }
         Ok(_) => return not_found(),
-        Err(e) => return fed_error(e),
+        Err(e) => return fed_error(e.into()),
     };
     let Ok(comment_id) = comment.parse::<i64>() else {
         return not_found();
@@ -407,7 +413,11 @@ async fn video_collection(
         },
         _ => return not_found(),
     };
-    ap(ordered_collection(&format!("{url}/{collection}"), total, None))
+    ap(ordered_collection(
+        &format!("{url}/{collection}"),
+        total,
+        None,
+    ))
 }
 
 /// Makes sure the instance actor exists at start (so WebFinger and NodeInfo answer at once).

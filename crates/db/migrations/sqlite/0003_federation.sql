@@ -73,6 +73,7 @@ CREATE TABLE inbox_seen (
 CREATE TABLE remote_hosts (
     host TEXT PRIMARY KEY,
     failures BIGINT NOT NULL DEFAULT 0,
+    first_failed_at BIGINT,
     unreachable_until BIGINT
 );
 

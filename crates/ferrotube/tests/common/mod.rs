@@ -106,8 +106,8 @@ pub struct TestInstance {
     _tmp: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+fn free_port(ip: &str) -> u16 {
+    let l = std::net::TcpListener::bind((ip, 0)).expect("bind an ephemeral port");
     l.local_addr().expect("local addr").port()
 }
 
@@ -118,6 +118,12 @@ impl TestInstance {
 
     /// Starts an instance with `config` (TOML, may be empty) passed through `serve --config`.
     pub async fn start_with(backend: Backend, config: &str) -> TestInstance {
+        TestInstance::start_at(backend, "127.0.0.1", config).await
+    }
+
+    /// Starts an instance listening on `ip` (federation tests give each instance its own
+    /// loopback address, as separate hosts).
+    pub async fn start_at(backend: Backend, ip: &str, config: &str) -> TestInstance {
         let tmp = tempfile::Builder::new()
             .prefix("ferrotube-it-")
             .tempdir()
@@ -135,15 +141,15 @@ impl TestInstance {
             Backend::Postgres => Some(PgDb::create()),
             Backend::Sqlite => None,
         };
-        let port = free_port();
+        let port = free_port(ip);
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(60))
             .build()
             .expect("client");
         let mut inst = TestInstance {
-            url: format!("http://127.0.0.1:{port}"),
-            host: format!("127.0.0.1:{port}"),
+            url: format!("http://{ip}:{port}"),
+            host: format!("{ip}:{port}"),
             port,
             client,
             log_file: tmp.path().join("server.log"),

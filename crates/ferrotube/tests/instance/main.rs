@@ -8,6 +8,7 @@
 mod common;
 
 mod bad_input;
+mod federation;
 mod listing;
 mod media_outputs;
 mod oauth;

@@ -1,0 +1,418 @@
+//! Federation between real instances: three `ferrotube` processes on 127.0.0.2, .3 and .4
+//! (B on PostgreSQL, A and C on SQLite), real HTTP, real signatures.
+
+use crate::common::*;
+use serde_json::{json, Value};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+pub const FEDERATION_CONFIG: &str = "[federation]\nallow_private_network = true\n";
+
+/// Polls `f` until it answers `Some`, or fails with `what` and the instances' logs.
+pub async fn until<T, F, Fut>(limit: Duration, what: &str, logs: &[&TestInstance], mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if start.elapsed() > limit {
+            let tails: Vec<String> = logs
+                .iter()
+                .map(|i| format!("--- {}\n{}", i.url, i.log_tail()))
+                .collect();
+            panic!("{what} (after {limit:?})\n{}", tails.join("\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn status_of(t: &TestInstance, path: &str, token: Option<&str>) -> u16 {
+    t.get(path, token)
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
+async fn follow(t: &TestInstance, token: &str, host: &str) {
+    let r = t
+        .client
+        .post(t.api("/api/v1/server/following"))
+        .bearer_auth(token)
+        .json(&json!({ "hosts": [host] }))
+        .send()
+        .await
+        .expect("follow");
+    let st = r.status().as_u16();
+    assert_eq!(
+        st,
+        204,
+        "follow {host}: {}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+async fn follow_state(t: &TestInstance, host: &str) -> Option<String> {
+    let list = t.get_json("/api/v1/server/following", None).await;
+    list["data"].as_array()?.iter().find_map(|f| {
+        (f["following"]["host"] == host).then(|| f["state"].as_str().unwrap_or("").to_string())
+    })
+}
+
+async fn comment_texts(t: &TestInstance, uuid: &str) -> Vec<String> {
+    let r = t
+        .get(&format!("/api/v1/videos/{uuid}/comment-threads"), None)
+        .send()
+        .await
+        .expect("threads");
+    if r.status() == 404 {
+        return Vec::new();
+    }
+    assert_eq!(
+        r.status(),
+        200,
+        "comment threads on {}: {}",
+        t.url,
+        r.text().await.unwrap_or_default()
+    );
+    let v: Value = r.json().await.unwrap_or_default();
+    v["data"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["text"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances() {
+    let a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let b = TestInstance::start_at(Backend::Postgres, "127.0.0.3", FEDERATION_CONFIG).await;
+    let c = TestInstance::start_at(Backend::Sqlite, "127.0.0.4", FEDERATION_CONFIG).await;
+    let all = [&a, &b, &c];
+    let (ta, tb, tc) = (
+        a.root_token().await,
+        b.root_token().await,
+        c.root_token().await,
+    );
+
+    // Discovery: WebFinger names the instance actor, which answers as an Application.
+    let wf = b
+        .get_json(
+            &format!("/.well-known/webfinger?resource=acct:peertube@{}", b.host),
+            None,
+        )
+        .await;
+    assert_eq!(wf["subject"], format!("acct:peertube@{}", b.host));
+    let actor: Value = b
+        .client
+        .get(format!("{}/accounts/peertube", b.url))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .expect("actor")
+        .json()
+        .await
+        .expect("actor json");
+    assert_eq!(actor["type"], "Application");
+    assert!(actor["publicKey"]["publicKeyPem"]
+        .as_str()
+        .unwrap_or("")
+        .contains("PUBLIC KEY"));
+    assert_eq!(
+        actor["endpoints"]["sharedInbox"],
+        format!("{}/inbox", b.url)
+    );
+
+    // A and C follow B; B accepts at once (no manual approval).
+    follow(&a, &ta, &b.host).await;
+    follow(&c, &tc, &b.host).await;
+    for x in [&a, &c] {
+        until(
+            Duration::from_secs(30),
+            "follow of B accepted",
+            &all,
+            || async {
+                (follow_state(x, &b.host).await.as_deref() == Some("accepted")).then_some(())
+            },
+        )
+        .await;
+    }
+    let followers = b.get_json("/api/v1/server/followers", None).await;
+    assert_eq!(followers["total"], 2, "{followers}");
+
+    // A video uploaded on B reaches A and C with the same uuid, playable from B.
+    let dir = tempfile::tempdir().expect("tmp");
+    let clip = make_clip(dir.path(), "fed.mp4", 2, 320, 240);
+    let channel = b.channel_id(&tb).await;
+    let v = b
+        .upload_resumable(
+            &tb,
+            &clip,
+            &json!({ "name": "federated video", "channelId": channel, "privacy": 1 }),
+            1 << 20,
+        )
+        .await;
+    let uuid = v["video"]["uuid"].as_str().expect("uuid").to_string();
+    b.wait_published(&uuid, Some(&tb)).await;
+    for x in [&a, &c] {
+        let got = until(
+            Duration::from_secs(60),
+            "B's video on a follower",
+            &all,
+            || async {
+                let r = x
+                    .get(&format!("/api/v1/videos/{uuid}"), None)
+                    .send()
+                    .await
+                    .ok()?;
+                if r.status() != 200 {
+                    return None;
+                }
+                r.json::<Value>().await.ok()
+            },
+        )
+        .await;
+        assert_eq!(got["isLocal"], false, "{got}");
+        assert_eq!(got["name"], "federated video");
+        assert_eq!(got["channel"]["host"], b.host);
+        let playlist = got["streamingPlaylists"][0]["playlistUrl"]
+            .as_str()
+            .expect("playlist")
+            .to_string();
+        assert!(playlist.starts_with(&b.url), "{playlist}");
+        let m3u8 = x
+            .client
+            .get(&playlist)
+            .send()
+            .await
+            .expect("master")
+            .text()
+            .await
+            .expect("text");
+        assert!(m3u8.starts_with("#EXTM3U"), "{m3u8}");
+        let listed = x.get_json("/api/v1/videos?isLocal=false", None).await;
+        assert!(listed["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .any(|v| v["uuid"] == uuid.as_str()));
+    }
+
+    // A comment made on A reaches B (the origin) and, forwarded by B, C.
+    let r = a
+        .client
+        .post(a.api(&format!("/api/v1/videos/{uuid}/comment-threads")))
+        .bearer_auth(&ta)
+        .json(&json!({ "text": "comment from A" }))
+        .send()
+        .await
+        .expect("comment");
+    assert_eq!(r.status(), 200);
+    for x in [&b, &c] {
+        until(
+            Duration::from_secs(60),
+            "A's comment travelled",
+            &all,
+            || async {
+                comment_texts(x, &uuid)
+                    .await
+                    .iter()
+                    .any(|t| t == "comment from A")
+                    .then_some(())
+            },
+        )
+        .await;
+    }
+    let thread = b
+        .get_json(&format!("/api/v1/videos/{uuid}/comment-threads"), None)
+        .await;
+    assert_eq!(thread["data"][0]["account"]["host"], a.host, "{thread}");
+
+    // A reply on B travels back to A.
+    let root_on_b = thread["data"][0]["id"].as_i64().expect("id");
+    let r = b
+        .client
+        .post(b.api(&format!("/api/v1/videos/{uuid}/comments/{root_on_b}")))
+        .bearer_auth(&tb)
+        .json(&json!({ "text": "reply from B" }))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(r.status(), 200);
+    until(
+        Duration::from_secs(60),
+        "B's reply reached A",
+        &all,
+        || async {
+            let threads = a
+                .get_json(&format!("/api/v1/videos/{uuid}/comment-threads"), None)
+                .await;
+            let id = threads["data"][0]["id"].as_i64()?;
+            let tree = a
+                .get_json(&format!("/api/v1/videos/{uuid}/comment-threads/{id}"), None)
+                .await;
+            (tree["children"][0]["comment"]["text"] == "reply from B").then_some(())
+        },
+    )
+    .await;
+
+    // A like and a view on A are counted at the origin.
+    let r = a
+        .client
+        .put(a.api(&format!("/api/v1/videos/{uuid}/rate")))
+        .bearer_auth(&ta)
+        .json(&json!({ "rating": "like" }))
+        .send()
+        .await
+        .expect("rate");
+    assert_eq!(r.status(), 204);
+    let r = a
+        .client
+        .post(a.api(&format!("/api/v1/videos/{uuid}/views")))
+        .send()
+        .await
+        .expect("view");
+    assert_eq!(r.status(), 204);
+    until(
+        Duration::from_secs(30),
+        "like and view counted on B",
+        &all,
+        || async {
+            let v = b
+                .get_json(&format!("/api/v1/videos/{uuid}"), Some(&tb))
+                .await;
+            (v["likes"] == 1 && v["views"].as_i64().unwrap_or(0) >= 1).then_some(())
+        },
+    )
+    .await;
+
+    // An update on B reaches both followers.
+    let r = b
+        .client
+        .put(b.api(&format!("/api/v1/videos/{uuid}")))
+        .bearer_auth(&tb)
+        .json(&json!({ "name": "federated video (edited)" }))
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(r.status(), 204);
+    for x in [&a, &c] {
+        until(
+            Duration::from_secs(30),
+            "update reached a follower",
+            &all,
+            || async {
+                let v = x.get_json(&format!("/api/v1/videos/{uuid}"), None).await;
+                (v["name"] == "federated video (edited)").then_some(())
+            },
+        )
+        .await;
+    }
+
+    // C unfollows: B forgets the follower, C forgets B's videos.
+    let r = c
+        .client
+        .delete(c.api(&format!("/api/v1/server/following/{}", b.host)))
+        .bearer_auth(&tc)
+        .send()
+        .await
+        .expect("unfollow");
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        status_of(&c, &format!("/api/v1/videos/{uuid}"), None).await,
+        404
+    );
+    until(
+        Duration::from_secs(30),
+        "B dropped C as a follower",
+        &all,
+        || async {
+            let f = b.get_json("/api/v1/server/followers", None).await;
+            (f["total"] == 1).then_some(())
+        },
+    )
+    .await;
+
+    // Deletion on B removes the video from A.
+    let r = b
+        .client
+        .delete(b.api(&format!("/api/v1/videos/{uuid}")))
+        .bearer_auth(&tb)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), 204);
+    until(
+        Duration::from_secs(30),
+        "delete reached A",
+        &all,
+        || async {
+            (status_of(&a, &format!("/api/v1/videos/{uuid}"), None).await == 404).then_some(())
+        },
+    )
+    .await;
+}
+
+/// B goes down while A has deliveries for it; after B restarts they arrive (durable outbox).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deliveries_survive_the_receiver_restarting() {
+    let a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let mut b = TestInstance::start_at(Backend::Sqlite, "127.0.0.3", FEDERATION_CONFIG).await;
+    let (ta, tb) = (a.root_token().await, b.root_token().await);
+    follow(&a, &ta, &b.host).await;
+    until(
+        Duration::from_secs(30),
+        "follow accepted",
+        &[&a, &b],
+        || async { (follow_state(&a, &b.host).await.as_deref() == Some("accepted")).then_some(()) },
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let clip = make_clip(dir.path(), "r.mp4", 1, 320, 240);
+    let channel = b.channel_id(&tb).await;
+    let v = b
+        .upload_resumable(
+            &tb,
+            &clip,
+            &json!({ "name": "restart video", "channelId": channel, "privacy": 1 }),
+            1 << 20,
+        )
+        .await;
+    let uuid = v["video"]["uuid"].as_str().expect("uuid").to_string();
+    b.wait_published(&uuid, Some(&tb)).await;
+    until(Duration::from_secs(60), "video on A", &[&a, &b], || async {
+        (status_of(&a, &format!("/api/v1/videos/{uuid}"), None).await == 200).then_some(())
+    })
+    .await;
+    b.kill();
+    for i in 0..3 {
+        let r = a
+            .client
+            .post(a.api(&format!("/api/v1/videos/{uuid}/comment-threads")))
+            .bearer_auth(&ta)
+            .json(&json!({ "text": format!("while B was down {i}") }))
+            .send()
+            .await
+            .expect("comment");
+        assert_eq!(r.status(), 200);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    b.restart().await;
+    until(
+        Duration::from_secs(90),
+        "pending deliveries arrived after the restart",
+        &[&a, &b],
+        || async {
+            let texts = comment_texts(&b, &uuid).await;
+            (texts.len() == 3).then_some(())
+        },
+    )
+    .await;
+}
