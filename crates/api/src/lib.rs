@@ -2,6 +2,7 @@
 //! store, the job queue, media and storage crates. `build` wires an instance from settings;
 //! `router` is the HTTP surface.
 
+pub mod abuses;
 pub mod auth;
 pub mod cache;
 pub mod channels;
@@ -12,9 +13,11 @@ pub mod files;
 pub mod pages;
 pub mod params;
 pub mod processing;
+pub mod search;
 pub mod server_config;
 pub mod shapes;
 pub mod state;
+pub mod subscriptions;
 pub mod upload;
 pub mod users;
 pub mod videos;
@@ -313,6 +316,25 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/server/blocklist/servers/{host}",
             axum::routing::delete(federation::follows::unblock_server),
         )
+        .route(
+            "/api/v1/users/me/subscriptions",
+            get(subscriptions::list).post(subscriptions::subscribe),
+        )
+        .route(
+            "/api/v1/users/me/subscriptions/exist",
+            get(subscriptions::exist),
+        )
+        .route(
+            "/api/v1/users/me/subscriptions/videos",
+            get(subscriptions::videos),
+        )
+        .route(
+            "/api/v1/users/me/subscriptions/{handle}",
+            get(subscriptions::get).delete(subscriptions::unsubscribe),
+        )
+        .route("/api/v1/search/videos", get(search::videos))
+        .route("/api/v1/search/video-channels", get(search::channels))
+        .route("/api/v1/abuses", get(abuses::list).post(abuses::report))
         .route("/api/v1/config", get(server_config::config))
         .route("/api/v1/config/about", get(server_config::about))
         .route("/api/v1/jobs/{state}", get(server_config::jobs));

@@ -114,6 +114,35 @@ impl Db {
         Ok((total, read_all!(self, ChannelRow, &sql, count, start)?))
     }
 
+    /// Channels whose handle or display name contains `term` (case-insensitive).
+    pub async fn search_channels(
+        &self,
+        term: &str,
+        start: i64,
+        count: i64,
+    ) -> Result<(i64, Vec<ChannelRow>)> {
+        let escaped = term
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let cond = "(LOWER(name) LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\')";
+        let total = read_scalar!(
+            self,
+            i64,
+            &format!("SELECT COUNT(*) FROM channels WHERE {cond}"),
+            &pattern
+        )?;
+        let sql = format!(
+            "SELECT {CHANNEL_COLS} FROM channels WHERE {cond} ORDER BY id LIMIT $2 OFFSET $3"
+        );
+        Ok((
+            total,
+            read_all!(self, ChannelRow, &sql, &pattern, count, start)?,
+        ))
+    }
+
     pub async fn count_channels_of_account(&self, account_id: i64) -> Result<i64> {
         Ok(read_scalar!(
             self,

@@ -256,6 +256,32 @@ impl Db {
         ))
     }
 
+    /// The channels an actor follows (a user's subscriptions), with the follow.
+    pub async fn followed_channels(
+        &self,
+        follower_id: i64,
+        start: i64,
+        count: i64,
+    ) -> Result<(i64, Vec<(i64, i64)>)> {
+        let total = read_scalar!(
+            self,
+            i64,
+            "SELECT COUNT(*) FROM follows f JOIN actors a ON a.id = f.following_id \
+             WHERE f.follower_id = $1 AND a.channel_id IS NOT NULL",
+            follower_id
+        )?;
+        let rows = read_all!(
+            self,
+            (i64, i64),
+            "SELECT a.channel_id, f.id FROM follows f JOIN actors a ON a.id = f.following_id \
+             WHERE f.follower_id = $1 AND a.channel_id IS NOT NULL ORDER BY f.id DESC LIMIT $2 OFFSET $3",
+            follower_id,
+            count,
+            start
+        )?;
+        Ok((total, rows))
+    }
+
     pub async fn count_accepted_followers(&self, actor_id: i64) -> Result<i64> {
         Ok(read_scalar!(
             self,
@@ -502,7 +528,7 @@ impl Db {
         .map_err(DbError::from_write)
     }
 
-    /// Inserts an abuse report; `false` when one with this activity URL already exists.
+    /// Inserts an abuse report; `None` when one with this activity URL already exists.
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_abuse(
         &self,
@@ -513,11 +539,12 @@ impl Db {
         flagged_account_id: Option<i64>,
         reason: &str,
         now: i64,
-    ) -> Result<bool> {
-        Ok(write_exec!(
+    ) -> Result<Option<i64>> {
+        Ok(write_opt!(
             self,
+            (i64,),
             "INSERT INTO abuses (url, reporter_account_id, video_id, comment_id, flagged_account_id, reason, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (url) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (url) DO NOTHING RETURNING id",
             url,
             reporter_account_id,
             video_id,
@@ -525,7 +552,8 @@ impl Db {
             flagged_account_id,
             reason,
             now
-        )? == 1)
+        )?
+        .map(|(id,)| id))
     }
 
     pub async fn list_abuses(&self, start: i64, count: i64) -> Result<(i64, Vec<AbuseRow>)> {

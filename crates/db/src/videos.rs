@@ -211,6 +211,8 @@ pub struct VideoFilter {
     pub search: Option<String>,
     /// Only local videos (`isLocal=true`) or only remote ones (`false`).
     pub is_local: Option<bool>,
+    /// Only videos of the channels this actor follows (a user's subscriptions).
+    pub subscriber_actor_id: Option<i64>,
 }
 
 impl VideoFilter {
@@ -300,6 +302,13 @@ impl VideoFilter {
                 .replace('_', "\\_");
             let p = push(&mut args, Arg::S(format!("%{escaped}%")));
             parts.push(format!("LOWER(v.name) LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(a) = self.subscriber_actor_id {
+            let p = push(&mut args, Arg::I(a));
+            parts.push(format!(
+                "v.channel_id IN (SELECT sa.channel_id FROM follows sf JOIN actors sa ON sa.id = sf.following_id \
+                 WHERE sf.follower_id = {p} AND sf.state = 'accepted' AND sa.channel_id IS NOT NULL)"
+            ));
         }
         match self.is_local {
             Some(true) => parts.push("v.url IS NULL".into()),

@@ -517,3 +517,28 @@ pub async fn view_remote_video(state: &AppState, v: &VideoRow) {
         warn!(uuid = %v.uuid, error = %e, "cannot federate the view");
     }
 }
+
+/// A report of a remote video goes to its origin as a `Flag` by our instance actor (the
+/// reporter stays anonymous to the other instance, as in PeerTube).
+pub async fn flag_remote_video(state: &AppState, v: &VideoRow, reason: &str, abuse_id: i64) {
+    let result = async {
+        let me = instance_actor(state).await?;
+        let url = video_url(state, v);
+        let mut body = activity(
+            ActivityKind::Flag,
+            format!("{}/abuses/{abuse_id}", state.url),
+            &me.url,
+            ObjectRef::Url(url),
+            Vec::new(),
+            Vec::new(),
+        );
+        if let Some(o) = body.as_object_mut() {
+            o.insert("content".into(), Value::String(reason.to_string()));
+        }
+        send_to_video_origin(state, v, &me, &body).await
+    }
+    .await;
+    if let Err(e) = result {
+        warn!(uuid = %v.uuid, error = %e, "cannot federate the report");
+    }
+}

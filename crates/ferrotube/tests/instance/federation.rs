@@ -416,3 +416,160 @@ async fn deliveries_survive_the_receiver_restarting() {
     )
     .await;
 }
+
+/// A user subscribes to a channel of another instance, finds things by remote lookup, and a
+/// report of a remote video reaches the moderators of its origin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn subscriptions_search_and_reports() {
+    let a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let b = TestInstance::start_at(Backend::Sqlite, "127.0.0.3", FEDERATION_CONFIG).await;
+    let all = [&a, &b];
+    let (ta, tb) = (a.root_token().await, b.root_token().await);
+    let dir = tempfile::tempdir().expect("tmp");
+    let clip = make_clip(dir.path(), "s.mp4", 1, 320, 240);
+    let channel = b.channel_id(&tb).await;
+    let v = b
+        .upload_resumable(
+            &tb,
+            &clip,
+            &json!({ "name": "lookup video", "channelId": channel, "privacy": 1 }),
+            1 << 20,
+        )
+        .await;
+    let uuid = v["video"]["uuid"].as_str().expect("uuid").to_string();
+    b.wait_published(&uuid, Some(&tb)).await;
+
+    // Remote lookup by URL (A follows nobody): the video is fetched from B.
+    let url = format!("{}/videos/watch/{uuid}", b.url);
+    let found = a
+        .get_json(&format!("/api/v1/search/videos?search={url}"), Some(&ta))
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["data"][0]["uuid"], uuid.as_str());
+    // Anonymous visitors cannot make the instance fetch URLs.
+    let anon = a
+        .get_json(
+            &format!(
+                "/api/v1/search/videos?search={}/videos/watch/{}",
+                b.url,
+                uuid::Uuid::new_v4()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(anon["total"], 0);
+
+    // Remote channel lookup by handle, then a subscription.
+    let handle = format!("root_channel@{}", b.host);
+    let ch = a
+        .get_json(
+            &format!("/api/v1/search/video-channels?search={handle}"),
+            Some(&ta),
+        )
+        .await;
+    assert_eq!(ch["total"], 1, "{ch}");
+    assert_eq!(ch["data"][0]["host"], b.host);
+    let r = a
+        .client
+        .post(a.api("/api/v1/users/me/subscriptions"))
+        .bearer_auth(&ta)
+        .json(&json!({ "uri": handle }))
+        .send()
+        .await
+        .expect("subscribe");
+    assert_eq!(r.status(), 204);
+    until(
+        Duration::from_secs(30),
+        "subscription accepted, videos listed",
+        &all,
+        || async {
+            let vids = a
+                .get_json("/api/v1/users/me/subscriptions/videos", Some(&ta))
+                .await;
+            vids["data"]
+                .as_array()?
+                .iter()
+                .any(|v| v["uuid"] == uuid.as_str())
+                .then_some(())
+        },
+    )
+    .await;
+    let exist = a
+        .get_json(
+            &format!(
+                "/api/v1/users/me/subscriptions/exist?uris={handle}&uris=nobody@{}",
+                b.host
+            ),
+            Some(&ta),
+        )
+        .await;
+    assert_eq!(exist[&handle], true, "{exist}");
+    let subs = a
+        .get_json("/api/v1/users/me/subscriptions", Some(&ta))
+        .await;
+    assert_eq!(subs["total"], 1, "{subs}");
+    // B sees the subscriber as a follower of its channel.
+    let followers: Value = b
+        .client
+        .get(format!("{}/video-channels/root_channel/followers", b.url))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .expect("followers")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(followers["totalItems"], 1, "{followers}");
+
+    // A report made on A reaches B's moderators.
+    let r = a
+        .client
+        .post(a.api("/api/v1/abuses"))
+        .bearer_auth(&ta)
+        .json(&json!({ "reason": "spam from far away", "video": { "id": uuid } }))
+        .send()
+        .await
+        .expect("report");
+    assert_eq!(r.status(), 200);
+    until(
+        Duration::from_secs(30),
+        "report reached B",
+        &all,
+        || async {
+            let abuses = b.get_json("/api/v1/abuses", Some(&tb)).await;
+            (abuses["data"][0]["reason"] == "spam from far away"
+                && abuses["data"][0]["video"]["uuid"] == uuid.as_str())
+            .then_some(())
+        },
+    )
+    .await;
+
+    // Unsubscribing stops the follow on both sides.
+    let r = a
+        .client
+        .delete(a.api(&format!("/api/v1/users/me/subscriptions/{handle}")))
+        .bearer_auth(&ta)
+        .send()
+        .await
+        .expect("unsubscribe");
+    assert_eq!(r.status(), 204);
+    until(
+        Duration::from_secs(30),
+        "B forgot the subscriber",
+        &all,
+        || async {
+            let f: Value = b
+                .client
+                .get(format!("{}/video-channels/root_channel/followers", b.url))
+                .header("Accept", "application/activity+json")
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            (f["totalItems"] == 0).then_some(())
+        },
+    )
+    .await;
+}

@@ -1,0 +1,108 @@
+//! Search (`/api/v1/search/videos`, `/search/video-channels`): text search over what this
+//! instance knows, and remote lookup when the search is a video URL or a channel handle
+//! (`name@host`): the object is fetched from its origin and stored, as PeerTube does for
+//! signed-in users.
+
+use crate::auth::MaybeUser;
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use axum::Json;
+use serde_json::{json, Value};
+
+fn looks_like_url(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://")
+}
+
+pub async fn videos(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
+    let p = Params::parse(q.as_deref());
+    let search = p.str("search").unwrap_or("").trim().to_string();
+    if looks_like_url(&search) {
+        // Remote lookup only for signed-in users (PeerTube's default), so anonymous visitors
+        // cannot make the instance fetch arbitrary URLs.
+        let found = if user.is_some() {
+            crate::federation::objects::fetch_remote_video(&state, &search, false)
+                .await
+                .ok()
+        } else {
+            crate::federation::objects::video_by_any_url(&state, &search)
+                .await?
+                .map(|v| v.id)
+        };
+        let mut data = Vec::new();
+        if let Some(id) = found {
+            if let Some(v) = state.db.video_by_id(id).await? {
+                if crate::videos::visible_to(&v, user.as_ref()).is_ok() {
+                    data.push(
+                        serde_json::to_value(state.video(&v, false)).map_err(ApiError::internal)?,
+                    );
+                }
+            }
+        }
+        let body = json!({ "total": data.len(), "data": data });
+        return Ok(crate::videos::json_response(
+            serde_json::to_vec(&body)
+                .map_err(ApiError::internal)?
+                .into(),
+        ));
+    }
+    let mut filter = crate::videos::filter_from(&p, user.as_ref())?;
+    if !search.is_empty() {
+        filter.search = Some(search);
+    }
+    crate::videos::list_with(&state, &p, filter, false).await
+}
+
+pub async fn channels(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let p = Params::parse(q.as_deref());
+    let (start, count) = p.pagination(15)?;
+    let search = p
+        .str("search")
+        .unwrap_or("")
+        .trim()
+        .trim_start_matches('@')
+        .to_string();
+    let is_handle = search.contains('@') && !search.contains(' ');
+    if is_handle || looks_like_url(&search) {
+        let actor = if user.is_some() {
+            if looks_like_url(&search) {
+                crate::federation::actors::remote_actor(&state, &search, false)
+                    .await
+                    .ok()
+            } else {
+                crate::federation::actors::resolve_handle(&state, &search)
+                    .await
+                    .ok()
+            }
+        } else {
+            None
+        };
+        let channel = match actor.and_then(|a| a.channel_id) {
+            Some(id) => state.db.channel_by_id(id).await?,
+            None => state.db.channel_by_name(&search).await?,
+        };
+        let mut data = Vec::new();
+        if let Some(c) = channel {
+            let owner = state.db.account_by_id(c.account_id).await?;
+            data.push(state.channel(&c, owner.as_ref()));
+        }
+        return Ok(Json(json!({ "total": data.len(), "data": data })));
+    }
+    let (total, rows) = state.db.search_channels(&search, start, count).await?;
+    let mut data = Vec::new();
+    for c in rows {
+        let owner = state.db.account_by_id(c.account_id).await?;
+        data.push(state.channel(&c, owner.as_ref()));
+    }
+    Ok(Json(json!({ "total": total, "data": data })))
+}
