@@ -256,12 +256,45 @@ pub async fn download_torrent(
     torrent(&state, user.as_ref(), &file, req, true).await
 }
 
+/// Remote videos' images are fetched from their origin the first time they are asked for and
+/// kept (PeerTube's lazy-static cache), so pages never point browsers at other servers.
+async fn cache_remote_image(state: &AppState, folder: &str, file: &str) {
+    let Ok(path) = state.store.local_path(&format!("{folder}/{file}")) else {
+        return;
+    };
+    if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+        return;
+    }
+    let url = match state.db.remote_image_url(file).await {
+        Ok(Some(u)) => u,
+        _ => return,
+    };
+    match state
+        .federation
+        .client
+        .get_bytes(&url, "image/", 4 * 1024 * 1024)
+        .await
+    {
+        Ok(bytes) => {
+            if let Some(dir) = path.parent() {
+                let _ = tokio::fs::create_dir_all(dir).await;
+            }
+            let tmp = path.with_extension("part");
+            if tokio::fs::write(&tmp, &bytes).await.is_ok() {
+                let _ = tokio::fs::rename(&tmp, &path).await;
+            }
+        }
+        Err(e) => tracing::info!(%url, error = %e, "remote image not cached"),
+    }
+}
+
 pub async fn thumbnail(
     State(state): State<AppState>,
     Path(file): Path<String>,
     req: Request,
 ) -> ApiResult<Response> {
     safe_name(&file)?;
+    cache_remote_image(&state, "thumbnails", &file).await;
     serve(
         &state,
         &format!("thumbnails/{file}"),
@@ -278,6 +311,7 @@ pub async fn preview(
     req: Request,
 ) -> ApiResult<Response> {
     safe_name(&file)?;
+    cache_remote_image(&state, "previews", &file).await;
     serve(
         &state,
         &format!("previews/{file}"),

@@ -76,7 +76,12 @@ pub async fn watch(
         return Html(web::render_watch_shell(name(&state), &v.uuid)).into_response();
     }
     let master = match state.db.video_playlist(v.id).await {
-        Ok(p) => p.map(|p| format!("{}/{}", state.hls_base(&v.uuid), p.master_filename)),
+        // A remote video plays from its origin.
+        Ok(p) => p.map(|p| {
+            p.playlist_url
+                .clone()
+                .unwrap_or_else(|| format!("{}/{}", state.hls_base(&v.uuid), p.master_filename))
+        }),
         Err(_) => None,
     };
     let page = web::WatchPage {

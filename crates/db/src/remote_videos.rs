@@ -240,6 +240,18 @@ impl Db {
         Ok(read_opt!(self, crate::videos::VideoRow, &sql, url)?)
     }
 
+    /// The origin URL of a remote video's thumbnail or preview cached under `name`.
+    pub async fn remote_image_url(&self, name: &str) -> Result<Option<String>> {
+        Ok(read_opt!(
+            self,
+            (Option<String>,),
+            "SELECT CASE WHEN thumbnail_name = $1 THEN thumbnail_url ELSE preview_url END FROM videos \
+             WHERE url IS NOT NULL AND (thumbnail_name = $1 OR preview_name = $1)",
+            name
+        )?
+        .and_then(|(u,)| u))
+    }
+
     /// Removes the remote videos of a channel's or account's host, e.g. after an unfollow.
     pub async fn delete_remote_videos_of_host(&self, host: &str) -> Result<u64> {
         Ok(write_exec!(

@@ -205,6 +205,37 @@ impl ApClient {
         Ok(serde_json::from_slice(&body)?)
     }
 
+    /// GETs a small binary document (a remote thumbnail) whose Content-Type starts with
+    /// `type_prefix`, at most `max` bytes.
+    pub async fn get_bytes(
+        &self,
+        url: &str,
+        type_prefix: &str,
+        max: usize,
+    ) -> Result<Vec<u8>, FetchError> {
+        let u = self.parse(url)?;
+        let mut resp = self.http.get(u).send().await?;
+        if !resp.status().is_success() {
+            return Err(FetchError::Status(resp.status().as_u16()));
+        }
+        let ok_type = resp
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with(type_prefix));
+        if !ok_type {
+            return Err(FetchError::Url(format!("{url} is not {type_prefix}")));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await? {
+            if body.len() + chunk.len() > max {
+                return Err(FetchError::TooLarge(max));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
     /// POSTs an activity to an inbox, signed with Digest. Any 2xx is success.
     pub async fn post_activity(
         &self,

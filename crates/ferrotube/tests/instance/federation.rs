@@ -197,6 +197,13 @@ async fn three_instances() {
             .await
             .expect("text");
         assert!(m3u8.starts_with("#EXTM3U"), "{m3u8}");
+        // Its thumbnail is served by the follower (fetched once from B), its page plays from B.
+        let thumb = got["thumbnailPath"].as_str().expect("thumbnailPath");
+        let r = x.client.get(format!("{}{thumb}", x.url)).send().await.expect("thumbnail");
+        assert_eq!(r.status(), 200, "{thumb}");
+        assert_eq!(header(&r, "content-type").as_deref(), Some("image/jpeg"));
+        let page = x.client.get(format!("{}/w/{uuid}", x.url)).send().await.expect("page").text().await.expect("html");
+        assert!(page.contains(&playlist), "watch page does not play from the origin");
         let listed = x.get_json("/api/v1/videos?isLocal=false", None).await;
         assert!(listed["data"]
             .as_array()
