@@ -156,7 +156,13 @@ pub fn spawn_background(
         })),
     );
     let fed = &state.settings.federation;
-    let (s1, s2, s3, s4) = (state.clone(), state.clone(), state.clone(), state.clone());
+    let (s1, s2, s3, s4, s5) = (
+        state.clone(),
+        state.clone(),
+        state.clone(),
+        state.clone(),
+        state.clone(),
+    );
     let runner = runner
         .register(
             federation::DELIVER,
@@ -180,6 +186,12 @@ pub fn spawn_background(
             federation::FEDERATE_VIDEO,
             2,
             Arc::new(move |ctx| Box::pin(federation::deliver::run_federate_video(s4.clone(), ctx))),
+            None,
+        )
+        .register(
+            federation::REFRESH_VIDEO,
+            2,
+            Arc::new(move |ctx| Box::pin(federation::deliver::run_refresh_video(s5.clone(), ctx))),
             None,
         );
     let mut handles = runner.spawn(shutdown.clone());

@@ -244,6 +244,7 @@ pub async fn get(
     cached(&state, user.is_none(), &uri, || async {
         let v = find_video(&state, &id).await?;
         visible_to(&v, user.as_ref())?;
+        crate::federation::deliver::refresh_if_stale(&state, &v).await;
         serde_json::to_vec(&details(&state, &v).await?).map_err(ApiError::internal)
     })
     .await

@@ -240,6 +240,18 @@ impl Db {
         Ok(read_opt!(self, crate::videos::VideoRow, &sql, url)?)
     }
 
+    /// Claims the refresh of a stale remote video: `true` for the one caller that moved its
+    /// `fetched_at` forward (the others see it fresh and do nothing).
+    pub async fn claim_video_refresh(&self, id: i64, stale_before: i64, now: i64) -> Result<bool> {
+        Ok(write_exec!(
+            self,
+            "UPDATE videos SET fetched_at = $1 WHERE id = $2 AND url IS NOT NULL AND fetched_at < $3",
+            now,
+            id,
+            stale_before
+        )? == 1)
+    }
+
     /// The origin URL of a remote video's thumbnail or preview cached under `name`.
     pub async fn remote_image_url(&self, name: &str) -> Result<Option<String>> {
         Ok(read_opt!(

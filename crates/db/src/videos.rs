@@ -54,6 +54,8 @@ pub struct VideoRow {
     /// Host of the channel's and the account's instance; `None` when local.
     pub channel_host: Option<String>,
     pub account_host: Option<String>,
+    /// When a remote video was last fetched from its origin.
+    pub fetched_at: Option<i64>,
 }
 
 impl VideoRow {
@@ -70,7 +72,7 @@ pub(crate) const VIDEO_SELECT: &str = "SELECT v.id, v.uuid, v.name, v.descriptio
   c.support AS channel_support, c.created_at AS channel_created_at, c.updated_at AS channel_updated_at, \
   a.id AS account_id, a.name AS account_name, a.display_name AS account_display_name, a.description AS account_description, \
   a.user_id AS account_user_id, a.created_at AS account_created_at, a.updated_at AS account_updated_at, \
-  v.url, v.thumbnail_url, v.preview_url, c.host AS channel_host, a.host AS account_host \
+  v.url, v.thumbnail_url, v.preview_url, c.host AS channel_host, a.host AS account_host, v.fetched_at \
   FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id";
 
 #[derive(Debug, Clone, sqlx::FromRow)]

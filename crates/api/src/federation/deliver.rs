@@ -542,3 +542,46 @@ pub async fn flag_remote_video(state: &AppState, v: &VideoRow, reason: &str, abu
         warn!(uuid = %v.uuid, error = %e, "cannot federate the report");
     }
 }
+
+#[derive(Serialize, Deserialize)]
+struct RefreshVideo {
+    url: String,
+}
+
+/// A remote video read after `refresh_after_secs` is refetched from its origin in the
+/// background (the reader gets what we have at once); a video gone at the origin is removed.
+pub async fn refresh_if_stale(state: &AppState, v: &VideoRow) {
+    let Some(url) = &v.url else { return };
+    let now = now_ms();
+    let stale_before = now - state.settings.federation.refresh_after_secs as i64 * 1000;
+    if v.fetched_at.unwrap_or(0) >= stale_before {
+        return;
+    }
+    match state.db.claim_video_refresh(v.id, stale_before, now).await {
+        Ok(true) => {
+            let job = RefreshVideo { url: url.clone() };
+            if let Err(e) = state.queue.enqueue(super::REFRESH_VIDEO, &job, 60).await {
+                warn!(error = %e, "cannot queue a video refresh");
+            }
+        }
+        Ok(false) => {}
+        Err(e) => warn!(error = %e, "cannot claim a video refresh"),
+    }
+}
+
+pub async fn run_refresh_video(state: AppState, ctx: JobContext) -> Result<(), JobError> {
+    let job: RefreshVideo = serde_json::from_value(ctx.payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    match super::objects::fetch_remote_video(&state, &job.url, true).await {
+        Ok(_) => Ok(()),
+        Err(FedError::Fetch(ferrotube_federation::FetchError::Status(404 | 410))) => {
+            if let Ok(Some(v)) = state.db.video_by_url(&job.url).await {
+                let _ = state.db.delete_video(v.id).await;
+                state.videos_changed();
+                info!(url = %job.url, "remote video gone at its origin, removed");
+            }
+            Ok(())
+        }
+        Err(e) => Err(e.into_job_error()),
+    }
+}

@@ -25,6 +25,7 @@ pub const DELIVER: &str = "activitypub-http-broadcast";
 pub const INBOX: &str = "activitypub-inbox";
 pub const FETCH_OUTBOX: &str = "activitypub-http-fetcher";
 pub const FEDERATE_VIDEO: &str = "federate-video";
+pub const REFRESH_VIDEO: &str = "activitypub-refresher";
 
 #[derive(Debug, thiserror::Error)]
 pub enum FedError {

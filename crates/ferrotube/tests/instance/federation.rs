@@ -199,11 +199,27 @@ async fn three_instances() {
         assert!(m3u8.starts_with("#EXTM3U"), "{m3u8}");
         // Its thumbnail is served by the follower (fetched once from B), its page plays from B.
         let thumb = got["thumbnailPath"].as_str().expect("thumbnailPath");
-        let r = x.client.get(format!("{}{thumb}", x.url)).send().await.expect("thumbnail");
+        let r = x
+            .client
+            .get(format!("{}{thumb}", x.url))
+            .send()
+            .await
+            .expect("thumbnail");
         assert_eq!(r.status(), 200, "{thumb}");
         assert_eq!(header(&r, "content-type").as_deref(), Some("image/jpeg"));
-        let page = x.client.get(format!("{}/w/{uuid}", x.url)).send().await.expect("page").text().await.expect("html");
-        assert!(page.contains(&playlist), "watch page does not play from the origin");
+        let page = x
+            .client
+            .get(format!("{}/w/{uuid}", x.url))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            page.contains(&playlist),
+            "watch page does not play from the origin"
+        );
         let listed = x.get_json("/api/v1/videos?isLocal=false", None).await;
         assert!(listed["data"]
             .as_array()
@@ -428,7 +444,8 @@ async fn deliveries_survive_the_receiver_restarting() {
 /// report of a remote video reaches the moderators of its origin.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn subscriptions_search_and_reports() {
-    let a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let refresh_fast = format!("{FEDERATION_CONFIG}refresh_after_secs = 1\n");
+    let a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", &refresh_fast).await;
     let b = TestInstance::start_at(Backend::Sqlite, "127.0.0.3", FEDERATION_CONFIG).await;
     let all = [&a, &b];
     let (ta, tb) = (a.root_token().await, b.root_token().await);
@@ -453,6 +470,29 @@ async fn subscriptions_search_and_reports() {
         .await;
     assert_eq!(found["total"], 1, "{found}");
     assert_eq!(found["data"][0]["uuid"], uuid.as_str());
+    // A changes on B that A was not told about (A follows nobody): A refetches the video once
+    // its copy is stale.
+    let r = b
+        .client
+        .put(b.api(&format!("/api/v1/videos/{uuid}")))
+        .bearer_auth(&tb)
+        .json(&json!({ "name": "lookup video, renamed" }))
+        .send()
+        .await
+        .expect("rename");
+    assert_eq!(r.status(), 204);
+    until(
+        Duration::from_secs(30),
+        "stale copy refreshed from the origin",
+        &all,
+        || async {
+            let v = a
+                .get_json(&format!("/api/v1/videos/{uuid}"), Some(&ta))
+                .await;
+            (v["name"] == "lookup video, renamed").then_some(())
+        },
+    )
+    .await;
     // Anonymous visitors cannot make the instance fetch URLs.
     let anon = a
         .get_json(
