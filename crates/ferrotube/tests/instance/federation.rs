@@ -623,7 +623,10 @@ async fn subscriptions_search_and_reports() {
 
 fn sample(name: &str) -> Value {
     // The federation crate keeps copies of PeerTube's samples as test fixtures.
-    let fixtures = format!("{}/../federation/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+    let fixtures = format!(
+        "{}/../federation/tests/fixtures",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(format!("{fixtures}/peertube-{name}"))
         .or_else(|_| std::fs::read_to_string(format!("{fixtures}/{name}")))
         .unwrap_or_else(|e| panic!("sample {name}: {e}"));
@@ -661,7 +664,9 @@ async fn ap_get(t: &TestInstance, url: &str) -> Value {
         .await
         .expect("ap get");
     assert_eq!(r.status(), 200, "{url}");
-    assert!(header(&r, "content-type").unwrap_or_default().starts_with("application/activity+json"));
+    assert!(header(&r, "content-type")
+        .unwrap_or_default()
+        .starts_with("application/activity+json"));
     r.json().await.expect("ap json")
 }
 
@@ -689,17 +694,37 @@ async fn emitted_objects_have_peertubes_fields() {
         .expect("comment");
     let comment: Value = r.json().await.expect("comment json");
     let checks = [
-        ("actor-person.json", format!("{}/accounts/root", t.url), vec![]),
-        ("actor-group.json", format!("{}/video-channels/root_channel", t.url), vec![".postingRestrictedToMods"]),
-        ("actor-application.json", format!("{}/accounts/peertube", t.url), vec![]),
+        (
+            "actor-person.json",
+            format!("{}/accounts/root", t.url),
+            vec![],
+        ),
+        (
+            "actor-group.json",
+            format!("{}/video-channels/root_channel", t.url),
+            vec![".postingRestrictedToMods"],
+        ),
+        (
+            "actor-application.json",
+            format!("{}/accounts/peertube", t.url),
+            vec![],
+        ),
         // Storyboards, chapters and live settings are features we do not have yet.
-        ("video.json", format!("{}/videos/watch/{uuid}", t.url), vec![".preview", ".hasParts"]),
+        (
+            "video.json",
+            format!("{}/videos/watch/{uuid}", t.url),
+            vec![".preview", ".hasParts"],
+        ),
     ];
     for (name, url, allowed) in checks {
         let ours = ap_get(&t, &url).await;
         let mut missing = Vec::new();
         missing_keys(&sample(name), &ours, "", &mut missing);
-        missing.retain(|m| !allowed.iter().any(|a| m == a || m.starts_with(&format!("{a}."))));
+        missing.retain(|m| {
+            !allowed
+                .iter()
+                .any(|a| m == a || m.starts_with(&format!("{a}.")))
+        });
         assert!(missing.is_empty(), "{name}: we lack {missing:?}\n{ours:#}");
     }
     // The Note: compared with the one in PeerTube's real Create{Note} delivery.
@@ -708,7 +733,9 @@ async fn emitted_objects_have_peertubes_fields() {
         .as_array()
         .expect("deliveries")
         .iter()
-        .map(|d| serde_json::from_str::<Value>(d["rawBody"].as_str().unwrap_or("{}")).unwrap_or_default())
+        .map(|d| {
+            serde_json::from_str::<Value>(d["rawBody"].as_str().unwrap_or("{}")).unwrap_or_default()
+        })
         .find(|b| b["type"] == "Create")
         .expect("a Create Note delivery");
     let note_url = comment["comment"]["url"].as_str().expect("comment url");
@@ -720,4 +747,98 @@ async fn emitted_objects_have_peertubes_fields() {
     missing.retain(|m| m != ".replyApproval");
     assert!(missing.is_empty(), "Note: we lack {missing:?}\n{ours:#}");
     assert_eq!(ours["inReplyTo"], format!("{}/videos/watch/{uuid}", t.url));
+}
+
+/// Manual approval of instance followers, and the server and account blocklists at the inbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn manual_approval_and_blocklists() {
+    let a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let manual = format!("{FEDERATION_CONFIG}manual_approval = true\n");
+    let b = TestInstance::start_at(Backend::Sqlite, "127.0.0.3", &manual).await;
+    let all = [&a, &b];
+    let (ta, tb) = (a.root_token().await, b.root_token().await);
+    follow(&a, &ta, &b.host).await;
+    until(
+        Duration::from_secs(30),
+        "follow pending on B",
+        &all,
+        || async {
+            let f = b.get_json("/api/v1/server/followers", None).await;
+            (f["data"][0]["state"] == "pending").then_some(())
+        },
+    )
+    .await;
+    assert_eq!(follow_state(&a, &b.host).await.as_deref(), Some("pending"));
+    let handle = format!("peertube@{}", a.host);
+    let r = b
+        .client
+        .post(b.api(&format!("/api/v1/server/followers/{handle}/accept")))
+        .bearer_auth(&tb)
+        .send()
+        .await
+        .expect("accept");
+    assert_eq!(r.status(), 204);
+    until(
+        Duration::from_secs(30),
+        "follow accepted after approval",
+        &all,
+        || async { (follow_state(&a, &b.host).await.as_deref() == Some("accepted")).then_some(()) },
+    )
+    .await;
+
+    // B blocks A's server: A's Undo is refused at B's inbox, so B keeps the follower.
+    let r = b
+        .client
+        .post(b.api("/api/v1/server/blocklist/servers"))
+        .bearer_auth(&tb)
+        .json(&json!({ "host": a.host }))
+        .send()
+        .await
+        .expect("block");
+    assert_eq!(r.status(), 204);
+    let blocked = b
+        .get_json("/api/v1/server/blocklist/servers", Some(&tb))
+        .await;
+    assert_eq!(blocked["data"][0]["blockedServer"]["host"], a.host);
+    let r = a
+        .client
+        .delete(a.api(&format!("/api/v1/server/following/{}", b.host)))
+        .bearer_auth(&ta)
+        .send()
+        .await
+        .expect("unfollow");
+    assert_eq!(r.status(), 204);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let f = b.get_json("/api/v1/server/followers", None).await;
+    assert_eq!(
+        f["total"], 1,
+        "a blocked server's activity was applied: {f}"
+    );
+    assert!(b.log_tail().contains("is blocked"), "the refusal is logged");
+
+    // Account blocklist: the remote instance actor of A can be blocked and unblocked by name.
+    let r = b
+        .client
+        .post(b.api("/api/v1/server/blocklist/accounts"))
+        .bearer_auth(&tb)
+        .json(&json!({ "accountName": handle }))
+        .send()
+        .await
+        .expect("block account");
+    assert_eq!(r.status(), 204);
+    let accounts = b
+        .get_json("/api/v1/server/blocklist/accounts", Some(&tb))
+        .await;
+    assert_eq!(
+        accounts["data"][0]["blockedAccount"]["host"], a.host,
+        "{accounts}"
+    );
+    let r = b
+        .client
+        .delete(b.api(&format!("/api/v1/server/blocklist/accounts/{handle}")))
+        .bearer_auth(&tb)
+        .send()
+        .await
+        .expect("unblock account");
+    assert_eq!(r.status(), 204);
 }
