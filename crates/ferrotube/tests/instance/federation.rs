@@ -383,20 +383,14 @@ async fn three_instances() {
     .await;
 }
 
-/// B goes down while A has deliveries for it; after B restarts they arrive (durable outbox).
+/// A follows B and lists B's earlier videos (outbox crawl); then B goes down while A has
+/// deliveries for it, and after B restarts they arrive (durable outbox).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deliveries_survive_the_receiver_restarting() {
     let a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
     let mut b = TestInstance::start_at(Backend::Sqlite, "127.0.0.3", FEDERATION_CONFIG).await;
     let (ta, tb) = (a.root_token().await, b.root_token().await);
-    follow(&a, &ta, &b.host).await;
-    until(
-        Duration::from_secs(30),
-        "follow accepted",
-        &[&a, &b],
-        || async { (follow_state(&a, &b.host).await.as_deref() == Some("accepted")).then_some(()) },
-    )
-    .await;
+    // The video exists before A follows B: A lists it by crawling B's outbox after the Accept.
     let dir = tempfile::tempdir().expect("tmp");
     let clip = make_clip(dir.path(), "r.mp4", 1, 320, 240);
     let channel = b.channel_id(&tb).await;
@@ -410,7 +404,15 @@ async fn deliveries_survive_the_receiver_restarting() {
         .await;
     let uuid = v["video"]["uuid"].as_str().expect("uuid").to_string();
     b.wait_published(&uuid, Some(&tb)).await;
-    until(Duration::from_secs(60), "video on A", &[&a, &b], || async {
+    follow(&a, &ta, &b.host).await;
+    until(
+        Duration::from_secs(30),
+        "follow accepted",
+        &[&a, &b],
+        || async { (follow_state(&a, &b.host).await.as_deref() == Some("accepted")).then_some(()) },
+    )
+    .await;
+    until(Duration::from_secs(60), "video on A (outbox crawl)", &[&a, &b], || async {
         (status_of(&a, &format!("/api/v1/videos/{uuid}"), None).await == 200).then_some(())
     })
     .await;
