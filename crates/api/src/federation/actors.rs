@@ -223,7 +223,7 @@ fn remote_actor_depth<'a>(
             }
         }
         let host = url_host(url).ok_or_else(|| FedError::Refused(format!("bad URL {url}")))?;
-        if state.db.is_server_blocked(&host).await? {
+        if super::is_blocked_host(state, &host).await? {
             return Err(FedError::Refused(format!("{host} is blocked")));
         }
         let signer = instance_signer(state).await?;
@@ -348,12 +348,10 @@ pub async fn remote_public_key(
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(actor_url)
-            .filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL)
-            .map(|(k, _)| k.clone());
-        if let Some(key) = cached {
-            if let Some(actor) = state.db.actor_by_url(actor_url).await? {
-                return Ok((actor, key));
-            }
+            .filter(|(_, _, at)| at.elapsed() < KEY_CACHE_TTL)
+            .map(|(a, k, _)| (a.clone(), k.clone()));
+        if let Some(found) = cached {
+            return Ok(found);
         }
     }
     let actor = remote_actor(state, actor_url, refresh).await?;
@@ -367,7 +365,10 @@ pub async fn remote_public_key(
         .remote_keys
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(actor_url.to_string(), (key.clone(), Instant::now()));
+        .insert(
+            actor_url.to_string(),
+            (actor.clone(), key.clone(), Instant::now()),
+        );
     Ok((actor, key))
 }
 

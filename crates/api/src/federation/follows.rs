@@ -292,6 +292,7 @@ pub async fn block_server(
         ));
     }
     state.db.block_server(&body.host, now_ms()).await?;
+    super::blocklist_changed(&state);
     tracing::info!(host = %body.host, "server blocked");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -305,6 +306,7 @@ pub async fn unblock_server(
     if !state.db.unblock_server(&host).await? {
         return Err(ApiError::not_found("Server block not found"));
     }
+    super::blocklist_changed(&state);
     Ok(StatusCode::NO_CONTENT)
 }
 

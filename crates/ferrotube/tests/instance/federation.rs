@@ -412,9 +412,14 @@ async fn deliveries_survive_the_receiver_restarting() {
         || async { (follow_state(&a, &b.host).await.as_deref() == Some("accepted")).then_some(()) },
     )
     .await;
-    until(Duration::from_secs(60), "video on A (outbox crawl)", &[&a, &b], || async {
-        (status_of(&a, &format!("/api/v1/videos/{uuid}"), None).await == 200).then_some(())
-    })
+    until(
+        Duration::from_secs(60),
+        "video on A (outbox crawl)",
+        &[&a, &b],
+        || async {
+            (status_of(&a, &format!("/api/v1/videos/{uuid}"), None).await == 200).then_some(())
+        },
+    )
     .await;
     b.kill();
     for i in 0..3 {
