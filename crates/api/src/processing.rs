@@ -256,7 +256,7 @@ async fn transcode(
         .map_err(|e| JobError::Retry(e.to_string()))?;
     state.videos_changed();
     tracing::info!(video = %video.uuid, rungs = ?resolutions, "video published");
-    crate::federation::deliver::video_changed(&state, video.id, true).await;
+    crate::federation::deliver::video_changed(state, video.id, true).await;
     Ok(())
 }
 

@@ -499,6 +499,7 @@ impl Db {
         .map_err(DbError::from_write)
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn upsert_remote_channel(
         &self,
         handle: &str,

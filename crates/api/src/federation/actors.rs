@@ -17,6 +17,7 @@ pub const INSTANCE_ACTOR: &str = "peertube";
 /// verification covers rotation sooner).
 const KEY_CACHE_TTL: Duration = Duration::from_secs(600);
 
+#[allow(clippy::too_many_arguments)]
 fn local_fields<'a>(
     url: &'a str,
     kind: &'a str,
