@@ -49,6 +49,8 @@ struct FakeState {
 struct Fake {
     s: Arc<FakeState>,
     mallory: PrivateKey,
+    /// What the fake's users deliver with.
+    client: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -198,6 +200,7 @@ impl Fake {
         Fake {
             s,
             mallory: mallory.await.expect("mallory key"),
+            client: reqwest::Client::new(),
             task,
         }
     }
@@ -276,7 +279,6 @@ impl Fake {
     /// the body `signed` at time `at`.
     async fn post_raw(
         &self,
-        client: &reqwest::Client,
         key: &PrivateKey,
         key_id: &str,
         url: &str,
@@ -289,7 +291,7 @@ impl Fake {
         let mut h = HeaderMap::new();
         sh.apply(&mut h).expect("headers");
         h.insert("content-type", HeaderValue::from_static(AP));
-        client
+        self.client
             .post(url)
             .headers(h)
             .body(sent)
@@ -303,7 +305,6 @@ impl Fake {
         let body = serde_json::to_vec(activity).expect("json");
         let r = self
             .post_raw(
-                &t.client,
                 self.key(name),
                 &self.key_id(name),
                 url,
@@ -450,7 +451,6 @@ async fn refused_deliveries_change_nothing() {
     let b = variant("forged");
     let r = fake
         .post_raw(
-            &t.client,
             &fake.mallory,
             &fake.key_id("alice"),
             &inbox,
@@ -465,7 +465,6 @@ async fn refused_deliveries_change_nothing() {
     let b = variant("stale");
     let r = fake
         .post_raw(
-            &t.client,
             fake.key("alice"),
             &fake.key_id("alice"),
             &inbox,
@@ -479,7 +478,6 @@ async fn refused_deliveries_change_nothing() {
     // A valid signature over one body, another body sent.
     let r = fake
         .post_raw(
-            &t.client,
             fake.key("alice"),
             &fake.key_id("alice"),
             &inbox,
@@ -503,7 +501,6 @@ async fn refused_deliveries_change_nothing() {
     let b = variant("blocked");
     let r = fake
         .post_raw(
-            &t.client,
             fake.key("alice"),
             &fake.key_id("alice"),
             &inbox,
@@ -529,7 +526,6 @@ async fn refused_deliveries_change_nothing() {
     let b = serde_json::to_vec(&cross).expect("json");
     let r = fake
         .post_raw(
-            &t.client,
             fake.key("alice"),
             &fake.key_id("alice"),
             &inbox,
@@ -551,7 +547,6 @@ async fn refused_deliveries_change_nothing() {
     let b = serde_json::to_vec(&follow).expect("json");
     let r = fake
         .post_raw(
-            &t.client,
             fake.key("bob"),
             &fake.key_id("bob"),
             &format!("{channel_url}/inbox"),
@@ -948,7 +943,6 @@ async fn private_network_is_refused() {
     let body = serde_json::to_vec(&create).expect("json");
     let r = fake
         .post_raw(
-            &t.client,
             fake.key("alice"),
             &fake.key_id("alice"),
             &format!("{}/inbox", t.url),
