@@ -892,21 +892,23 @@ async fn mastodon_reactions_count() {
     });
     let st = fake.post(&t, "alice", &inbox, &flag).await;
     assert!(st == 202 || st == 204, "{st}");
-    // No abuse listing endpoint yet: look at the table itself where sqlite3 is at hand.
-    let db = t.data_dir.join("ferrotube.db");
-    until(WAIT, "the report stored", &[&t], || async {
-        let out = std::process::Command::new("sqlite3")
-            .arg(&db)
-            .arg("SELECT reason FROM abuses WHERE video_id IS NOT NULL")
-            .output();
-        match out {
-            Err(_) => Some(()), // no sqlite3 here: the 2xx is all we can see
-            Ok(o) => String::from_utf8_lossy(&o.stdout)
-                .contains("Spam, please look")
-                .then_some(()),
-        }
+    let report = until(WAIT, "the report listed", &[&t], || async {
+        let list = t.get_json("/api/v1/abuses", Some(&token)).await;
+        list["data"].as_array()?.first().cloned()
     })
     .await;
+    assert_eq!(report["reason"], "Spam, please look", "{report}");
+    assert_eq!(report["video"]["uuid"], uuid.as_str(), "{report}");
+    assert_eq!(report["reporterAccount"]["name"], "alice", "{report}");
+    assert_eq!(
+        report["reporterAccount"]["host"],
+        fake.s.host.as_str(),
+        "{report}"
+    );
+    // Redelivered: still one report.
+    fake.post(&t, "alice", &inbox, &flag).await;
+    let list = t.get_json("/api/v1/abuses", Some(&token)).await;
+    assert_eq!(list["total"], 1, "{list}");
 }
 
 /// 5. Without `allow_private_network`, 127.0.0.5 is off limits: no follow, no key fetch.
