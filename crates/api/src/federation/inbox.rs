@@ -458,15 +458,38 @@ async fn on_delete(
             _ => {}
         }
     }
+    // Only an object's owner may delete it: the same server is not enough (any Mastodon user
+    // could delete anyone's comments there). An actor we do not know owns nothing here.
+    let by = state.db.actor_by_url(strip_fragment(&act.actor)).await?;
+    let (by_account, by_channel) = (
+        by.as_ref().and_then(|a| a.account_id),
+        by.as_ref().and_then(|a| a.channel_id),
+    );
     if let Some(v) = state.db.video_by_url(&url).await? {
+        if by_account != Some(v.account_id) && by_channel != Some(v.channel_id) {
+            return Err(FedError::Refused(format!(
+                "{} does not own the video {url}",
+                act.actor
+            )));
+        }
         state.db.delete_video(v.id).await?;
         state.videos_changed();
         info!(%url, "remote video deleted");
         return Ok(());
     }
     if let Some(c) = comment_by_any_url(state, &url).await? {
+        let video = state.db.video_by_id(c.video_id).await?;
+        let owns_video = video
+            .as_ref()
+            .is_some_and(|v| by_account == Some(v.account_id));
+        if by_account.is_none() || (c.account_id != by_account && !owns_video) {
+            return Err(FedError::Refused(format!(
+                "{} is neither the author of {url} nor its video's owner",
+                act.actor
+            )));
+        }
         state.db.soft_delete_comment(c.id, now_ms()).await?;
-        if let Some(v) = state.db.video_by_id(c.video_id).await? {
+        if let Some(v) = video {
             if v.is_local() && !forwarded {
                 forward_to_video_audience(state, &v, raw, actor_host).await?;
             }
