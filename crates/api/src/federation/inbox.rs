@@ -7,7 +7,8 @@ use super::deliver::{
     activity, enqueue_deliveries, enqueue_outbox_crawl, forward_to_video_audience,
 };
 use super::objects::{
-    comment_by_any_url, fetch_remote_video, store_remote_note, store_remote_video, video_by_any_url,
+    comment_by_any_url, fetch_remote_video, store_remote_note, store_remote_video,
+    video_by_any_url, video_for_remote,
 };
 use super::{strip_fragment, url_host, FedError, FedResult, INBOX};
 use crate::state::AppState;
@@ -203,7 +204,7 @@ async fn process(state: &AppState, act: &Activity, raw: &Value, forwarded: bool)
         ActivityKind::Delete => on_delete(state, act, raw, forwarded, &actor_host).await,
         ActivityKind::Like | ActivityKind::Dislike => {
             let url = object_url(&act.object).unwrap_or_default();
-            let video = video_by_any_url(state, url)
+            let video = video_for_remote(state, url)
                 .await?
                 .ok_or_else(|| FedError::Refused(format!("unknown video {url}")))?;
             let account = remote_account_id(state, &act.actor).await?;
@@ -221,7 +222,7 @@ async fn process(state: &AppState, act: &Activity, raw: &Value, forwarded: bool)
         }
         ActivityKind::View => {
             let url = object_url(&act.object).unwrap_or_default();
-            if let Some(v) = video_by_any_url(state, url).await? {
+            if let Some(v) = video_for_remote(state, url).await? {
                 if v.is_local() {
                     state.db.add_view(v.id).await?;
                 }

@@ -428,6 +428,14 @@ pub async fn video_by_any_url(state: &AppState, url: &str) -> FedResult<Option<V
     Ok(state.db.video_by_url(url).await?)
 }
 
+/// A video remote actors may rate or view: a remote one, or one of ours that federates (a
+/// private or unpublished video of ours is not there for them, whoever knows its URL).
+pub async fn video_for_remote(state: &AppState, url: &str) -> FedResult<Option<VideoRow>> {
+    Ok(video_by_any_url(state, url)
+        .await?
+        .filter(|v| !v.is_local() || federates(v)))
+}
+
 /// A comment (local or remote) by its ActivityPub URL.
 pub async fn comment_by_any_url(state: &AppState, url: &str) -> FedResult<Option<CommentRow>> {
     if url.starts_with(&state.url) {
@@ -552,6 +560,12 @@ pub async fn store_remote_note(
                 }
             },
         };
+    if video.is_local() && !federates(&video) {
+        return Err(FedError::Refused(format!(
+            "video {} is private or not published",
+            video.uuid
+        )));
+    }
     if CommentsPolicy::from_id(video.comments_policy) == Some(CommentsPolicy::Disabled) {
         return Err(FedError::Refused(
             "comments are disabled on this video".into(),
