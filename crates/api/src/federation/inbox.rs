@@ -125,6 +125,13 @@ async fn accept(
             act.kind, act.actor
         )));
     }
+    // A forwarded copy is remembered with its forwarder: it must not use up the id of the
+    // author's own delivery (anyone could otherwise send a guessed future id first).
+    let seen_id = if forwarded {
+        format!("{} forwarded by {signer_url}", act.id)
+    } else {
+        act.id.clone()
+    };
     let job = InboxJob {
         activity: json,
         signer: signer_url,
@@ -138,7 +145,7 @@ async fn accept(
         .map_err(|e| internal(e.to_string()))?;
     let fresh = state
         .db
-        .mark_activity_seen(&mut tx, &act.id, now_ms())
+        .mark_activity_seen(&mut tx, &seen_id, now_ms())
         .await
         .map_err(|e| internal(e.to_string()))?;
     if fresh {
