@@ -960,3 +960,153 @@ async fn private_network_is_refused() {
         fake.gets()
     );
 }
+
+/// Waits until the fake has the Accept of a fresh Follow of the root channel: the inbox has
+/// processed what was delivered before it (the marker the probes below wait on).
+async fn follow_marker(fake: &Fake, t: &TestInstance, n: u32) {
+    let channel_url = format!("{}/video-channels/root_channel", t.url);
+    let id = format!("{}/marker-follows/{n}", fake.s.url);
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Follow",
+        "actor": fake.actor("alice"),
+        "object": channel_url,
+    });
+    fake.post(t, "alice", &format!("{channel_url}/inbox"), &follow)
+        .await;
+    until(WAIT, "the marker Follow accepted", &[t], || async {
+        fake.received()
+            .iter()
+            .any(|r| r.json["type"] == "Accept" && r.json["object"]["id"] == id.as_str())
+            .then_some(())
+    })
+    .await;
+}
+
+/// 6. Only its author (or the video's owner) may delete a comment: another user of the same
+///    server may not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn only_the_author_deletes_a_comment() {
+    let fake = Fake::start().await;
+    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let token = t.root_token().await;
+    let uuid = upload(&t, &token, "edges: delete rights").await;
+    let video_url = format!("{}/videos/watch/{uuid}", t.url);
+    let inbox = format!("{}/inbox", t.url);
+    let (note, create) = fake.note("alice", 1, &video_url, "<p>mine</p>");
+    fake.post(&t, "alice", &inbox, &create).await;
+    until(WAIT, "alice's comment", &[&t], || async {
+        (comment_texts(&t, &uuid).await == ["mine"]).then_some(())
+    })
+    .await;
+    let delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/deletes/1", fake.actor("bob")),
+        "type": "Delete",
+        "actor": fake.actor("bob"),
+        "to": [PUBLIC],
+        "object": { "id": note["id"], "type": "Tombstone" },
+    });
+    let st = fake.post(&t, "bob", &inbox, &delete).await;
+    assert!((200..300).contains(&st));
+    follow_marker(&fake, &t, 1).await;
+    let th = threads(&t, &uuid).await;
+    assert_eq!(
+        th["data"][0]["isDeleted"], false,
+        "bob deleted alice's comment: {th}"
+    );
+}
+
+/// 7. A private video is not there for remote actors: no comment, like or view on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn private_videos_take_no_remote_interactions() {
+    let fake = Fake::start().await;
+    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let token = t.root_token().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let clip = make_clip(dir.path(), "private.mp4", 1, 320, 240);
+    let channel = t.channel_id(&token).await;
+    let v = t
+        .upload_resumable(
+            &token,
+            &clip,
+            &json!({ "name": "edges: private", "channelId": channel, "privacy": 3 }),
+            1 << 20,
+        )
+        .await;
+    let uuid = v["video"]["uuid"].as_str().expect("uuid").to_string();
+    t.wait_published(&uuid, Some(&token)).await;
+    let video_url = format!("{}/videos/watch/{uuid}", t.url);
+    let inbox = format!("{}/inbox", t.url);
+    let alice = fake.actor("alice");
+    let (_, create) = fake.note("alice", 1, &video_url, "<p>I found your private video</p>");
+    fake.post(&t, "alice", &inbox, &create).await;
+    let like = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{alice}#likes/1"),
+        "type": "Like",
+        "actor": alice,
+        "object": video_url,
+    });
+    fake.post(&t, "alice", &inbox, &like).await;
+    let view = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{alice}/views/1"),
+        "type": "View",
+        "actor": alice,
+        "object": video_url,
+    });
+    fake.post(&t, "alice", &inbox, &view).await;
+    follow_marker(&fake, &t, 1).await;
+    let got = t
+        .get_json(&format!("/api/v1/videos/{uuid}"), Some(&token))
+        .await;
+    let th = t
+        .get_json(
+            &format!("/api/v1/videos/{uuid}/comment-threads"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        (&got["likes"], &got["views"], &th["total"]),
+        (&json!(0), &json!(0), &json!(0)),
+        "a remote actor interacted with a private video: {got}\n{th}"
+    );
+}
+
+/// 8. A forwarded copy (signed by someone else) must not use up the id of the author's own
+///    activity: when the author delivers it, it is applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_forwarded_copy_does_not_squat_the_activity_id() {
+    let fake = Fake::start().await;
+    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let token = t.root_token().await;
+    let uuid = upload(&t, &token, "edges: squatting").await;
+    let video_url = format!("{}/videos/watch/{uuid}", t.url);
+    let inbox = format!("{}/inbox", t.url);
+    // bob sends alice's next status before it exists (the origin answers 404 for it).
+    let (note, create) = fake.note("alice", 7, &video_url, "<p>alice's own words</p>");
+    let path = note["id"]
+        .as_str()
+        .and_then(|i| i.strip_prefix(&fake.s.url))
+        .expect("path")
+        .to_string();
+    let served = fake
+        .s
+        .objects
+        .lock()
+        .unwrap()
+        .remove(&path)
+        .expect("served");
+    fake.post(&t, "bob", &inbox, &create).await;
+    follow_marker(&fake, &t, 1).await;
+    assert!(comment_texts(&t, &uuid).await.is_empty());
+    // Now alice publishes it and delivers it herself.
+    fake.s.objects.lock().unwrap().insert(path, served);
+    fake.post(&t, "alice", &inbox, &create).await;
+    until(WAIT, "alice's own delivery applied", &[&t], || async {
+        (comment_texts(&t, &uuid).await == ["alice's own words"]).then_some(())
+    })
+    .await;
+}
