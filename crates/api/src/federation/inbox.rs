@@ -377,8 +377,16 @@ async fn on_undo(state: &AppState, act: &Activity) -> FedResult<()> {
             let url = object_url(&inner.object).unwrap_or_default();
             if let Some(v) = video_by_any_url(state, url).await? {
                 let account = remote_account_id(state, &act.actor).await?;
-                state.db.set_rate(account, v.id, None, now_ms()).await?;
-                state.videos_changed();
+                // Undo{Like} takes back a like, not the dislike that replaced it since.
+                let undone = if inner.kind == ActivityKind::Like {
+                    "like"
+                } else {
+                    "dislike"
+                };
+                if state.db.rate_of(account, v.id).await?.as_deref() == Some(undone) {
+                    state.db.set_rate(account, v.id, None, now_ms()).await?;
+                    state.videos_changed();
+                }
             }
             Ok(())
         }
