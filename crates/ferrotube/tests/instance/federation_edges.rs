@@ -791,6 +791,34 @@ async fn mastodon_replies_become_comments() {
         fake.gets()
     );
 
+    // A Mastodon reply to a comment written here threads under it.
+    let r = t
+        .client
+        .post(t.api(&format!("/api/v1/videos/{uuid}/comment-threads")))
+        .bearer_auth(&token)
+        .json(&json!({ "text": "local root comment" }))
+        .send()
+        .await
+        .expect("comment");
+    assert_eq!(r.status(), 200);
+    let local: Value = r.json().await.expect("json");
+    let local_id = local["comment"]["id"].as_i64().expect("id");
+    let local_url = local["comment"]["url"].as_str().expect("url").to_string();
+    assert!(local_url.starts_with(&t.url), "{local_url}");
+    let (_, create4) = fake.note("alice", 400, &local_url, "<p>replying to root</p>");
+    fake.post(&t, "alice", &inbox, &create4).await;
+    let local_thread = format!("/api/v1/videos/{uuid}/comment-threads/{local_id}");
+    until(
+        WAIT,
+        "alice's reply under root's comment",
+        &[&t],
+        || async {
+            let tree = t.get_json(&local_thread, None).await;
+            (tree["children"][0]["comment"]["text"] == "replying to root").then_some(())
+        },
+    )
+    .await;
+
     // alice deletes her first status (Mastodon sends a Tombstone).
     let delete = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", {"ostatus": "http://ostatus.org#", "atomUri": "ostatus:atomUri"}],
@@ -881,6 +909,58 @@ async fn mastodon_reactions_count() {
         (counts().await.2 == 1).then_some(())
     })
     .await;
+
+    // alice likes again (a new Like id: still one like), then changes her mind to a dislike;
+    // an Undo of her earlier Like arriving after that must not remove the dislike.
+    for n in [2, 3] {
+        let like = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{alice}#likes/{n}"),
+            "type": "Like",
+            "actor": alice,
+            "object": video_url,
+        });
+        fake.post(&t, "alice", &inbox, &like).await;
+    }
+    until(WAIT, "alice's like again", &[&t], || async {
+        let (l, d, _) = counts().await;
+        (l == 1 && d == 1).then_some(())
+    })
+    .await;
+    let like3 = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{alice}#likes/3"),
+        "type": "Like",
+        "actor": alice,
+        "object": video_url,
+    });
+    let dislike = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{alice}#dislikes/4"),
+        "type": "Dislike",
+        "actor": alice,
+        "object": video_url,
+    });
+    fake.post(&t, "alice", &inbox, &dislike).await;
+    until(WAIT, "alice's dislike", &[&t], || async {
+        let (l, d, _) = counts().await;
+        (l == 0 && d == 2).then_some(())
+    })
+    .await;
+    let stale_undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{alice}#likes/3/undo"),
+        "type": "Undo",
+        "actor": alice,
+        "object": like3,
+    });
+    fake.post(&t, "alice", &inbox, &stale_undo).await;
+    follow_marker(&fake, &t, 1).await;
+    assert_eq!(
+        counts().await,
+        (0, 2, 1),
+        "an Undo{{Like}} removed a dislike"
+    );
 
     let flag = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -1109,4 +1189,29 @@ async fn a_forwarded_copy_does_not_squat_the_activity_id() {
         (comment_texts(&t, &uuid).await == ["alice's own words"]).then_some(())
     })
     .await;
+}
+
+/// 9. A remote account's `url` in the REST API is its actor URL (what PeerTube shows and links).
+// BUG: `shapes.rs` builds `{scheme}://{host}/accounts/{name}` for every remote account, which is
+// no page at all on Mastodon (its actors are `/users/{name}`); the account row does not carry
+// its actor URL, so the fix is not a one-liner.
+#[ignore = "BUG: remote account url is guessed as /accounts/{name}"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn remote_account_url_is_its_actor_url() {
+    let fake = Fake::start().await;
+    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let token = t.root_token().await;
+    let uuid = upload(&t, &token, "edges: account url").await;
+    let video_url = format!("{}/videos/watch/{uuid}", t.url);
+    let (_, create) = fake.note("alice", 1, &video_url, "<p>hello</p>");
+    fake.post(&t, "alice", &format!("{}/inbox", t.url), &create)
+        .await;
+    let c = until(WAIT, "alice's comment", &[&t], || async {
+        threads(&t, &uuid).await["data"]
+            .as_array()?
+            .first()
+            .cloned()
+    })
+    .await;
+    assert_eq!(c["account"]["url"], fake.actor("alice").as_str(), "{c}");
 }
