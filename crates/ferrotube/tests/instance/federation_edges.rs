@@ -762,6 +762,36 @@ async fn mastodon_replies_become_comments() {
     assert_eq!(child["comment"]["account"]["host"], fake.s.host.as_str());
     assert_eq!(child["comment"]["inReplyToCommentId"], root_id);
 
+    // root answers alice here: her server gets the reply (PeerTube delivers a reply to the
+    // authors of the comments it answers), or she never sees it.
+    let r = t
+        .client
+        .post(t.api(&format!("/api/v1/videos/{uuid}/comments/{root_id}")))
+        .bearer_auth(&token)
+        .json(&json!({ "text": "thanks alice" }))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(r.status(), 200);
+    let reply = until(
+        WAIT,
+        "root's reply delivered to alice's server",
+        &[&t],
+        || async {
+            fake.received().into_iter().find(|r| {
+                r.json["type"] == "Create" && r.json["object"]["inReplyTo"] == note1["id"]
+            })
+        },
+    )
+    .await;
+    assert_eq!(
+        reply.json["object"]["content"], "thanks alice",
+        "{}",
+        reply.json
+    );
+    let account_url = format!("{}/accounts/root", t.url);
+    assert_signed_by(&reply, &account_url, &instance_key(&t, &account_url).await);
+
     // bob forwards alice's next status with a doctored copy: the origin's copy wins.
     let (note3, mut create3) =
         fake.note("alice", 300, &video_url, "<p>as the origin serves it</p>");
