@@ -536,6 +536,15 @@ pub async fn store_remote_note(
             note.id
         )));
     }
+    // Only public comments, as PeerTube: a direct message or a followers-only status that
+    // replies to a video must not be published under it.
+    let public = |a: &String| a == PUBLIC || a == "as:Public" || a == "Public";
+    if !note.to.iter().chain(&note.cc).any(public) {
+        return Err(FedError::Refused(format!(
+            "note {} is not addressed to the public",
+            note.id
+        )));
+    }
     let (video, thread_id, in_reply_to_id) =
         match video_by_any_url(state, &note.in_reply_to).await? {
             Some(v) => (v, None, None),
