@@ -849,6 +849,31 @@ async fn mastodon_replies_become_comments() {
     )
     .await;
 
+    // A direct message (or followers-only status) replying to the video is not a public
+    // comment: PeerTube accepts only Notes addressed to the public.
+    let (_, mut dm) = fake.note("alice", 500, &video_url, "<p>psst, just for root</p>");
+    let root_actor = json!([format!("{}/accounts/root", t.url)]);
+    dm["to"] = root_actor.clone();
+    dm["cc"] = json!([]);
+    dm["object"]["to"] = root_actor.clone();
+    dm["object"]["cc"] = json!([]);
+    let (_, mut followers_only) = fake.note("alice", 501, &video_url, "<p>for my followers</p>");
+    let followers = json!([format!("{}/followers", fake.actor("alice"))]);
+    followers_only["to"] = followers.clone();
+    followers_only["cc"] = root_actor.clone();
+    followers_only["object"]["to"] = followers;
+    followers_only["object"]["cc"] = root_actor;
+    fake.post(&t, "alice", &inbox, &dm).await;
+    fake.post(&t, "alice", &inbox, &followers_only).await;
+    follow_marker(&fake, &t, 1).await;
+    let texts = comment_texts(&t, &uuid).await;
+    assert!(
+        !texts
+            .iter()
+            .any(|c| c.contains("psst") || c.contains("followers")),
+        "a non-public status became a public comment: {texts:?}"
+    );
+
     // alice deletes her first status (Mastodon sends a Tombstone).
     let delete = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", {"ostatus": "http://ostatus.org#", "atomUri": "ostatus:atomUri"}],
