@@ -1,7 +1,8 @@
 //! Federation edge cases against a fake fediverse server written here: an axum app on
 //! 127.0.0.5 that serves Mastodon-like `Person` actors (keys generated in the test), WebFinger
 //! and Note objects, and records every GET it answers and every POST to its inboxes. The test
-//! signs the fake's deliveries itself, so it can also forge, age or tamper with them.
+//! signs the fake's deliveries itself, so it can also forge, age or tamper with them. Each
+//! scenario runs on SQLite and on PostgreSQL.
 
 use crate::common::*;
 use crate::federation::{until, FEDERATION_CONFIG};
@@ -415,10 +416,9 @@ fn assert_signed_by(r: &Received, actor_url: &str, key: &PublicKey) {
 
 /// 1. Deliveries that must be refused at the door: each answers 4xx, is logged and changes
 ///    nothing; the valid one is applied, and applied once when delivered twice.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn refused_deliveries_change_nothing() {
+async fn refused_deliveries_change_nothing(backend: Backend) {
     let fake = Fake::start().await;
-    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let t = TestInstance::start_at(backend, "127.0.0.2", FEDERATION_CONFIG).await;
     let token = t.root_token().await;
     let uuid = upload(&t, &token, "edges: refusals").await;
     let video_url = format!("{}/videos/watch/{uuid}", t.url);
@@ -596,10 +596,9 @@ async fn refused_deliveries_change_nothing() {
 
 /// 2. A Mastodon user follows a local channel: Accept signed by the channel, new videos
 ///    delivered as Create{Video}, Undo{Follow} forgets the follower.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn mastodon_user_follows_a_local_channel() {
+async fn mastodon_user_follows_a_local_channel(backend: Backend) {
     let fake = Fake::start().await;
-    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let t = TestInstance::start_at(backend, "127.0.0.2", FEDERATION_CONFIG).await;
     let token = t.root_token().await;
     let channel_url = format!("{}/video-channels/root_channel", t.url);
     let alice = fake.actor("alice");
@@ -713,10 +712,9 @@ async fn mastodon_user_follows_a_local_channel() {
 /// 3. Mastodon replies become comments (HTML stripped, remote account), replies to them thread
 ///    under them, a forwarded reply is believed as its origin serves it, and a Delete with a
 ///    Tombstone marks the comment deleted.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn mastodon_replies_become_comments() {
+async fn mastodon_replies_become_comments(backend: Backend) {
     let fake = Fake::start().await;
-    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let t = TestInstance::start_at(backend, "127.0.0.2", FEDERATION_CONFIG).await;
     let token = t.root_token().await;
     let uuid = upload(&t, &token, "edges: comments").await;
     let video_url = format!("{}/videos/watch/{uuid}", t.url);
@@ -897,10 +895,9 @@ async fn mastodon_replies_become_comments() {
 }
 
 /// 4. Like / Dislike / Undo{Like} / View / Flag from Mastodon users.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn mastodon_reactions_count() {
+async fn mastodon_reactions_count(backend: Backend) {
     let fake = Fake::start().await;
-    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let t = TestInstance::start_at(backend, "127.0.0.2", FEDERATION_CONFIG).await;
     let token = t.root_token().await;
     let uuid = upload(&t, &token, "edges: reactions").await;
     let video_url = format!("{}/videos/watch/{uuid}", t.url);
@@ -1121,10 +1118,9 @@ async fn follow_marker(fake: &Fake, t: &TestInstance, n: u32) {
 
 /// 6. Only its author (or the video's owner) may delete a comment: another user of the same
 ///    server may not.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn only_the_author_deletes_a_comment() {
+async fn only_the_author_deletes_a_comment(backend: Backend) {
     let fake = Fake::start().await;
-    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let t = TestInstance::start_at(backend, "127.0.0.2", FEDERATION_CONFIG).await;
     let token = t.root_token().await;
     let uuid = upload(&t, &token, "edges: delete rights").await;
     let video_url = format!("{}/videos/watch/{uuid}", t.url);
@@ -1154,10 +1150,9 @@ async fn only_the_author_deletes_a_comment() {
 }
 
 /// 7. A private video is not there for remote actors: no comment, like or view on it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn private_videos_take_no_remote_interactions() {
+async fn private_videos_take_no_remote_interactions(backend: Backend) {
     let fake = Fake::start().await;
-    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let t = TestInstance::start_at(backend, "127.0.0.2", FEDERATION_CONFIG).await;
     let token = t.root_token().await;
     let dir = tempfile::tempdir().expect("tmp");
     let clip = make_clip(dir.path(), "private.mp4", 1, 320, 240);
@@ -1212,10 +1207,9 @@ async fn private_videos_take_no_remote_interactions() {
 
 /// 8. A forwarded copy (signed by someone else) must not use up the id of the author's own
 ///    activity: when the author delivers it, it is applied.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_forwarded_copy_does_not_squat_the_activity_id() {
+async fn a_forwarded_copy_does_not_squat_the_activity_id(backend: Backend) {
     let fake = Fake::start().await;
-    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let t = TestInstance::start_at(backend, "127.0.0.2", FEDERATION_CONFIG).await;
     let token = t.root_token().await;
     let uuid = upload(&t, &token, "edges: squatting").await;
     let video_url = format!("{}/videos/watch/{uuid}", t.url);
@@ -1270,3 +1264,13 @@ async fn remote_account_url_is_its_actor_url() {
     .await;
     assert_eq!(c["account"]["url"], fake.actor("alice").as_str(), "{c}");
 }
+
+on_both_backends!(
+    refused_deliveries_change_nothing,
+    mastodon_user_follows_a_local_channel,
+    mastodon_replies_become_comments,
+    mastodon_reactions_count,
+    only_the_author_deletes_a_comment,
+    private_videos_take_no_remote_interactions,
+    a_forwarded_copy_does_not_squat_the_activity_id,
+);
