@@ -38,7 +38,7 @@ struct FakeState {
     url: String,
     host: String,
     /// The actors it serves, by name.
-    keys: HashMap<String, PrivateKey>,
+    keys: Mutex<HashMap<String, PrivateKey>>,
     /// Other documents it serves, by path (Notes).
     objects: Mutex<HashMap<String, Value>>,
     inbox: Mutex<Vec<Received>>,
@@ -93,7 +93,7 @@ async fn fake_handler(
             || path
                 .strip_prefix("/users/")
                 .and_then(|r| r.strip_suffix("/inbox"))
-                .is_some_and(|name| s.keys.contains_key(name));
+                .is_some_and(|name| s.keys.lock().unwrap().contains_key(name));
         if !is_inbox {
             return StatusCode::NOT_FOUND.into_response();
         }
@@ -119,7 +119,7 @@ async fn fake_handler(
             .strip_prefix("acct:")
             .and_then(|r| r.strip_suffix(&format!("@{}", s.host)))
             .unwrap_or("");
-        if !s.keys.contains_key(name) {
+        if !s.keys.lock().unwrap().contains_key(name) {
             return StatusCode::NOT_FOUND.into_response();
         }
         let jrd = json!({
@@ -137,8 +137,9 @@ async fn fake_handler(
             .into_response();
     }
     if let Some(name) = path.strip_prefix("/users/") {
-        if let Some(k) = s.keys.get(name) {
-            return ap_response(&actor_doc(&s.url, name, k));
+        let key = s.keys.lock().unwrap().get(name).cloned();
+        if let Some(k) = key {
+            return ap_response(&actor_doc(&s.url, name, &k));
         }
     }
     match s.objects.lock().unwrap().get(&path) {
@@ -189,7 +190,7 @@ impl Fake {
         let s = Arc::new(FakeState {
             url: format!("http://{host}"),
             host,
-            keys,
+            keys: Mutex::new(keys),
             objects: Mutex::new(HashMap::new()),
             inbox: Mutex::new(Vec::new()),
             gets: Mutex::new(Vec::new()),
@@ -214,8 +215,20 @@ impl Fake {
         format!("{}#main-key", self.actor(name))
     }
 
-    fn key(&self, name: &str) -> &PrivateKey {
-        self.s.keys.get(name).expect("known actor")
+    fn key(&self, name: &str) -> PrivateKey {
+        self.s
+            .keys
+            .lock()
+            .unwrap()
+            .get(name)
+            .cloned()
+            .expect("known actor")
+    }
+
+    /// The actor gets a new key (Mastodon does not, but other servers rotate).
+    async fn rotate(&self, name: &str) {
+        let k = key().await.expect("new key");
+        self.s.keys.lock().unwrap().insert(name.to_string(), k);
     }
 
     fn received(&self) -> Vec<Received> {
@@ -306,7 +319,7 @@ impl Fake {
         let body = serde_json::to_vec(activity).expect("json");
         let r = self
             .post_raw(
-                self.key(name),
+                &self.key(name),
                 &self.key_id(name),
                 url,
                 &body,
@@ -465,7 +478,7 @@ async fn refused_deliveries_change_nothing(backend: Backend) {
     let b = variant("stale");
     let r = fake
         .post_raw(
-            fake.key("alice"),
+            &fake.key("alice"),
             &fake.key_id("alice"),
             &inbox,
             &b,
@@ -478,7 +491,7 @@ async fn refused_deliveries_change_nothing(backend: Backend) {
     // A valid signature over one body, another body sent.
     let r = fake
         .post_raw(
-            fake.key("alice"),
+            &fake.key("alice"),
             &fake.key_id("alice"),
             &inbox,
             &valid_body,
@@ -501,7 +514,7 @@ async fn refused_deliveries_change_nothing(backend: Backend) {
     let b = variant("blocked");
     let r = fake
         .post_raw(
-            fake.key("alice"),
+            &fake.key("alice"),
             &fake.key_id("alice"),
             &inbox,
             &b,
@@ -526,7 +539,7 @@ async fn refused_deliveries_change_nothing(backend: Backend) {
     let b = serde_json::to_vec(&cross).expect("json");
     let r = fake
         .post_raw(
-            fake.key("alice"),
+            &fake.key("alice"),
             &fake.key_id("alice"),
             &inbox,
             &b,
@@ -547,7 +560,7 @@ async fn refused_deliveries_change_nothing(backend: Backend) {
     let b = serde_json::to_vec(&follow).expect("json");
     let r = fake
         .post_raw(
-            fake.key("bob"),
+            &fake.key("bob"),
             &fake.key_id("bob"),
             &format!("{channel_url}/inbox"),
             &b,
@@ -631,6 +644,8 @@ async fn mastodon_user_follows_a_local_channel(backend: Backend) {
     let channel_key = instance_key(&t, &channel_url).await;
     assert_signed_by(&accept, &channel_url, &channel_key);
     assert_eq!(followers_total(&t, &channel_url).await, 1);
+    // BUG (not asserted): `GET /api/v1/video-channels/root_channel` answers `followersCount: 0`
+    // whoever follows (shapes.rs writes a constant 0 for every account and channel).
     let page = ap_get(&t, &format!("{channel_url}/followers?page=1")).await;
     assert_eq!(page["orderedItems"], json!([alice]), "{page}");
 
@@ -935,6 +950,30 @@ async fn mastodon_reactions_count(backend: Backend) {
     })
     .await;
 
+    // bob's server rotates his key: his next delivery verifies after a refetch of his actor.
+    fake.rotate("bob").await;
+    let undo_dislike = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{bob}#dislikes/1/undo"),
+        "type": "Undo",
+        "actor": bob,
+        "object": dislike,
+    });
+    fake.post(&t, "bob", &inbox, &undo_dislike).await;
+    until(WAIT, "bob's dislike undone", &[&t], || async {
+        let (l, d, _) = counts().await;
+        (l == 1 && d == 0).then_some(())
+    })
+    .await;
+    let mut dislike_again = dislike.clone();
+    dislike_again["id"] = json!(format!("{bob}#dislikes/2"));
+    fake.post(&t, "bob", &inbox, &dislike_again).await;
+    until(WAIT, "bob's dislike again", &[&t], || async {
+        let (l, d, _) = counts().await;
+        (l == 1 && d == 1).then_some(())
+    })
+    .await;
+
     let undo = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{alice}#likes/1/undo"),
@@ -1077,7 +1116,7 @@ async fn private_network_is_refused() {
     let body = serde_json::to_vec(&create).expect("json");
     let r = fake
         .post_raw(
-            fake.key("alice"),
+            &fake.key("alice"),
             &fake.key_id("alice"),
             &format!("{}/inbox", t.url),
             &body,
