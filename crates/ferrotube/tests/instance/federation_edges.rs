@@ -43,7 +43,7 @@ struct FakeState {
     objects: Mutex<HashMap<String, Value>>,
     inbox: Mutex<Vec<Received>>,
     /// Paths (with query) of every GET it answered.
-    gets: Mutex<Vec<String>>,
+    gets: Mutex<Vec<(String, HeaderMap)>>,
 }
 
 /// The fake server: `alice` and `bob` are its users; `mallory` is a key nobody publishes.
@@ -109,7 +109,7 @@ async fn fake_handler(
     if method != Method::GET {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
-    s.gets.lock().unwrap().push(full);
+    s.gets.lock().unwrap().push((full, headers));
     if path == "/.well-known/webfinger" {
         let resource = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
             .find(|(k, _)| k == "resource")
@@ -236,7 +236,24 @@ impl Fake {
     }
 
     fn gets(&self) -> Vec<String> {
-        self.s.gets.lock().unwrap().clone()
+        self.s
+            .gets
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    /// The headers of the first GET of `path`.
+    fn get_headers(&self, path: &str) -> Option<HeaderMap> {
+        self.s
+            .gets
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, h)| h.clone())
     }
 
     /// Serves `doc` at its id.
@@ -887,6 +904,27 @@ async fn mastodon_replies_become_comments(backend: Backend) {
         "a non-public status became a public comment: {texts:?}"
     );
 
+    // The instance signs its fetches (Mastodon's authorized fetch needs it): as its actor.
+    let h = fake.get_headers(&note3_path).expect("headers");
+    let sig =
+        IncomingSignature::from_request(&Method::GET, &note3_path, &h, &VerifyOptions::default())
+            .expect("a signed GET");
+    let instance_actor = format!("{}/accounts/peertube", t.url);
+    assert_eq!(sig.actor_url(), instance_actor);
+    sig.verify(&instance_key(&t, &instance_actor).await)
+        .expect("the GET signature verifies");
+
+    // bob forwards a Delete of alice's status, which her server still serves: refused.
+    let forged_delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#delete", note3["id"].as_str().expect("id")),
+        "type": "Delete",
+        "actor": fake.actor("alice"),
+        "to": [PUBLIC],
+        "object": { "id": note3["id"], "type": "Tombstone" },
+    });
+    fake.post(&t, "bob", &inbox, &forged_delete).await;
+
     // alice deletes her first status (Mastodon sends a Tombstone).
     let delete = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", {"ostatus": "http://ostatus.org#", "atomUri": "ostatus:atomUri"}],
@@ -903,6 +941,13 @@ async fn mastodon_replies_become_comments(backend: Backend) {
     })
     .await;
     assert_eq!(tree["comment"]["text"], "", "{tree}");
+    assert!(
+        comment_texts(&t, &uuid)
+            .await
+            .iter()
+            .any(|c| c == "as the origin serves it"),
+        "a forwarded Delete of a status its origin still serves was applied"
+    );
     assert_eq!(
         tree["children"][0]["comment"]["text"], "I agree",
         "the reply stays: {tree}"
@@ -1186,6 +1231,25 @@ async fn only_the_author_deletes_a_comment(backend: Backend) {
         th["data"][0]["isDeleted"], false,
         "bob deleted alice's comment: {th}"
     );
+    // bob reports alice's comment instead: listed for moderators, with the comment.
+    let comment_id = th["data"][0]["id"].as_i64().expect("id");
+    let flag = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/{}", fake.s.url, uuid::Uuid::new_v4()),
+        "type": "Flag",
+        "actor": fake.actor("bob"),
+        "content": "rude",
+        "object": [note["id"]],
+    });
+    fake.post(&t, "bob", &inbox, &flag).await;
+    let report = until(WAIT, "the comment report listed", &[&t], || async {
+        let list = t.get_json("/api/v1/abuses", Some(&token)).await;
+        list["data"].as_array()?.first().cloned()
+    })
+    .await;
+    assert_eq!(report["comment"]["id"], comment_id, "{report}");
+    assert_eq!(report["reason"], "rude", "{report}");
+    assert_eq!(report["reporterAccount"]["name"], "bob", "{report}");
 }
 
 /// 7. A private video is not there for remote actors: no comment, like or view on it.
