@@ -7,7 +7,7 @@ use ferrotube_db::comments::{CommentRow, NewComment};
 use ferrotube_db::remote_videos::{RemoteFile, RemotePlaylist, RemoteVideo};
 use ferrotube_db::videos::{FileRow, VideoRow};
 use ferrotube_federation::vocab::actor::Image;
-use ferrotube_federation::vocab::note::NoteObject;
+use ferrotube_federation::vocab::note::{Mention, NoteObject};
 use ferrotube_federation::vocab::video::{
     parse_video, HlsPlaylistLink, VideoFileLink, VideoObject,
 };
@@ -471,6 +471,33 @@ pub async fn note_object(state: &AppState, v: &VideoRow, c: &CommentRow) -> FedR
         }
         None => (String::new(), String::new()),
     };
+    // PeerTube mentions the authors of the comments up the thread: Mastodon notifies (and
+    // threads for) the mentioned only.
+    let mut mentions: Vec<Mention> = Vec::new();
+    let mut parent = c.in_reply_to_id;
+    for _ in 0..100 {
+        let Some(p) = parent else { break };
+        let Some(pc) = state.db.comment_by_id(p).await? else {
+            break;
+        };
+        if let Some(acc) = match pc.account_id {
+            Some(a) => state.db.account_by_id(a).await?,
+            None => None,
+        } {
+            // A mention we cannot make does not hold the comment back.
+            if let Ok(actor) = account_actor(state, &acc).await {
+                let host = actor.host.clone().unwrap_or_else(|| state.host.clone());
+                let m = Mention {
+                    name: format!("@{}@{host}", actor.username),
+                    href: actor.url,
+                };
+                if !mentions.contains(&m) {
+                    mentions.push(m);
+                }
+            }
+        }
+        parent = pc.in_reply_to_id;
+    }
     Ok(NoteObject {
         url: Some(id.clone()),
         id,
@@ -487,7 +514,7 @@ pub async fn note_object(state: &AppState, v: &VideoRow, c: &CommentRow) -> FedR
             vec![followers]
         },
         tombstone: c.deleted_at.is_some(),
-        mentions: Vec::new(),
+        mentions,
         reply_approval: None,
     })
 }
