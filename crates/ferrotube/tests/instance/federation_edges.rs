@@ -819,6 +819,19 @@ async fn mastodon_replies_become_comments(backend: Backend) {
         "{}",
         reply.json
     );
+    // It mentions her, as PeerTube's replies do: Mastodon notifies only the mentioned.
+    let mention = json!({
+        "type": "Mention",
+        "href": fake.actor("alice"),
+        "name": format!("@alice@{}", fake.s.host),
+    });
+    assert!(
+        reply.json["object"]["tag"]
+            .as_array()
+            .is_some_and(|t| t.contains(&mention)),
+        "no Mention of alice: {}",
+        reply.json
+    );
     let account_url = format!("{}/accounts/root", t.url);
     assert_signed_by(&reply, &account_url, &instance_key(&t, &account_url).await);
 
