@@ -126,8 +126,18 @@ async fn accept(
         )));
     }
     // A forwarded copy is remembered with its forwarder: it must not use up the id of the
-    // author's own delivery (anyone could otherwise send a guessed future id first).
+    // author's own delivery (anyone could otherwise send a guessed future id first). A copy
+    // of what the author delivered already is a duplicate all the same.
     let seen_id = if forwarded {
+        let direct = state
+            .db
+            .activity_seen(&act.id)
+            .await
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        if direct {
+            debug!(id = %act.id, "forwarded copy of an activity we have");
+            return Ok(());
+        }
         format!("{} forwarded by {signer_url}", act.id)
     } else {
         act.id.clone()
@@ -169,6 +179,16 @@ pub async fn run_inbox(state: AppState, ctx: JobContext) -> Result<(), JobError>
         .map_err(|e| JobError::Permanent(format!("bad inbox payload: {e}")))?;
     let act = parse_activity(&job.activity)
         .map_err(|e| JobError::Permanent(format!("invalid activity: {e}")))?;
+    // The author's own delivery came in meanwhile: that one is applied, not this copy.
+    if job.forwarded
+        && state
+            .db
+            .activity_seen(&act.id)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?
+    {
+        return Ok(());
+    }
     let span = tracing::info_span!("activity", kind = ?act.kind, id = %act.id);
     match process(&state, &act, &job.activity, job.forwarded)
         .instrument(span)
