@@ -1354,6 +1354,29 @@ async fn a_forwarded_copy_does_not_squat_the_activity_id(backend: Backend) {
         (comment_texts(&t, &uuid).await == ["alice's own words"]).then_some(())
     })
     .await;
+    // A forwarded copy of what alice delivered is a duplicate; and a status forwarded first,
+    // then delivered by alice, is one comment.
+    fake.post(&t, "bob", &inbox, &create).await;
+    let (_, create8) = fake.note("alice", 8, &video_url, "<p>forwarded first</p>");
+    fake.post(&t, "bob", &inbox, &create8).await;
+    fake.post(&t, "alice", &inbox, &create8).await;
+    until(
+        WAIT,
+        "the forwarded-first status applied",
+        &[&t],
+        || async {
+            comment_texts(&t, &uuid)
+                .await
+                .iter()
+                .any(|c| c == "forwarded first")
+                .then_some(())
+        },
+    )
+    .await;
+    follow_marker(&fake, &t, 2).await;
+    let mut texts = comment_texts(&t, &uuid).await;
+    texts.sort();
+    assert_eq!(texts, ["alice's own words", "forwarded first"], "{texts:?}");
 }
 
 /// 9. A remote account's `url` in the REST API is its actor URL (what PeerTube shows and links).
