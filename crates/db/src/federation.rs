@@ -358,6 +358,16 @@ impl Db {
         )? == 1)
     }
 
+    /// Whether an activity id was accepted already.
+    pub async fn activity_seen(&self, activity_id: &str) -> Result<bool> {
+        Ok(read_scalar!(
+            self,
+            i64,
+            "SELECT COUNT(*) FROM inbox_seen WHERE activity_id = $1",
+            activity_id
+        )? > 0)
+    }
+
     pub async fn purge_seen_activities(&self, before: i64) -> Result<u64> {
         Ok(write_exec!(
             self,

@@ -7,6 +7,7 @@ use super::actors::{account_actor, channel_actor, instance_actor, signer_of};
 use super::objects::{federates, note_object, video_object, video_url};
 use super::{url_host, FedError, FedResult, DELIVER, FEDERATE_VIDEO, FETCH_OUTBOX};
 use crate::state::AppState;
+use ferrotube_db::comments::CommentRow;
 use ferrotube_db::federation::ActorRow;
 use ferrotube_db::videos::VideoRow;
 use ferrotube_federation::vocab::activity::{activity_to_json, Activity, ActivityKind, ObjectRef};
@@ -301,13 +302,30 @@ pub async fn video_deleted(state: &AppState, v: &VideoRow) {
 }
 
 /// Where a comment (or its deletion) goes: for our videos, their audience; for remote videos,
-/// the video's origin; and always the followers of the author.
+/// the video's origin; always the followers of the author; and, as PeerTube does, the remote
+/// authors of the comments it answers up the thread (or a Mastodon user never sees the reply).
 async fn comment_inboxes(
     state: &AppState,
     v: &VideoRow,
     author: &ActorRow,
+    c: &CommentRow,
 ) -> FedResult<Vec<String>> {
     let mut inboxes = state.db.follower_inboxes(&[author.id]).await?;
+    let mut parent = c.in_reply_to_id;
+    for _ in 0..100 {
+        let Some(p) = parent else { break };
+        let Some(pc) = state.db.comment_by_id(p).await? else {
+            break;
+        };
+        if let Some(account) = pc.account_id {
+            if let Some(a) = state.db.actor_of_account(account).await? {
+                if !a.is_local() {
+                    inboxes.push(a.delivery_inbox().to_string());
+                }
+            }
+        }
+        parent = pc.in_reply_to_id;
+    }
     if v.is_local() {
         let (_, audience) = video_audience_actors(state, v).await?;
         inboxes.extend(state.db.follower_inboxes(&audience).await?);
@@ -338,7 +356,7 @@ pub async fn comment_changed(state: &AppState, v: &VideoRow, comment_id: i64) {
             .ok_or_else(|| FedError::Refused("author vanished".into()))?;
         let author = account_actor(state, &account).await?;
         let note = note_object(state, v, &c).await?;
-        let inboxes = comment_inboxes(state, v, &author).await?;
+        let inboxes = comment_inboxes(state, v, &author, &c).await?;
         let body = if c.deleted_at.is_some() {
             activity(
                 ActivityKind::Delete,

@@ -7,7 +7,8 @@ use super::deliver::{
     activity, enqueue_deliveries, enqueue_outbox_crawl, forward_to_video_audience,
 };
 use super::objects::{
-    comment_by_any_url, fetch_remote_video, store_remote_note, store_remote_video, video_by_any_url,
+    comment_by_any_url, fetch_remote_video, store_remote_note, store_remote_video,
+    video_by_any_url, video_for_remote,
 };
 use super::{strip_fragment, url_host, FedError, FedResult, INBOX};
 use crate::state::AppState;
@@ -120,6 +121,23 @@ async fn accept(
             act.kind, act.actor
         )));
     }
+    // A forwarded copy is remembered with its forwarder: it must not use up the id of the
+    // author's own delivery (anyone could otherwise send a guessed future id first). A copy
+    // of what the author delivered already is a duplicate all the same.
+    let seen_id = if forwarded {
+        let direct = state
+            .db
+            .activity_seen(&act.id)
+            .await
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        if direct {
+            debug!(id = %act.id, "forwarded copy of an activity we have");
+            return Ok(());
+        }
+        format!("{} forwarded by {signer_url}", act.id)
+    } else {
+        act.id.clone()
+    };
     let job = InboxJob {
         activity: json,
         signer: signer_url,
@@ -133,7 +151,7 @@ async fn accept(
         .map_err(|e| internal(e.to_string()))?;
     let fresh = state
         .db
-        .mark_activity_seen(&mut tx, &act.id, now_ms())
+        .mark_activity_seen(&mut tx, &seen_id, now_ms())
         .await
         .map_err(|e| internal(e.to_string()))?;
     if fresh {
@@ -157,6 +175,16 @@ pub async fn run_inbox(state: AppState, ctx: JobContext) -> Result<(), JobError>
         .map_err(|e| JobError::Permanent(format!("bad inbox payload: {e}")))?;
     let act = parse_activity(&job.activity)
         .map_err(|e| JobError::Permanent(format!("invalid activity: {e}")))?;
+    // The author's own delivery came in meanwhile: that one is applied, not this copy.
+    if job.forwarded
+        && state
+            .db
+            .activity_seen(&act.id)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?
+    {
+        return Ok(());
+    }
     let span = tracing::info_span!("activity", kind = ?act.kind, id = %act.id);
     match process(&state, &act, &job.activity, job.forwarded)
         .instrument(span)
@@ -199,7 +227,7 @@ async fn process(state: &AppState, act: &Activity, raw: &Value, forwarded: bool)
         ActivityKind::Delete => on_delete(state, act, raw, forwarded, &actor_host).await,
         ActivityKind::Like | ActivityKind::Dislike => {
             let url = object_url(&act.object).unwrap_or_default();
-            let video = video_by_any_url(state, url)
+            let video = video_for_remote(state, url)
                 .await?
                 .ok_or_else(|| FedError::Refused(format!("unknown video {url}")))?;
             let account = remote_account_id(state, &act.actor).await?;
@@ -217,7 +245,7 @@ async fn process(state: &AppState, act: &Activity, raw: &Value, forwarded: bool)
         }
         ActivityKind::View => {
             let url = object_url(&act.object).unwrap_or_default();
-            if let Some(v) = video_by_any_url(state, url).await? {
+            if let Some(v) = video_for_remote(state, url).await? {
                 if v.is_local() {
                     state.db.add_view(v.id).await?;
                 }
@@ -365,8 +393,16 @@ async fn on_undo(state: &AppState, act: &Activity) -> FedResult<()> {
             let url = object_url(&inner.object).unwrap_or_default();
             if let Some(v) = video_by_any_url(state, url).await? {
                 let account = remote_account_id(state, &act.actor).await?;
-                state.db.set_rate(account, v.id, None, now_ms()).await?;
-                state.videos_changed();
+                // Undo{Like} takes back a like, not the dislike that replaced it since.
+                let undone = if inner.kind == ActivityKind::Like {
+                    "like"
+                } else {
+                    "dislike"
+                };
+                if state.db.rate_of(account, v.id).await?.as_deref() == Some(undone) {
+                    state.db.set_rate(account, v.id, None, now_ms()).await?;
+                    state.videos_changed();
+                }
             }
             Ok(())
         }
@@ -454,15 +490,38 @@ async fn on_delete(
             _ => {}
         }
     }
+    // Only an object's owner may delete it: the same server is not enough (any Mastodon user
+    // could delete anyone's comments there). An actor we do not know owns nothing here.
+    let by = state.db.actor_by_url(strip_fragment(&act.actor)).await?;
+    let (by_account, by_channel) = (
+        by.as_ref().and_then(|a| a.account_id),
+        by.as_ref().and_then(|a| a.channel_id),
+    );
     if let Some(v) = state.db.video_by_url(&url).await? {
+        if by_account != Some(v.account_id) && by_channel != Some(v.channel_id) {
+            return Err(FedError::Refused(format!(
+                "{} does not own the video {url}",
+                act.actor
+            )));
+        }
         state.db.delete_video(v.id).await?;
         state.videos_changed();
         info!(%url, "remote video deleted");
         return Ok(());
     }
     if let Some(c) = comment_by_any_url(state, &url).await? {
+        let video = state.db.video_by_id(c.video_id).await?;
+        let owns_video = video
+            .as_ref()
+            .is_some_and(|v| by_account == Some(v.account_id));
+        if by_account.is_none() || (c.account_id != by_account && !owns_video) {
+            return Err(FedError::Refused(format!(
+                "{} is neither the author of {url} nor its video's owner",
+                act.actor
+            )));
+        }
         state.db.soft_delete_comment(c.id, now_ms()).await?;
-        if let Some(v) = state.db.video_by_id(c.video_id).await? {
+        if let Some(v) = video {
             if v.is_local() && !forwarded {
                 forward_to_video_audience(state, &v, raw, actor_host).await?;
             }

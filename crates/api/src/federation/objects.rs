@@ -7,7 +7,7 @@ use ferrotube_db::comments::{CommentRow, NewComment};
 use ferrotube_db::remote_videos::{RemoteFile, RemotePlaylist, RemoteVideo};
 use ferrotube_db::videos::{FileRow, VideoRow};
 use ferrotube_federation::vocab::actor::Image;
-use ferrotube_federation::vocab::note::NoteObject;
+use ferrotube_federation::vocab::note::{Mention, NoteObject};
 use ferrotube_federation::vocab::video::{
     parse_video, HlsPlaylistLink, VideoFileLink, VideoObject,
 };
@@ -428,6 +428,14 @@ pub async fn video_by_any_url(state: &AppState, url: &str) -> FedResult<Option<V
     Ok(state.db.video_by_url(url).await?)
 }
 
+/// A video remote actors may rate or view: a remote one, or one of ours that federates (a
+/// private or unpublished video of ours is not there for them, whoever knows its URL).
+pub async fn video_for_remote(state: &AppState, url: &str) -> FedResult<Option<VideoRow>> {
+    Ok(video_by_any_url(state, url)
+        .await?
+        .filter(|v| !v.is_local() || federates(v)))
+}
+
 /// A comment (local or remote) by its ActivityPub URL.
 pub async fn comment_by_any_url(state: &AppState, url: &str) -> FedResult<Option<CommentRow>> {
     if url.starts_with(&state.url) {
@@ -463,6 +471,33 @@ pub async fn note_object(state: &AppState, v: &VideoRow, c: &CommentRow) -> FedR
         }
         None => (String::new(), String::new()),
     };
+    // PeerTube mentions the authors of the comments up the thread: Mastodon notifies (and
+    // threads for) the mentioned only.
+    let mut mentions: Vec<Mention> = Vec::new();
+    let mut parent = c.in_reply_to_id;
+    for _ in 0..100 {
+        let Some(p) = parent else { break };
+        let Some(pc) = state.db.comment_by_id(p).await? else {
+            break;
+        };
+        if let Some(acc) = match pc.account_id {
+            Some(a) => state.db.account_by_id(a).await?,
+            None => None,
+        } {
+            // A mention we cannot make does not hold the comment back.
+            if let Ok(actor) = account_actor(state, &acc).await {
+                let host = actor.host.clone().unwrap_or_else(|| state.host.clone());
+                let m = Mention {
+                    name: format!("@{}@{host}", actor.username),
+                    href: actor.url,
+                };
+                if !mentions.contains(&m) {
+                    mentions.push(m);
+                }
+            }
+        }
+        parent = pc.in_reply_to_id;
+    }
     Ok(NoteObject {
         url: Some(id.clone()),
         id,
@@ -479,7 +514,7 @@ pub async fn note_object(state: &AppState, v: &VideoRow, c: &CommentRow) -> FedR
             vec![followers]
         },
         tombstone: c.deleted_at.is_some(),
-        mentions: Vec::new(),
+        mentions,
         reply_approval: None,
     })
 }
@@ -528,6 +563,15 @@ pub async fn store_remote_note(
             note.id
         )));
     }
+    // Only public comments, as PeerTube: a direct message or a followers-only status that
+    // replies to a video must not be published under it.
+    let public = |a: &String| a == PUBLIC || a == "as:Public" || a == "Public";
+    if !note.to.iter().chain(&note.cc).any(public) {
+        return Err(FedError::Refused(format!(
+            "note {} is not addressed to the public",
+            note.id
+        )));
+    }
     let (video, thread_id, in_reply_to_id) =
         match video_by_any_url(state, &note.in_reply_to).await? {
             Some(v) => (v, None, None),
@@ -552,6 +596,12 @@ pub async fn store_remote_note(
                 }
             },
         };
+    if video.is_local() && !federates(&video) {
+        return Err(FedError::Refused(format!(
+            "video {} is private or not published",
+            video.uuid
+        )));
+    }
     if CommentsPolicy::from_id(video.comments_policy) == Some(CommentsPolicy::Disabled) {
         return Err(FedError::Refused(
             "comments are disabled on this video".into(),

@@ -9,6 +9,7 @@ mod common;
 
 mod bad_input;
 mod federation;
+mod federation_edges;
 mod listing;
 mod media_outputs;
 mod oauth;
