@@ -28,6 +28,10 @@ fn comment_json(state: &AppState, v: &VideoRow, c: &CommentRow) -> Value {
             created_at: c.account_created_at.unwrap_or(c.created_at),
             updated_at: c.account_updated_at.unwrap_or(c.created_at),
             host: c.account_host.clone(),
+            actor_url: c
+                .account_actor_url
+                .clone()
+                .filter(|_| c.account_host.is_some()),
         }),
         _ => Value::Null,
     };

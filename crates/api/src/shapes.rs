@@ -189,7 +189,9 @@ impl Inner {
                 id: v.account_id,
                 name: local_part(&v.account_name).to_string(),
                 display_name: v.account_display_name.clone(),
-                url: self.actor_page_url("accounts", &v.account_name, v.account_host.as_deref()),
+                url: v.account_actor_url.clone().unwrap_or_else(|| {
+                    self.actor_page_url("accounts", &v.account_name, v.account_host.as_deref())
+                }),
                 host: v.account_host.clone().unwrap_or_else(|| self.host.clone()),
                 avatars: [],
             },
@@ -197,11 +199,13 @@ impl Inner {
                 id: v.channel_id,
                 name: local_part(&v.channel_name).to_string(),
                 display_name: v.channel_display_name.clone(),
-                url: self.actor_page_url(
-                    "video-channels",
-                    &v.channel_name,
-                    v.channel_host.as_deref(),
-                ),
+                url: v.channel_actor_url.clone().unwrap_or_else(|| {
+                    self.actor_page_url(
+                        "video-channels",
+                        &v.channel_name,
+                        v.channel_host.as_deref(),
+                    )
+                }),
                 host: v.channel_host.clone().unwrap_or_else(|| self.host.clone()),
                 avatars: [],
             },
@@ -389,7 +393,7 @@ impl Inner {
 
     pub fn account(&self, a: &AccountRow) -> Value {
         json!({
-            "url": self.actor_page_url("accounts", &a.name, a.host.as_deref()),
+            "url": a.actor_url.clone().unwrap_or_else(|| self.actor_page_url("accounts", &a.name, a.host.as_deref())),
             "name": local_part(&a.name),
             "host": a.host.clone().unwrap_or_else(|| self.host.clone()),
             "avatars": [],
@@ -407,7 +411,7 @@ impl Inner {
 
     pub fn channel(&self, c: &ChannelRow, owner: Option<&AccountRow>) -> Value {
         let mut v = json!({
-            "url": self.actor_page_url("video-channels", &c.name, c.host.as_deref()),
+            "url": c.actor_url.clone().unwrap_or_else(|| self.actor_page_url("video-channels", &c.name, c.host.as_deref())),
             "name": local_part(&c.name),
             "host": c.host.clone().unwrap_or_else(|| self.host.clone()),
             "avatars": [],

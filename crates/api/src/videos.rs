@@ -264,6 +264,7 @@ pub async fn details(state: &AppState, v: &VideoRow) -> ApiResult<Value> {
         created_at: v.account_created_at,
         updated_at: v.account_updated_at,
         host: v.account_host.clone(),
+        actor_url: v.account_actor_url.clone(),
     };
     let channel = ferrotube_db::accounts::ChannelRow {
         id: v.channel_id,
@@ -275,6 +276,7 @@ pub async fn details(state: &AppState, v: &VideoRow) -> ApiResult<Value> {
         created_at: v.channel_created_at,
         updated_at: v.channel_updated_at,
         host: v.channel_host.clone(),
+        actor_url: v.channel_actor_url.clone(),
     };
     let account_json = state.account(&account);
     let channel_json = state.channel(&channel, Some(&account));

@@ -14,6 +14,8 @@ pub struct AccountRow {
     pub updated_at: i64,
     /// `None` when local; for a remote one, `name` is `username@host`.
     pub host: Option<String>,
+    /// A remote account's ActivityPub id (its page, for Mastodon users `/users/{name}`).
+    pub actor_url: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -28,12 +30,16 @@ pub struct ChannelRow {
     pub updated_at: i64,
     /// `None` when local; for a remote one, `name` is `username@host`.
     pub host: Option<String>,
+    /// A remote channel's ActivityPub id.
+    pub actor_url: Option<String>,
 }
 
 const ACCOUNT_COLS: &str =
-    "id, user_id, name, display_name, description, created_at, updated_at, host";
+    "id, user_id, name, display_name, description, created_at, updated_at, host, \
+     (SELECT url FROM actors WHERE actors.account_id = accounts.id AND actors.host IS NOT NULL) AS actor_url";
 const CHANNEL_COLS: &str =
-    "id, account_id, name, display_name, description, support, created_at, updated_at, host";
+    "id, account_id, name, display_name, description, support, created_at, updated_at, host, \
+     (SELECT url FROM actors WHERE actors.channel_id = channels.id AND actors.host IS NOT NULL) AS actor_url";
 
 impl Db {
     pub async fn account_by_name(&self, name: &str) -> Result<Option<AccountRow>> {

@@ -56,6 +56,9 @@ pub struct VideoRow {
     pub account_host: Option<String>,
     /// When a remote video was last fetched from its origin.
     pub fetched_at: Option<i64>,
+    /// ActivityPub ids of a remote video's account and channel.
+    pub account_actor_url: Option<String>,
+    pub channel_actor_url: Option<String>,
 }
 
 impl VideoRow {
@@ -72,7 +75,9 @@ pub(crate) const VIDEO_SELECT: &str = "SELECT v.id, v.uuid, v.name, v.descriptio
   c.support AS channel_support, c.created_at AS channel_created_at, c.updated_at AS channel_updated_at, \
   a.id AS account_id, a.name AS account_name, a.display_name AS account_display_name, a.description AS account_description, \
   a.user_id AS account_user_id, a.created_at AS account_created_at, a.updated_at AS account_updated_at, \
-  v.url, v.thumbnail_url, v.preview_url, c.host AS channel_host, a.host AS account_host, v.fetched_at \
+  v.url, v.thumbnail_url, v.preview_url, c.host AS channel_host, a.host AS account_host, v.fetched_at, \
+  (SELECT url FROM actors WHERE actors.account_id = a.id AND actors.host IS NOT NULL) AS account_actor_url, \
+  (SELECT url FROM actors WHERE actors.channel_id = c.id AND actors.host IS NOT NULL) AS channel_actor_url \
   FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id";
 
 #[derive(Debug, Clone, sqlx::FromRow)]

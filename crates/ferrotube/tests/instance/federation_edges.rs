@@ -1380,10 +1380,7 @@ async fn a_forwarded_copy_does_not_squat_the_activity_id(backend: Backend) {
 }
 
 /// 9. A remote account's `url` in the REST API is its actor URL (what PeerTube shows and links).
-// BUG: `shapes.rs` builds `{scheme}://{host}/accounts/{name}` for every remote account, which is
-// no page at all on Mastodon (its actors are `/users/{name}`); the account row does not carry
-// its actor URL, so the fix is not a one-liner.
-#[ignore = "BUG: remote account url is guessed as /accounts/{name}"]
+/// A remote account's `url` is its actor's id (Mastodon's actors live at `/users/{name}`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn remote_account_url_is_its_actor_url() {
     let fake = Fake::start().await;
