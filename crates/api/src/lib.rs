@@ -7,6 +7,7 @@ pub mod cache;
 pub mod channels;
 pub mod error;
 pub mod files;
+pub mod p2p;
 pub mod pages;
 pub mod params;
 pub mod processing;
@@ -65,7 +66,9 @@ pub async fn build(settings: Settings) -> Result<AppState, StartError> {
         settings.rates_limit.login_max,
         Duration::from_secs(settings.rates_limit.login_window_secs),
     );
+    let p2p = p2p::P2p::new(&settings);
     let mut inner = Inner {
+        p2p,
         settings,
         db,
         queue,
@@ -133,6 +136,7 @@ pub fn spawn_background(
         })),
     );
     let mut handles = runner.spawn(shutdown.clone());
+    handles.push(p2p::spawn(state, shutdown.clone()));
     let s = state.clone();
     let mut stop = shutdown;
     handles.push(tokio::spawn(async move {
@@ -258,6 +262,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(files)
         .merge(pages)
+        .merge(p2p::router(&state))
         .fallback(pages::fallback)
         .layer(axum::middleware::from_fn(close_if_body_unread))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

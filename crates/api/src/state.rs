@@ -27,6 +27,8 @@ pub struct Inner {
     pub trackers: ferrotube_p2p::Trackers,
     /// `/api/v1/config`, serialised once at start.
     pub config_json: String,
+    /// Tracker, known info hashes, playback metrics.
+    pub p2p: crate::p2p::P2p,
 }
 
 impl std::ops::Deref for AppState {
@@ -83,6 +85,7 @@ impl Inner {
     /// Something public reads show changed (see [`crate::cache`]).
     pub fn videos_changed(&self) {
         self.cache.invalidate();
+        self.p2p.changed();
     }
 
     /// Counts a view once per address and video per hour, as PeerTube does.

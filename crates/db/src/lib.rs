@@ -12,6 +12,7 @@ mod macros;
 
 pub mod accounts;
 pub mod jobs;
+pub mod p2p;
 pub mod tokens;
 pub mod uploads;
 pub mod users;

@@ -163,13 +163,24 @@ struct Conn {
 
 pub(crate) async fn socket_handler(
     State(tracker): State<Arc<Tracker>>,
+    headers: axum::http::HeaderMap,
+    extensions: axum::http::Extensions,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let ip = crate::tracker::client_ip_of(&tracker, &headers, &extensions);
+    // Signalling messages are small: small buffers keep an idle peer cheap (tungstenite's
+    // defaults are 128 KiB each way), which matters with thousands of open sockets.
     ws.max_message_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve_socket(tracker, socket))
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
+        .on_upgrade(move |socket| serve_socket(tracker, socket, ip))
 }
 
-async fn serve_socket(tracker: Arc<Tracker>, socket: WebSocket) {
+/// Initial read buffer of a socket; it grows for larger messages.
+const READ_BUFFER_BYTES: usize = 1024;
+
+async fn serve_socket(tracker: Arc<Tracker>, socket: WebSocket, ip: Option<std::net::IpAddr>) {
     let (mut sink, mut stream) = socket.split();
     // Messages to this peer come from other connections' tasks too, so they go through a
     // channel that one writer drains. Unbounded because senders must never block while holding
@@ -196,6 +207,13 @@ async fn serve_socket(tracker: Arc<Tracker>, socket: WebSocket) {
             // Pings are answered by axum; binary frames are not part of the protocol.
             _ => continue,
         };
+        if let Some(ip) = ip {
+            if !tracker.allow(ip, Instant::now()) {
+                // An abusive peer: say why, then hang up (its swarm entries go below).
+                failure(&conn, "announce", crate::tracker::TOO_MANY, None);
+                break;
+            }
+        }
         match serde_json::from_str::<Incoming>(text.as_str()) {
             Ok(msg) => handle(&tracker, &mut conn, msg),
             Err(e) => send(

@@ -11,6 +11,7 @@ mod bad_input;
 mod listing;
 mod media_outputs;
 mod oauth;
+mod p2p;
 mod privacy;
 mod restart;
 mod spine;
