@@ -101,6 +101,10 @@ export function createP2PPlayer(video, url, config, overlay, hlsOptions) {
     isP2PDisabled: config.enabled === false,
     // Loopback and LAN candidates are enough: no STUN server is contacted.
     rtcConfig: { iceServers: [] },
+    // Only what plays in the next ~6 s must come over HTTP at once (the library's default is
+    // 15 s, which for 4 s VOD segments sends most of a late joiner's buffer to the server); the
+    // rest comes from peers that have it, and falls back to HTTP when it becomes urgent.
+    highDemandTimeWindow: 6,
     ...(window.FERROTUBE_P2P_CORE || {}),
   };
   const hls = new HlsWithP2P({
@@ -132,8 +136,9 @@ export function createP2PPlayer(video, url, config, overlay, hlsOptions) {
   hls.on(Hls.Events.LEVEL_SWITCHED, () => {
     stats.resolutionChanges += 1;
   });
-  hls.on(Hls.Events.ERROR, () => {
+  hls.on(Hls.Events.ERROR, (_event, data) => {
     stats.errors += 1;
+    console.warn(`hls.js: ${data.details}${data.fatal ? " (fatal)" : ""}${data.error ? `: ${data.error.message}` : ""}`);
   });
   renderOverlay(overlay, stats);
   startMetrics(hls, video, config, stats);
