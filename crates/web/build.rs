@@ -1,8 +1,10 @@
-//! Embeds hls.js from `web/node_modules` (installed with `npm ci --prefix web`).
+//! Embeds hls.js from `web/node_modules` (installed with `npm ci --prefix web`) and the P2P
+//! player bundle (hls.js + p2p-media-loader), which it builds by running `node web/build.mjs`
+//! (esbuild) into `OUT_DIR`.
 //!
 //! On a clean checkout without `web/node_modules` the build still succeeds: a
 //! small stub script that logs a clear error is embedded instead and a
-//! `cargo:warning` is printed.
+//! `cargo:warning` is printed; without the bundle, pages play over HTTP only.
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +43,7 @@ fn main() {
     };
 
     std::fs::write(out_dir.join("hls.min.js"), &bytes).expect("write hls.min.js");
+    let player = build_player(&web_dir, &out_dir);
 
     // Content hash of all served assets, used as `?v=` cache-busting query.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -50,14 +53,47 @@ fn main() {
         hash = fnv1a(&std::fs::read(&path).expect("read asset"), hash);
     }
     hash = fnv1a(&bytes, hash);
+    hash = fnv1a(&player, hash);
+    let p2p_bundled = !player.is_empty();
     let asset_version = format!("{:012x}", hash & 0xffff_ffff_ffff);
     std::fs::write(
         out_dir.join("hls_info.rs"),
         format!(
-            "/// Whether the real hls.js was embedded (false: a stub that logs an error).\npub const HLS_JS_BUNDLED: bool = {bundled};\n/// Version of the embedded hls.js (\"missing\" for the stub).\npub const HLS_JS_VERSION: &str = {version:?};\n/// Hash of the embedded assets.\npub const ASSET_VERSION: &str = {asset_version:?};\n"
+            "/// Whether the real hls.js was embedded (false: a stub that logs an error).\npub const HLS_JS_BUNDLED: bool = {bundled};\n/// Version of the embedded hls.js (\"missing\" for the stub).\npub const HLS_JS_VERSION: &str = {version:?};\n/// Hash of the embedded assets.\npub const ASSET_VERSION: &str = {asset_version:?};\n/// Whether the P2P player bundle was built (false: pages play over HTTP only).\npub const P2P_PLAYER_BUNDLED: bool = {p2p_bundled};\n"
         ),
     )
     .expect("write hls_info.rs");
+}
+
+/// Runs `node web/build.mjs <OUT_DIR>/player.js`; answers the bundle, or nothing (with a
+/// warning) when node or the packages are missing.
+fn build_player(web_dir: &Path, out_dir: &Path) -> Vec<u8> {
+    for watched in ["build.mjs", "src/player.js", "package-lock.json"] {
+        println!("cargo:rerun-if-changed={}", web_dir.join(watched).display());
+    }
+    let out = out_dir.join("player.js");
+    let esbuild = web_dir.join("node_modules/esbuild");
+    if !esbuild.is_dir() {
+        println!(
+            "cargo:warning=esbuild not found in {}; the P2P player is not bundled. Run `npm ci --prefix web` and rebuild.",
+            web_dir.join("node_modules").display()
+        );
+        let _ = std::fs::write(&out, b"");
+        return Vec::new();
+    }
+    println!(
+        "cargo:rerun-if-changed={}",
+        web_dir.join("node_modules/.package-lock.json").display()
+    );
+    let status = std::process::Command::new("node")
+        .arg(web_dir.join("build.mjs"))
+        .arg(&out)
+        .current_dir(web_dir)
+        .status();
+    match status {
+        Ok(s) if s.success() => std::fs::read(&out).expect("read the player bundle"),
+        other => panic!("bundling the player (node web/build.mjs) failed: {other:?}"),
+    }
 }
 
 fn read_version(package_json: &Path) -> String {

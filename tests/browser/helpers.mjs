@@ -19,6 +19,11 @@ export function loadPlaywright() {
   }
 }
 
+/** The server binary: FT_BIN, else cargo's debug build (honouring CARGO_TARGET_DIR). */
+export const SERVER_BIN =
+  process.env.FT_BIN ||
+  path.join(process.env.CARGO_TARGET_DIR ? path.resolve(REPO_ROOT, process.env.CARGO_TARGET_DIR) : path.join(REPO_ROOT, "target"), "debug", "ferrotube");
+
 export const CHROMIUM_PATH = process.env.FT_CHROMIUM || "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
   "--no-sandbox",

@@ -4,7 +4,7 @@
 // `npm ci --prefix web`):
 //   node --test tests/browser/
 // Env:
-//   FT_BIN       server binary (default: target/debug/ferrotube of this repo)
+//   FT_BIN       server binary (default: $CARGO_TARGET_DIR or target, /debug/ferrotube)
 //   FT_CHROMIUM  chromium binary (default: /usr/bin/chromium)
 //   FT_FFMPEG    ffmpeg binary (default: ffmpeg on PATH)
 import { test, before, after } from "node:test";
@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
-  REPO_ROOT,
+  SERVER_BIN,
   launchChromium,
   collectErrors,
   freePort,
@@ -25,7 +25,7 @@ import {
   stopProcess,
 } from "./helpers.mjs";
 
-const BIN = process.env.FT_BIN || path.join(REPO_ROOT, "target", "debug", "ferrotube");
+const BIN = SERVER_BIN;
 const ROOT_PASSWORD = "browser-test-Root-pw-1";
 
 let tmp;

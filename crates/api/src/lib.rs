@@ -10,6 +10,7 @@ pub mod comments;
 pub mod error;
 pub mod federation;
 pub mod files;
+pub mod p2p;
 pub mod pages;
 pub mod params;
 pub mod processing;
@@ -84,7 +85,9 @@ pub async fn build(settings: Settings) -> Result<AppState, StartError> {
     .map_err(|e| StartError::Federation(e.to_string()))?;
     let federation =
         federation::FederationState::new(client, settings.federation.per_host_concurrency);
+    let p2p = p2p::P2p::new(&settings);
     let mut inner = Inner {
+        p2p,
         settings,
         db,
         queue,
@@ -195,6 +198,7 @@ pub fn spawn_background(
             None,
         );
     let mut handles = runner.spawn(shutdown.clone());
+    handles.push(p2p::spawn(state, shutdown.clone()));
     let s = state.clone();
     let mut stop = shutdown;
     handles.push(tokio::spawn(async move {
@@ -398,6 +402,7 @@ pub fn router(state: AppState) -> Router {
         .merge(files)
         .merge(pages)
         .merge(federation::routes::router())
+        .merge(p2p::router(&state))
         .fallback(pages::fallback)
         .layer(axum::middleware::from_fn(close_if_body_unread))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -108,6 +108,11 @@ pub async fn watch(
             .unwrap_or("Unknown")
             .to_string(),
         is_published,
+        p2p_config: if is_published {
+            crate::p2p::player_config(&state, &v).await
+        } else {
+            None
+        },
     };
     Html(web::render_watch(&page)).into_response()
 }

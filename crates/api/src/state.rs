@@ -28,6 +28,8 @@ pub struct Inner {
     /// `/api/v1/config`, serialised once at start.
     pub config_json: String,
     pub federation: crate::federation::FederationState,
+    /// Tracker, known info hashes, playback metrics.
+    pub p2p: crate::p2p::P2p,
 }
 
 impl std::ops::Deref for AppState {
@@ -84,6 +86,7 @@ impl Inner {
     /// Something public reads show changed (see [`crate::cache`]).
     pub fn videos_changed(&self) {
         self.cache.invalidate();
+        self.p2p.changed();
     }
 
     /// Counts a view once per address and video per hour, as PeerTube does.

@@ -42,6 +42,7 @@ pub struct Settings {
     pub jobs: Jobs,
     pub cache: Cache,
     pub federation: Federation,
+    pub tracker: Tracker,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,6 +164,35 @@ impl Default for Federation {
     }
 }
 
+/// The BitTorrent / WebTorrent tracker (`/tracker/announce`, `/tracker/socket`), PeerTube's
+/// `tracker` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tracker {
+    pub enabled: bool,
+    /// Only the instance's own info hashes (and those of followed instances) are tracked.
+    pub private: bool,
+    /// Announce interval told to clients; a peer silent for two intervals is dropped.
+    pub interval_secs: u64,
+    /// Announces (HTTP) or messages (WebSocket) one address may send per minute before it is
+    /// refused (PeerTube's `reject_too_many_announces`); 0 turns the limit off.
+    pub max_announces_per_minute: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_proxy: bool,
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        Tracker {
+            enabled: true,
+            private: true,
+            interval_secs: 600,
+            max_announces_per_minute: 600,
+            trust_proxy: false,
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -181,6 +211,7 @@ impl Default for Settings {
             jobs: Jobs::default(),
             cache: Cache::default(),
             federation: Federation::default(),
+            tracker: Tracker::default(),
         }
     }
 }

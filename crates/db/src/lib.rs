@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod comments;
 pub mod federation;
 pub mod jobs;
+pub mod p2p;
 pub mod remote_videos;
 pub mod tokens;
 pub mod uploads;

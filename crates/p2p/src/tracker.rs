@@ -41,6 +41,9 @@ pub struct TrackerConfig {
     /// Take the client's address from the first `X-Forwarded-For` entry: only behind a reverse
     /// proxy that sets it, otherwise any client could register someone else's address.
     pub trust_proxy: bool,
+    /// Requests (HTTP announces and scrapes, WebSocket messages) one address may make per
+    /// minute; past it the tracker answers a failure and, on a socket, hangs up. `0`: no limit.
+    pub max_requests_per_minute: u32,
 }
 
 impl Default for TrackerConfig {
@@ -52,6 +55,7 @@ impl Default for TrackerConfig {
             default_numwant: 50,
             max_numwant: 82,
             trust_proxy: false,
+            max_requests_per_minute: 600,
         }
     }
 }
@@ -230,6 +234,7 @@ pub struct Tracker {
     /// WebTorrent (WebSocket) swarms, apart from the HTTP ones: their peers reach each other
     /// through WebRTC relayed by us and have no address an HTTP client could use.
     pub(crate) ws: crate::ws::WsSwarms,
+    throttle: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
 #[derive(Default)]
@@ -270,6 +275,7 @@ impl Tracker {
             known: Box::new(known),
             state: Mutex::new(Swarms::default()),
             ws: crate::ws::WsSwarms::default(),
+            throttle: Mutex::new(HashMap::new()),
         }
     }
 
@@ -410,6 +416,32 @@ impl Tracker {
                 (*h, entry)
             })
             .collect()
+    }
+
+    /// Counts one request from `ip` at `now`; false once the address made more than
+    /// `max_requests_per_minute` in the current one-minute window (a fixed window per address,
+    /// like bittorrent-tracker's `filter` throttling in PeerTube).
+    pub fn allow(&self, ip: IpAddr, now: Instant) -> bool {
+        let max = self.config.max_requests_per_minute;
+        if max == 0 {
+            return true;
+        }
+        let window = Duration::from_secs(60);
+        let mut hits = self.throttle.lock().unwrap_or_else(|e| e.into_inner());
+        if hits.len() > 100_000 {
+            hits.retain(|_, (start, _)| now.saturating_duration_since(*start) < window);
+        }
+        let entry = hits.entry(ip).or_insert((now, 0));
+        if now.saturating_duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        entry.1 <= max
+    }
+
+    /// Peers connected over WebSocket, across swarms.
+    pub fn ws_peer_count(&self) -> usize {
+        self.ws.peer_count()
     }
 
     /// Drops every peer unheard of for twice the interval. Announces and scrapes already expire
@@ -576,7 +608,19 @@ where
         .with_state(tracker)
 }
 
+/// The failure reason an over-limit client gets.
+pub const TOO_MANY: &str = "too many requests, slow down";
+
 fn client_ip(tracker: &Tracker, headers: &HeaderMap, req: &Request) -> Option<IpAddr> {
+    client_ip_of(tracker, headers, req.extensions())
+}
+
+/// The client's address from the connection (or `X-Forwarded-For` when trusted).
+pub(crate) fn client_ip_of(
+    tracker: &Tracker,
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> Option<IpAddr> {
     if tracker.config.trust_proxy {
         let forwarded = headers
             .get("x-forwarded-for")
@@ -587,7 +631,7 @@ fn client_ip(tracker: &Tracker, headers: &HeaderMap, req: &Request) -> Option<Ip
             return forwarded;
         }
     }
-    req.extensions()
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
 }
@@ -610,6 +654,9 @@ async fn announce_handler(
     let Some(ip) = client_ip(&tracker, &headers, &req) else {
         return bencoded_response(failure("cannot determine client address"));
     };
+    if !tracker.allow(ip, Instant::now()) {
+        return bencoded_response(failure(TOO_MANY));
+    }
     let body = tracker.announce_bencoded(query.as_deref().unwrap_or(""), ip, Instant::now());
     bencoded_response(body)
 }
@@ -617,7 +664,14 @@ async fn announce_handler(
 async fn scrape_handler(
     AxumState(tracker): AxumState<Arc<Tracker>>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    req: Request,
 ) -> Response {
+    if let Some(ip) = client_ip(&tracker, &headers, &req) {
+        if !tracker.allow(ip, Instant::now()) {
+            return bencoded_response(failure(TOO_MANY));
+        }
+    }
     bencoded_response(tracker.scrape_bencoded(query.as_deref().unwrap_or(""), Instant::now()))
 }
 
@@ -884,6 +938,21 @@ mod tests {
         t.announce(&other, now).unwrap();
         assert_eq!(t.peer_count(), 3, "global cap");
         assert_eq!(t.swarm_count(), 2);
+    }
+
+    #[test]
+    fn addresses_over_the_request_limit_are_refused_until_the_window_passes() {
+        let t = tracker(TrackerConfig {
+            max_requests_per_minute: 3,
+            ..TrackerConfig::default()
+        });
+        let a = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        let b = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+        let t0 = Instant::now();
+        assert!((0..3).all(|_| t.allow(a, t0)));
+        assert!(!t.allow(a, t0), "fourth in the minute");
+        assert!(t.allow(b, t0), "other addresses are not affected");
+        assert!(t.allow(a, t0 + Duration::from_secs(61)), "a new window");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use std::time::Instant;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use rand::seq::IteratorRandom;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -163,50 +163,75 @@ struct Conn {
 
 pub(crate) async fn socket_handler(
     State(tracker): State<Arc<Tracker>>,
+    headers: axum::http::HeaderMap,
+    extensions: axum::http::Extensions,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let ip = crate::tracker::client_ip_of(&tracker, &headers, &extensions);
+    // Signalling messages are small: small buffers keep an idle peer cheap (tungstenite's
+    // defaults are 128 KiB each way), which matters with thousands of open sockets.
     ws.max_message_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve_socket(tracker, socket))
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
+        .on_upgrade(move |socket| serve_socket(tracker, socket, ip))
 }
 
-async fn serve_socket(tracker: Arc<Tracker>, socket: WebSocket) {
-    let (mut sink, mut stream) = socket.split();
-    // Messages to this peer come from other connections' tasks too, so they go through a
-    // channel that one writer drains. Unbounded because senders must never block while holding
-    // the swarm lock; a slow reader is bounded by the peers and offers that can target it.
-    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
-    let writer = tokio::spawn(async move {
-        while let Some(text) = rx.recv().await {
-            if sink.send(Message::Text(text.into())).await.is_err() {
-                break;
-            }
-        }
-        let _ = sink.close().await;
-    });
+/// Initial read buffer of a socket; it grows for larger messages.
+const READ_BUFFER_BYTES: usize = 1024;
 
+async fn serve_socket(tracker: Arc<Tracker>, mut socket: WebSocket, ip: Option<std::net::IpAddr>) {
+    // Messages to this peer come from other connections' tasks too, so they go through a
+    // channel. Unbounded because senders must never block while holding the swarm lock; a slow
+    // reader is bounded by the peers and offers that can target it. One task per connection both
+    // reads the socket and drains the channel (no split, no second task): an idle peer costs
+    // little, which matters with thousands of sockets open.
+    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
     let mut conn = Conn {
         id: tracker.ws.next_conn.fetch_add(1, Ordering::Relaxed),
         tx,
         joined: HashSet::new(),
     };
-    while let Some(Ok(msg)) = stream.next().await {
-        let text = match msg {
-            Message::Text(t) => t,
-            Message::Close(_) => break,
-            // Pings are answered by axum; binary frames are not part of the protocol.
-            _ => continue,
-        };
-        match serde_json::from_str::<Incoming>(text.as_str()) {
-            Ok(msg) => handle(&tracker, &mut conn, msg),
-            Err(e) => send(
-                &conn.tx,
-                json!({ "failure reason": format!("invalid message: {e}") }),
-            ),
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(msg)) = incoming else { break };
+                let text = match msg {
+                    Message::Text(t) => t,
+                    Message::Close(_) => break,
+                    // Pings are answered by axum; binary frames are not part of the protocol.
+                    _ => continue,
+                };
+                if let Some(ip) = ip {
+                    if !tracker.allow(ip, Instant::now()) {
+                        // An abusive peer: say why, then hang up (its swarm entries go below).
+                        failure(&conn, "announce", crate::tracker::TOO_MANY, None);
+                        break;
+                    }
+                }
+                match serde_json::from_str::<Incoming>(text.as_str()) {
+                    Ok(msg) => handle(&tracker, &mut conn, msg),
+                    Err(e) => send(
+                        &conn.tx,
+                        json!({ "failure reason": format!("invalid message: {e}") }),
+                    ),
+                }
+            }
+            Some(out) = rx.recv() => {
+                if socket.send(Message::Text(out.into())).await.is_err() {
+                    break;
+                }
+            }
         }
     }
     tracker.ws.leave(conn.id, &conn.joined);
-    drop(conn);
-    let _ = writer.await;
+    // What was queued before leaving (a failure reason, say) still goes out.
+    while let Ok(out) = rx.try_recv() {
+        if socket.send(Message::Text(out.into())).await.is_err() {
+            break;
+        }
+    }
+    let _ = socket.close().await;
 }
 
 fn send(tx: &mpsc::UnboundedSender<String>, v: Value) {
@@ -393,6 +418,7 @@ mod tests {
 
     use super::*;
     use crate::tracker::TrackerConfig;
+    use futures::StreamExt;
     use std::net::SocketAddr;
     use std::time::Duration;
     use tokio::net::TcpStream;

@@ -519,6 +519,31 @@
     return !!(window.Hls && window.Hls.isSupported());
   }
 
+  /** The page's P2P player settings (`data-p2p`), or null. */
+  function p2pConfig(video) {
+    if (!video.dataset.p2p) return null;
+    try {
+      return JSON.parse(video.dataset.p2p);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /** Recovers from fatal hls.js errors where it can, else says so. */
+  function watchErrors(hls, statusEl) {
+    hls.on(window.Hls.Events.ERROR, function (_event, data) {
+      if (!data.fatal) return;
+      if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
+        hls.startLoad();
+      } else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {
+        hls.recoverMediaError();
+      } else {
+        show(statusEl, "Playback error: " + (data.details || "unknown"));
+        hls.destroy();
+      }
+    });
+  }
+
   /**
    * Plays `url` natively when the browser can (Safari, recent Chrome), else
    * with hls.js. `needsAuth` (private videos) prefers hls.js, which can send
@@ -530,7 +555,16 @@
       return;
     }
     video.dataset.hlsSrc = url;
-    if (video.canPlayType(HLS_TYPE) && !(needsAuth && hlsJsSupported())) {
+    var p2p = p2pConfig(video);
+    if (p2p && !needsAuth && window.FerrotubeP2P && hlsJsSupported()) {
+      // hls.js with peer-to-peer segments (the bundle in /client/player.js).
+      video.dataset.player = "p2p";
+      var p2pHls = window.FerrotubeP2P.createP2PPlayer(video, url, p2p, $("ft-p2p-stats"), {});
+      watchErrors(p2pHls, statusEl);
+      p2pHls.loadSource(url);
+      p2pHls.attachMedia(video);
+      window.ferrotubeHls = p2pHls;
+    } else if (video.canPlayType(HLS_TYPE) && !(needsAuth && hlsJsSupported())) {
       video.dataset.player = "native";
       video.src = url;
     } else if (hlsJsSupported()) {
@@ -544,17 +578,7 @@
           xhr.setRequestHeader("Authorization", "Bearer " + token);
         },
       });
-      hls.on(window.Hls.Events.ERROR, function (_event, data) {
-        if (!data.fatal) return;
-        if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
-          hls.startLoad();
-        } else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {
-          hls.recoverMediaError();
-        } else {
-          show(statusEl, "Playback error: " + (data.details || "unknown"));
-          hls.destroy();
-        }
-      });
+      watchErrors(hls, statusEl);
       hls.loadSource(url);
       hls.attachMedia(video);
       window.ferrotubeHls = hls;
@@ -668,7 +692,7 @@
     var page = document.body.dataset.page;
     if (page === "login") initLogin();
     else if (page === "upload") initUpload();
-    else if (page === "watch" || page === "watch-shell") initWatch();
+    else if (page === "watch" || page === "watch-shell" || page === "embed") initWatch();
   }
 
   window.ferrotube = {

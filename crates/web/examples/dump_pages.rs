@@ -57,6 +57,7 @@ fn main() -> std::io::Result<()> {
             "To transcode"
         }),
         is_published: published,
+        p2p_config: None,
     };
     let pages = [
         ("home.html", render_home(&home)),

@@ -16,7 +16,7 @@ use axum::Router;
 mod hls_info {
     include!(concat!(env!("OUT_DIR"), "/hls_info.rs"));
 }
-pub use hls_info::{HLS_JS_BUNDLED, HLS_JS_VERSION};
+pub use hls_info::{HLS_JS_BUNDLED, HLS_JS_VERSION, P2P_PLAYER_BUNDLED};
 
 /// The app script (all pages), embedded from `assets/app.js`.
 pub const APP_JS: &str = include_str!("../assets/app.js");
@@ -25,6 +25,9 @@ pub const STYLE_CSS: &str = include_str!("../assets/style.css");
 /// hls.js (`web/node_modules/hls.js/dist/hls.min.js`), or a stub that logs an
 /// error when the crate was built without `web/node_modules`.
 pub const HLS_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hls.min.js"));
+/// The P2P player (`web/src/player.js` bundled with hls.js and p2p-media-loader by esbuild), or
+/// empty when the crate was built without `web/node_modules`.
+pub const PLAYER_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/player.js"));
 
 /// Cache-Control sent with `/client/*` assets. Pages reference them with a
 /// `?v=<content hash>` query, so a new build never serves stale files.
@@ -81,6 +84,21 @@ pub struct WatchPage {
     pub state_label: String,
     /// `state.id == 1`.
     pub is_published: bool,
+    /// The P2P player's settings (JSON: trackers, swarm ids, segments-sha256.json URL); `None`
+    /// plays over HTTP only.
+    pub p2p_config: Option<String>,
+}
+
+/// The embed page (`/videos/embed/{uuid}`): the player alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmbedPage {
+    pub instance_name: String,
+    pub uuid: String,
+    /// Empty when the video is not public.
+    pub name: String,
+    /// `None` when nothing can be played anonymously (not published, or not public).
+    pub hls_master_url: Option<String>,
+    pub p2p_config: Option<String>,
 }
 
 /// Formats a duration like PeerTube's cards: `m:ss`, or `h:mm:ss` from one hour.
@@ -142,6 +160,17 @@ struct WatchTemplate<'a> {
     date: String,
     hls_url: &'a str,
     preview: &'a str,
+    p2p: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "embed.html")]
+struct EmbedTemplate<'a> {
+    title: String,
+    asset_v: String,
+    p: &'a EmbedPage,
+    hls_url: &'a str,
+    p2p: &'a str,
 }
 
 #[derive(Template)]
@@ -239,6 +268,26 @@ pub fn render_watch(p: &WatchPage) -> String {
         date: format_date(&p.published_at),
         hls_url: p.hls_master_url.as_deref().unwrap_or(""),
         preview: p.preview_path.as_deref().unwrap_or(""),
+        p2p: p2p_if_bundled(&p.p2p_config),
+    })
+}
+
+/// The P2P settings when the player bundle exists (otherwise the page plays over HTTP).
+fn p2p_if_bundled(config: &Option<String>) -> &str {
+    match config {
+        Some(c) if P2P_PLAYER_BUNDLED => c,
+        _ => "",
+    }
+}
+
+/// Embed page: the player filling the frame, with the P2P stats overlay.
+pub fn render_embed(p: &EmbedPage) -> String {
+    render_or_fallback(&EmbedTemplate {
+        title: page_title(&p.name, &p.instance_name),
+        asset_v: asset_version(),
+        p,
+        hls_url: p.hls_master_url.as_deref().unwrap_or(""),
+        p2p: p2p_if_bundled(&p.p2p_config),
     })
 }
 
@@ -294,7 +343,7 @@ fn asset(content_type: &'static str, body: &'static [u8]) -> impl IntoResponse {
     )
 }
 
-/// Routes `/client/hls.min.js`, `/client/app.js` and `/client/style.css`.
+/// Routes `/client/hls.min.js`, `/client/player.js`, `/client/app.js` and `/client/style.css`.
 /// Merge it into the app router: `app.merge(ferrotube_web::assets_router())`.
 pub fn assets_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
@@ -305,6 +354,10 @@ pub fn assets_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/client/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", APP_JS.as_bytes()) }),
+        )
+        .route(
+            "/client/player.js",
+            get(|| async { asset("text/javascript; charset=utf-8", PLAYER_JS) }),
         )
         .route(
             "/client/style.css",

@@ -39,6 +39,7 @@ fn watch(name: &str, published: bool) -> WatchPage {
         }
         .into(),
         is_published: published,
+        p2p_config: None,
     }
 }
 
@@ -252,6 +253,11 @@ async fn assets_are_served_with_types_and_cache_headers() {
             APP_JS.len(),
         ),
         (
+            "/client/player.js",
+            "text/javascript; charset=utf-8",
+            PLAYER_JS.len(),
+        ),
+        (
             "/client/style.css",
             "text/css; charset=utf-8",
             STYLE_CSS.len(),
@@ -286,4 +292,46 @@ async fn assets_are_served_with_types_and_cache_headers() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+}
+
+#[test]
+fn p2p_settings_switch_the_player_script_and_are_escaped() {
+    let mut w = watch("p2p", true);
+    w.p2p_config = Some(r#"{"trackers":["ws://x/tracker/socket"],"x":"</script><b>"}"#.into());
+    let html = render_watch(&w);
+    if P2P_PLAYER_BUNDLED {
+        assert!(html.contains("/client/player.js"), "{html}");
+        assert!(!html.contains("/client/hls.min.js"));
+        assert!(html.contains("data-p2p=\""));
+        assert!(!html.contains("</script><b>"), "escaped: {html}");
+    } else {
+        // Without the bundle the page plays over HTTP with plain hls.js.
+        assert!(html.contains("/client/hls.min.js"));
+        assert!(!html.contains("data-p2p"));
+    }
+    assert!(html.contains(r#"id="ft-p2p-stats""#));
+}
+
+#[test]
+fn embed_page_is_the_player_alone() {
+    let page = EmbedPage {
+        instance_name: "Ferrotube".into(),
+        uuid: "u-1".into(),
+        name: "Clip <i>".into(),
+        hls_master_url: Some("http://x/m.m3u8".into()),
+        p2p_config: Some("{}".into()),
+    };
+    let html = render_embed(&page);
+    assert!(html.contains(r#"data-page="embed""#));
+    assert!(html.contains(r#"data-hls-src="http://x/m.m3u8""#));
+    assert!(
+        html.contains("Clip &#60;i&#62;") || html.contains("Clip &lt;i&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("ft-nav"), "no site navigation in an embed");
+    let none = render_embed(&EmbedPage {
+        hls_master_url: None,
+        ..page
+    });
+    assert!(none.contains("This video cannot be played here."));
 }

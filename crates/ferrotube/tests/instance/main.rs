@@ -13,6 +13,7 @@ mod federation_edges;
 mod listing;
 mod media_outputs;
 mod oauth;
+mod p2p;
 mod privacy;
 mod restart;
 mod spine;

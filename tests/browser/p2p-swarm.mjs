@@ -1,0 +1,203 @@
+// A swarm of real viewers: one Ferrotube instance and N headless Chromium processes watching the
+// same video, one after the other, each kept open (and sharing) while the next ones watch.
+// Not a test file itself: tests/browser/p2p.test.mjs and bench/p2p_bench.mjs run it inside a
+// network namespace they made (`ip netns exec NS node tests/browser/p2p-swarm.mjs ...`), so that
+// WebRTC has an interface with a default route and no packet leaves the namespace.
+//
+//   node p2p-swarm.mjs [--viewers N] [--p2p on|off] [--tamper] [--clip-secs S] [--height H]
+//
+// Prints one JSON line: per viewer {p2pBytes, httpBytes, uploadedBytes, rejectedSegments, peers,
+// bufferedTo, duration}, the video's segment bytes, and the loopback bytes the namespace carried
+// (server traffic; peer traffic goes over the veth pair).
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+import {
+  SERVER_BIN,
+  loadPlaywright,
+  CHROMIUM_PATH,
+  CHROMIUM_ARGS,
+  freePort,
+  waitFor,
+  getToken,
+  resumableUpload,
+  startServer,
+  stopProcess,
+} from "./helpers.mjs";
+
+const ROOT_PASSWORD = "p2p-swarm-Root-pw-1";
+/** WebRTC between browsers of one machine: host candidates on the namespace's veth pair. */
+export const WEBRTC_ARGS = ["--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns"];
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const VIEWERS = Number(arg("viewers", "3"));
+const P2P = arg("p2p", "on") !== "off";
+const TAMPER = process.argv.includes("--tamper");
+const CLIP_SECS = Number(arg("clip-secs", "24"));
+const HEIGHT = Number(arg("height", "240"));
+
+function log(msg) {
+  process.stderr.write(`[p2p-swarm] ${msg}\n`);
+}
+
+/** Bytes the loopback interface sent (all HTTP and tracker traffic to and from the instance). */
+function loopbackTxBytes() {
+  const out = JSON.parse(execFileSync("ip", ["-s", "-j", "link", "show", "lo"], { encoding: "utf8" }));
+  return Number(out[0].stats64.tx.bytes);
+}
+
+async function makeClip(file, secs) {
+  execFileSync("ffmpeg", [
+    "-hide_banner", "-loglevel", "error", "-y",
+    "-f", "lavfi", "-i", `testsrc2=duration=${secs}:size=854x480:rate=25`,
+    "-f", "lavfi", "-i", `sine=frequency=440:duration=${secs}`,
+    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-shortest", file,
+  ]);
+}
+
+/**
+ * Makes viewer 1 a dishonest peer: every large message it sends over a WebRTC data channel (the
+ * segment data it shares; protocol commands are small) has a few bytes flipped on the wire,
+ * while what it plays and keeps stays intact.
+ */
+async function tamperUploads(page) {
+  await page.addInitScript(() => {
+    const send = RTCDataChannel.prototype.send;
+    RTCDataChannel.prototype.send = function (data) {
+      if (data && typeof data !== "string" && data.byteLength > 4096) {
+        const bytes = ArrayBuffer.isView(data)
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()
+          : new Uint8Array(data).slice();
+        for (let i = bytes.length - 64; i < bytes.length - 48; i++) bytes[i] ^= 0xff;
+        return send.call(this, bytes);
+      }
+      return send.call(this, data);
+    };
+  });
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ft-p2p-"));
+  const dataDir = path.join(tmp, "data");
+  fs.mkdirSync(dataDir);
+  const config = path.join(tmp, "config.toml");
+  // One rung keeps every viewer in one swarm. All browsers reach the instance from 127.0.0.1, so
+  // the per-address tracker limit (meant for the open Internet) is off here.
+  fs.writeFileSync(config, `[transcoding]\nresolutions = [${HEIGHT}]\n[tracker]\nmax_announces_per_minute = 0\n`);
+  const port = await freePort();
+  const server = startServer(SERVER_BIN, {
+    port,
+    dataDir,
+    rootPassword: ROOT_PASSWORD,
+    extraEnv: { FERROTUBE_CONFIG: config },
+  });
+  const browsers = [];
+  try {
+    await waitFor(async () => {
+      if (server.proc.exitCode !== null) throw Object.assign(new Error("server exited"), { fatal: true });
+      const res = await fetch(`${server.base}/api/v1/config`);
+      await res.arrayBuffer();
+      return res.ok;
+    }, { timeoutMs: 60000, what: "server up" });
+    const token = await getToken(server.base, "root", ROOT_PASSWORD);
+    const me = await (await fetch(`${server.base}/api/v1/users/me`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    const clip = path.join(tmp, "clip.mp4");
+    await makeClip(clip, CLIP_SECS);
+    const video = await resumableUpload(server.base, token, fs.readFileSync(clip), {
+      name: "P2P swarm clip",
+      channelId: me.videoChannels[0].id,
+      privacy: 1,
+      filename: "clip.mp4",
+    });
+    const details = await waitFor(async () => {
+      const v = await (await fetch(`${server.base}/api/v1/videos/${video.uuid}`)).json();
+      if (v.state && [7, 8, 11].includes(v.state.id)) throw Object.assign(new Error("transcoding failed"), { fatal: true });
+      return v.state && v.state.id === 1 ? v : null;
+    }, { timeoutMs: 300000, intervalMs: 1000, what: "video published" });
+    const segmentBytes = details.streamingPlaylists[0].files.reduce((n, f) => n + f.size, 0);
+    log(`published ${video.uuid}: ${segmentBytes} bytes of fMP4`);
+
+    const { chromium } = loadPlaywright();
+    const loBefore = loopbackTxBytes();
+    const viewers = [];
+    for (let i = 0; i < VIEWERS; i++) {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM_PATH,
+        headless: true,
+        args: [...CHROMIUM_ARGS, ...WEBRTC_ARGS],
+      });
+      browsers.push(browser);
+      const page = await browser.newPage();
+      page.on("pageerror", (err) => log(`viewer ${i}: pageerror ${err.message}`));
+      page.on("console", (msg) => {
+        if (msg.type() === "warning" || msg.type() === "error") log(`viewer ${i}: ${msg.type()}: ${msg.text()}`);
+      });
+      if (!P2P) await page.addInitScript(() => { window.FERROTUBE_P2P_CORE = { isP2PDisabled: true }; });
+      if (TAMPER && i === 0) await tamperUploads(page);
+      if (process.env.FT_P2P_DEBUG) {
+        await page.addInitScript((d) => localStorage.setItem("debug", d), process.env.FT_P2P_DEBUG);
+        page.on("console", (msg) => {
+          if (msg.type() === "debug" || msg.type() === "log") log(`viewer ${i}: ${msg.text()}`);
+        });
+      }
+      await page.goto(`${server.base}/videos/embed/${video.uuid}`, { waitUntil: "load" });
+      await waitFor(() => page.evaluate(() => document.getElementById("ft-video").dataset.ready === "true"), {
+        timeoutMs: 30000,
+        what: `viewer ${i}: player ready`,
+      });
+      const mode = await page.evaluate(() => document.getElementById("ft-video").dataset.player);
+      if (mode !== "p2p") throw new Error(`viewer ${i}: player mode ${mode}, not p2p`);
+      await page.evaluate(() => {
+        const v = document.getElementById("ft-video");
+        v.muted = true;
+        return v.play().catch(() => {});
+      });
+      // Loaded to the end: every segment is in this viewer's hands (and shareable).
+      let last = null;
+      const state = await waitFor(async () => {
+        const s = await page.evaluate(() => {
+          const v = document.getElementById("ft-video");
+          const b = v.buffered;
+          return {
+            bufferedTo: b.length ? b.end(b.length - 1) : 0,
+            duration: v.duration,
+            currentTime: v.currentTime,
+            ...window.ferrotubeP2PStats,
+          };
+        });
+        last = s;
+        return s.duration > 0 && s.bufferedTo >= s.duration - 0.5 ? s : null;
+      }, { timeoutMs: 120000, intervalMs: 500, what: `viewer ${i}: buffered to the end` }).catch((err) => {
+        throw new Error(`${err.message}; last seen: ${JSON.stringify(last)}`);
+      });
+      log(`viewer ${i}: ${JSON.stringify(state)}`);
+      viewers.push({ page, state });
+    }
+    // Final figures, once uploads to the last viewer are counted everywhere.
+    const results = [];
+    for (const { page } of viewers) {
+      results.push(await page.evaluate(() => ({ ...window.ferrotubeP2PStats })));
+    }
+    const loAfter = loopbackTxBytes();
+    process.stdout.write(
+      `${JSON.stringify({ p2p: P2P, tamper: TAMPER, segmentBytes, loopbackBytes: loAfter - loBefore, viewers: results })}\n`,
+    );
+  } finally {
+    for (const b of browsers) await b.close().catch(() => {});
+    await stopProcess(server.proc);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    log(`failed: ${err.stack || err}`);
+    process.exit(1);
+  },
+);

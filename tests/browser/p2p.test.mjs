@@ -1,0 +1,74 @@
+// Peer-to-peer delivery between real browsers: separate headless Chromium processes watch the
+// same video on a real instance; later viewers must get part of their segments from earlier ones
+// over WebRTC, and a segment a peer tampered with must be refused and fetched again over HTTP.
+//
+// Everything runs inside a network namespace this file creates and deletes (see netns.mjs): the
+// instance, the browsers and their WebRTC traffic never leave it. Where `ip netns` is not
+// permitted the tests are skipped with the reason.
+//
+// Run: node --test tests/browser/p2p.test.mjs (as root; FT_P2P_VERBOSE=1 shows the viewers' logs).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { SERVER_BIN, REPO_ROOT } from "./helpers.mjs";
+import { createNetns, deleteNetns, runInNetns } from "./netns.mjs";
+
+const NS = `ft-p2p-test-${process.pid}`;
+const SWARM = path.join(REPO_ROOT, "tests", "browser", "p2p-swarm.mjs");
+let skipReason = null;
+
+before(() => {
+  if (!fs.existsSync(SERVER_BIN)) throw new Error(`server binary ${SERVER_BIN} not found: cargo build -p ferrotube`);
+  const made = createNetns(NS);
+  if (!made.ok) skipReason = made.reason;
+  // Deleted even when the run is interrupted.
+  process.once("exit", () => deleteNetns(NS));
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.once(sig, () => {
+      deleteNetns(NS);
+      process.exit(130);
+    });
+  }
+});
+
+after(() => deleteNetns(NS));
+
+async function swarm(t, args) {
+  if (skipReason) {
+    t.skip(`skipped: ${skipReason}`);
+    return null;
+  }
+  const res = await runInNetns(NS, SWARM, args);
+  assert.equal(res.code, 0, `p2p-swarm ${args.join(" ")} failed:\n${res.stderr.slice(-6000)}`);
+  const line = res.stdout.trim().split("\n").pop();
+  return JSON.parse(line);
+}
+
+test("later viewers get segments from earlier ones over WebRTC", async (t) => {
+  const r = await swarm(t, ["--viewers", "3", "--clip-secs", "24"]);
+  if (!r) return;
+  const [first, ...later] = r.viewers;
+  const p2p = later.reduce((n, v) => n + v.p2pBytes, 0);
+  const http = later.reduce((n, v) => n + v.httpBytes, 0);
+  const share = p2p / (p2p + http);
+  console.log(
+    `P2P share of the later viewers: ${(share * 100).toFixed(1)}% (${p2p} bytes from peers, ${http} from the server; ` +
+      `first viewer uploaded ${first.uploadedBytes}; video ${r.segmentBytes} bytes)`,
+  );
+  assert.ok(p2p > 0, `no bytes from peers: ${JSON.stringify(r.viewers)}`);
+  assert.ok(first.uploadedBytes > 0, "the first viewer shared what it had");
+  for (const v of r.viewers) assert.equal(v.rejectedSegments, 0, "untampered segments all pass the sha256 check");
+});
+
+test("a tampered segment from a peer is refused and fetched again over HTTP", async (t) => {
+  const r = await swarm(t, ["--viewers", "2", "--tamper", "--clip-secs", "24"]);
+  if (!r) return;
+  const [, second] = r.viewers;
+  console.log(`second viewer: ${JSON.stringify(second)}`);
+  assert.ok(second.rejectedSegments > 0, `nothing was refused: ${JSON.stringify(second)}`);
+  // Every segment it kept came from the server: what the tampering peer sent was all thrown away,
+  // and the viewer still loaded the whole video (p2p-swarm waits until it is buffered to the end).
+  assert.equal(second.p2pBytes, 0);
+  assert.ok(second.httpBytes >= r.segmentBytes * 0.9, `HTTP refetch: ${second.httpBytes} of ${r.segmentBytes}`);
+});
