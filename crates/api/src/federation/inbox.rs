@@ -445,6 +445,9 @@ async fn on_create_or_update(
     };
     match &object {
         ObjectRef::Video(v) => {
+            if !forwarded {
+                check_video_owner(state, &act.actor, v).await?;
+            }
             store_remote_video(state, v, actor_host).await?;
             Ok(())
         }
@@ -464,6 +467,41 @@ async fn on_create_or_update(
         }
         _ => Ok(()),
     }
+}
+
+/// The actor of a Create/Update of a video must own its channel (be the channel, or the
+/// channel's account), and the video if we have it: the same server is not enough (any user
+/// there could rewrite another's video, or move it into their own channel).
+async fn check_video_owner(
+    state: &AppState,
+    actor_url: &str,
+    v: &ferrotube_federation::vocab::video::VideoObject,
+) -> FedResult<()> {
+    let by = remote_actor(state, actor_url, false).await?;
+    let owns = |channel_id: i64, account_id: i64| {
+        by.channel_id == Some(channel_id) || by.account_id == Some(account_id)
+    };
+    let channel = remote_actor(state, &v.channel_url, false).await?;
+    let channel = match channel.channel_id {
+        Some(id) => state.db.channel_by_id(id).await?,
+        None => None,
+    }
+    .ok_or_else(|| FedError::Refused(format!("{} is not a channel", v.channel_url)))?;
+    if !owns(channel.id, channel.account_id) {
+        return Err(FedError::Refused(format!(
+            "{actor_url} does not own the channel {}",
+            v.channel_url
+        )));
+    }
+    if let Some(existing) = state.db.video_by_url(&v.id).await? {
+        if !owns(existing.channel_id, existing.account_id) {
+            return Err(FedError::Refused(format!(
+                "{actor_url} does not own the video {}",
+                v.id
+            )));
+        }
+    }
+    Ok(())
 }
 
 async fn on_delete(
