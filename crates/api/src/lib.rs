@@ -325,6 +325,15 @@ pub fn router(state: AppState) -> Router {
             get(federation::follows::list_blocked_servers).post(federation::follows::block_server),
         )
         .route(
+            "/api/v1/server/blocklist/accounts",
+            get(federation::follows::list_blocked_accounts)
+                .post(federation::follows::block_account),
+        )
+        .route(
+            "/api/v1/server/blocklist/accounts/{name}",
+            axum::routing::delete(federation::follows::unblock_account),
+        )
+        .route(
             "/api/v1/server/blocklist/servers/{host}",
             axum::routing::delete(federation::follows::unblock_server),
         )

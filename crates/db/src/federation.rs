@@ -53,6 +53,17 @@ pub struct ActorFields<'a> {
     pub now: i64,
 }
 
+/// What we keep of a remote account's or channel's profile.
+pub struct RemoteProfile<'a> {
+    /// `name@host`.
+    pub handle: &'a str,
+    pub host: &'a str,
+    pub display_name: &'a str,
+    pub description: Option<&'a str>,
+    pub support: Option<&'a str>,
+    pub now: i64,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FollowRow {
     pub id: i64,
@@ -484,14 +495,7 @@ impl Db {
     }
 
     /// A remote account by handle (`name@host`), created or refreshed.
-    pub async fn upsert_remote_account(
-        &self,
-        handle: &str,
-        host: &str,
-        display_name: &str,
-        description: Option<&str>,
-        now: i64,
-    ) -> Result<i64> {
+    pub async fn upsert_remote_account(&self, p: &RemoteProfile<'_>) -> Result<i64> {
         write_scalar!(
             self,
             i64,
@@ -500,25 +504,20 @@ impl Db {
              ON CONFLICT (name) DO UPDATE SET display_name = excluded.display_name, \
              description = excluded.description, updated_at = excluded.updated_at \
              WHERE accounts.host IS NOT NULL RETURNING id",
-            handle,
-            display_name,
-            description,
-            now,
-            host
+            p.handle,
+            p.display_name,
+            p.description,
+            p.now,
+            p.host
         )
         .map_err(DbError::from_write)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A remote channel by handle, owned by the remote account `account_id`.
     pub async fn upsert_remote_channel(
         &self,
-        handle: &str,
-        host: &str,
+        p: &RemoteProfile<'_>,
         account_id: i64,
-        display_name: &str,
-        description: Option<&str>,
-        support: Option<&str>,
-        now: i64,
     ) -> Result<i64> {
         write_scalar!(
             self,
@@ -529,12 +528,12 @@ impl Db {
              description = excluded.description, support = excluded.support, updated_at = excluded.updated_at \
              WHERE channels.host IS NOT NULL RETURNING id",
             account_id,
-            handle,
-            display_name,
-            description,
-            support,
-            now,
-            host
+            p.handle,
+            p.display_name,
+            p.description,
+            p.support,
+            p.now,
+            p.host
         )
         .map_err(DbError::from_write)
     }

@@ -230,6 +230,14 @@ fn spec_exceptions(schemas: &mut Value) {
     // (a string) for a failed job and `null` otherwise.
     pointer_mut(schemas, "/Job/properties/error")
         .insert("type".into(), json!(["object", "string", "null"]));
+    // Job types: PeerTube 6 runs `federate-video` (its job that announces a published video),
+    // missing from the 7.1 enum; `activitypub-inbox` is ours, since PeerTube keeps its inbox
+    // queue in memory where a restart loses it.
+    let types = pointer_mut(schemas, "/Job/properties/type");
+    if let Some(list) = types.get_mut("enum").and_then(Value::as_array_mut) {
+        list.push(json!("federate-video"));
+        list.push(json!("activitypub-inbox"));
+    }
 }
 
 /// The schema a response is held to: the spec's, except where a real PeerTube answers otherwise.

@@ -4,7 +4,7 @@
 use super::{strip_fragment, url_host, FedError, FedResult};
 use crate::state::AppState;
 use ferrotube_db::accounts::{AccountRow, ChannelRow};
-use ferrotube_db::federation::{ActorFields, ActorRow};
+use ferrotube_db::federation::{ActorFields, ActorRow, RemoteProfile};
 use ferrotube_federation::vocab::actor::{parse_actor, ActorKind, ActorObject};
 use ferrotube_federation::{PrivateKey, PublicKey, Signer};
 use ferrotube_model::timefmt::now_ms;
@@ -16,34 +16,6 @@ pub const INSTANCE_ACTOR: &str = "peertube";
 /// Remote keys are reloaded from the database after this long (a refetch on a failed
 /// verification covers rotation sooner).
 const KEY_CACHE_TTL: Duration = Duration::from_secs(600);
-
-#[allow(clippy::too_many_arguments)]
-fn local_fields<'a>(
-    url: &'a str,
-    kind: &'a str,
-    username: &'a str,
-    inbox: &'a str,
-    shared: &'a str,
-    outbox: &'a str,
-    followers: &'a str,
-    account_id: Option<i64>,
-    channel_id: Option<i64>,
-) -> ActorFields<'a> {
-    ActorFields {
-        url,
-        kind,
-        username,
-        host: None,
-        account_id,
-        channel_id,
-        inbox_url: inbox,
-        shared_inbox_url: Some(shared),
-        outbox_url: Some(outbox),
-        followers_url: Some(followers),
-        public_key_pem: None,
-        now: now_ms(),
-    }
-}
 
 async fn ensure_local(
     state: &AppState,
@@ -62,9 +34,20 @@ async fn ensure_local(
     let shared = format!("{}/inbox", state.url);
     Ok(state
         .db
-        .upsert_actor(&local_fields(
-            &url, kind, username, &inbox, &shared, &outbox, &followers, account_id, channel_id,
-        ))
+        .upsert_actor(&ActorFields {
+            url: &url,
+            kind,
+            username,
+            host: None,
+            account_id,
+            channel_id,
+            inbox_url: &inbox,
+            shared_inbox_url: Some(&shared),
+            outbox_url: Some(&outbox),
+            followers_url: Some(&followers),
+            public_key_pem: None,
+            now: now_ms(),
+        })
         .await?)
 }
 
@@ -240,7 +223,7 @@ fn remote_actor_depth<'a>(
             }
         }
         let host = url_host(url).ok_or_else(|| FedError::Refused(format!("bad URL {url}")))?;
-        if state.db.is_server_blocked(&host).await? {
+        if super::is_blocked_host(state, &host).await? {
             return Err(FedError::Refused(format!("{host} is blocked")));
         }
         let signer = instance_signer(state).await?;
@@ -285,6 +268,14 @@ async fn store_remote_actor(
         obj.name.chars().take(120).collect()
     };
     let now = now_ms();
+    let profile = RemoteProfile {
+        handle: &handle,
+        host,
+        display_name: &display,
+        description: obj.summary.as_deref(),
+        support: obj.support.as_deref(),
+        now,
+    };
     let (kind, account_id, channel_id) = match obj.kind {
         ActorKind::Group => {
             let owner_url = obj
@@ -301,23 +292,12 @@ async fn store_remote_actor(
                 .ok_or_else(|| FedError::Refused("Group owner is not a Person".into()))?;
             let channel = state
                 .db
-                .upsert_remote_channel(
-                    &handle,
-                    host,
-                    owner_account,
-                    &display,
-                    obj.summary.as_deref(),
-                    obj.support.as_deref(),
-                    now,
-                )
+                .upsert_remote_channel(&profile, owner_account)
                 .await?;
             ("Group", None, Some(channel))
         }
         ref k => {
-            let account = state
-                .db
-                .upsert_remote_account(&handle, host, &display, obj.summary.as_deref(), now)
-                .await?;
+            let account = state.db.upsert_remote_account(&profile).await?;
             let kind = match k {
                 ActorKind::Application => "Application",
                 ActorKind::Service => "Service",
@@ -368,12 +348,10 @@ pub async fn remote_public_key(
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(actor_url)
-            .filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL)
-            .map(|(k, _)| k.clone());
-        if let Some(key) = cached {
-            if let Some(actor) = state.db.actor_by_url(actor_url).await? {
-                return Ok((actor, key));
-            }
+            .filter(|(_, _, at)| at.elapsed() < KEY_CACHE_TTL)
+            .map(|(a, k, _)| (a.clone(), k.clone()));
+        if let Some(found) = cached {
+            return Ok(found);
         }
     }
     let actor = remote_actor(state, actor_url, refresh).await?;
@@ -387,7 +365,10 @@ pub async fn remote_public_key(
         .remote_keys
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(actor_url.to_string(), (key.clone(), Instant::now()));
+        .insert(
+            actor_url.to_string(),
+            (actor.clone(), key.clone(), Instant::now()),
+        );
     Ok((actor, key))
 }
 

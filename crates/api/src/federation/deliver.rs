@@ -218,6 +218,7 @@ async fn federate_video(state: &AppState, v: &VideoRow, created: bool) -> FedRes
     } else {
         ActivityKind::Update
     };
+    let url = obj.id.clone();
     let body = activity(
         kind,
         id,
@@ -226,9 +227,43 @@ async fn federate_video(state: &AppState, v: &VideoRow, created: bool) -> FedRes
         to,
         cc,
     );
-    let n = enqueue_deliveries(state, &account_actor, &body, inboxes).await?;
+    let mut n = enqueue_deliveries(state, &account_actor, &body, inboxes).await?;
+    if created {
+        n += announce_video(state, v, &url).await?;
+    }
     info!(uuid = %v.uuid, deliveries = n, created, "video federated");
     Ok(())
+}
+
+/// PeerTube's sharing of a new video: its channel and the instance actor each Announce it to
+/// their own followers (a Mastodon follower of the channel sees it as the channel's boost).
+async fn announce_video(state: &AppState, v: &VideoRow, url: &str) -> FedResult<usize> {
+    let channel = state
+        .db
+        .channel_by_id(v.channel_id)
+        .await?
+        .ok_or_else(|| FedError::Refused("channel vanished".into()))?;
+    let mut n = 0;
+    for actor in [
+        channel_actor(state, &channel).await?,
+        instance_actor(state).await?,
+    ] {
+        let followers = actor
+            .followers_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/followers", actor.url));
+        let body = activity(
+            ActivityKind::Announce,
+            format!("{url}/announces/{}", actor.id),
+            &actor.url,
+            ObjectRef::Url(url.to_string()),
+            vec![super::PUBLIC.to_string(), followers],
+            Vec::new(),
+        );
+        let inboxes = state.db.follower_inboxes(&[actor.id]).await?;
+        n += enqueue_deliveries(state, &actor, &body, inboxes).await?;
+    }
+    Ok(n)
 }
 
 async fn send_video_delete(

@@ -292,6 +292,7 @@ pub async fn block_server(
         ));
     }
     state.db.block_server(&body.host, now_ms()).await?;
+    super::blocklist_changed(&state);
     tracing::info!(host = %body.host, "server blocked");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -305,6 +306,7 @@ pub async fn unblock_server(
     if !state.db.unblock_server(&host).await? {
         return Err(ApiError::not_found("Server block not found"));
     }
+    super::blocklist_changed(&state);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -324,5 +326,70 @@ pub async fn list_blocked_servers(
             })
         })
         .collect();
+    Ok(Json(json!({ "total": data.len(), "data": data })))
+}
+
+#[derive(Deserialize)]
+pub struct BlockAccount {
+    #[serde(rename = "accountName")]
+    account_name: String,
+}
+
+/// `POST /api/v1/server/blocklist/accounts` `{accountName}` (`name` or `name@host`).
+pub async fn block_account(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(body): Json<BlockAccount>,
+) -> ApiResult<StatusCode> {
+    user.require(UserRole::Moderator)?;
+    let name = body.account_name.trim_start_matches('@');
+    let local = name
+        .strip_suffix(&format!("@{}", state.host))
+        .unwrap_or(name);
+    let account = state
+        .db
+        .account_by_name(local)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Account not found"))?;
+    if account.id == user.0.account_id {
+        return Err(ApiError::conflict("You cannot block yourself"));
+    }
+    state.db.block_account(account.id, now_ms()).await?;
+    tracing::info!(account = %account.name, "account blocked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn unblock_account(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    user.require(UserRole::Moderator)?;
+    let account = state
+        .db
+        .account_by_name(name.trim_start_matches('@'))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Account not found"))?;
+    if !state.db.unblock_account(account.id).await? {
+        return Err(ApiError::not_found("Account block not found"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn list_blocked_accounts(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<Value>> {
+    user.require(UserRole::Moderator)?;
+    let mut data = Vec::new();
+    for (account_id, at) in state.db.list_blocked_accounts().await? {
+        if let Some(a) = state.db.account_by_id(account_id).await? {
+            data.push(json!({
+                "byAccount": null,
+                "blockedAccount": state.account(&a),
+                "createdAt": iso(at),
+            }));
+        }
+    }
     Ok(Json(json!({ "total": data.len(), "data": data })))
 }

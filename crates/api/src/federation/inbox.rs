@@ -78,9 +78,7 @@ async fn accept(
     let signer_url = strip_fragment(sig.actor_url()).to_string();
     let signer_host =
         url_host(&signer_url).ok_or_else(|| forbidden(format!("bad keyId {signer_url}")))?;
-    if state
-        .db
-        .is_server_blocked(&signer_host)
+    if super::is_blocked_host(state, &signer_host)
         .await
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
     {
@@ -105,9 +103,7 @@ async fn accept(
     if actor_host == state.host {
         return Err(forbidden("an activity of one of our own actors".into()));
     }
-    let blocked = state
-        .db
-        .is_server_blocked(&actor_host)
+    let blocked = super::is_blocked_host(state, &actor_host)
         .await
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     if blocked {

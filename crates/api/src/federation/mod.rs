@@ -83,8 +83,12 @@ pub struct FederationState {
     pub client: ApClient,
     /// Parsed private keys of our actors.
     signers: Mutex<HashMap<i64, Signer>>,
-    /// Parsed public keys of remote actors, by actor URL, with when they were loaded.
-    remote_keys: Mutex<HashMap<String, (PublicKey, Instant)>>,
+    /// Remote actors with their parsed public keys, by actor URL, with when they were loaded:
+    /// the inbox verifies most deliveries without touching the database.
+    remote_keys: Mutex<HashMap<String, (ActorRow, PublicKey, Instant)>>,
+    /// Blocked server hosts, mirrored from the database (this node's writes update it; other
+    /// nodes' after `BLOCKLIST_TTL`).
+    blocked_hosts: Mutex<(std::collections::HashSet<String>, Option<Instant>)>,
     /// Deliveries in flight per remote host.
     host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
     per_host: usize,
@@ -97,6 +101,7 @@ impl FederationState {
             client,
             signers: Mutex::new(HashMap::new()),
             remote_keys: Mutex::new(HashMap::new()),
+            blocked_hosts: Mutex::new((Default::default(), None)),
             host_slots: Mutex::new(HashMap::new()),
             per_host: per_host.max(1),
             instance_actor: tokio::sync::OnceCell::new(),
@@ -113,6 +118,46 @@ impl FederationState {
             .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
             .clone()
     }
+}
+
+const BLOCKLIST_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether a server is blocked, from memory (reloaded every few seconds).
+pub async fn is_blocked_host(state: &crate::state::AppState, host: &str) -> FedResult<bool> {
+    {
+        let cache = state
+            .federation
+            .blocked_hosts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if cache.1.is_some_and(|at| at.elapsed() < BLOCKLIST_TTL) {
+            return Ok(cache.0.contains(host));
+        }
+    }
+    let hosts: std::collections::HashSet<String> = state
+        .db
+        .list_blocked_servers()
+        .await?
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
+    let blocked = hosts.contains(host);
+    *state
+        .federation
+        .blocked_hosts
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = (hosts, Some(Instant::now()));
+    Ok(blocked)
+}
+
+/// Forgets the mirrored blocklist after a change on this node.
+pub fn blocklist_changed(state: &crate::state::AppState) {
+    state
+        .federation
+        .blocked_hosts
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .1 = None;
 }
 
 /// `host[:port]` of a URL, as PeerTube writes hosts.

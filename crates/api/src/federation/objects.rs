@@ -249,7 +249,7 @@ pub async fn store_remote_video(
     if host == state.host {
         return Err(FedError::Refused("a remote copy of our own video".into()));
     }
-    if state.db.is_server_blocked(&host).await? {
+    if super::is_blocked_host(state, &host).await? {
         return Err(FedError::Refused(format!("{host} is blocked")));
     }
     let channel = remote_actor(state, &obj.channel_url, false).await?;

@@ -383,20 +383,14 @@ async fn three_instances() {
     .await;
 }
 
-/// B goes down while A has deliveries for it; after B restarts they arrive (durable outbox).
+/// A follows B and lists B's earlier videos (outbox crawl); then B goes down while A has
+/// deliveries for it, and after B restarts they arrive (durable outbox).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deliveries_survive_the_receiver_restarting() {
     let a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
     let mut b = TestInstance::start_at(Backend::Sqlite, "127.0.0.3", FEDERATION_CONFIG).await;
     let (ta, tb) = (a.root_token().await, b.root_token().await);
-    follow(&a, &ta, &b.host).await;
-    until(
-        Duration::from_secs(30),
-        "follow accepted",
-        &[&a, &b],
-        || async { (follow_state(&a, &b.host).await.as_deref() == Some("accepted")).then_some(()) },
-    )
-    .await;
+    // The video exists before A follows B: A lists it by crawling B's outbox after the Accept.
     let dir = tempfile::tempdir().expect("tmp");
     let clip = make_clip(dir.path(), "r.mp4", 1, 320, 240);
     let channel = b.channel_id(&tb).await;
@@ -410,9 +404,22 @@ async fn deliveries_survive_the_receiver_restarting() {
         .await;
     let uuid = v["video"]["uuid"].as_str().expect("uuid").to_string();
     b.wait_published(&uuid, Some(&tb)).await;
-    until(Duration::from_secs(60), "video on A", &[&a, &b], || async {
-        (status_of(&a, &format!("/api/v1/videos/{uuid}"), None).await == 200).then_some(())
-    })
+    follow(&a, &ta, &b.host).await;
+    until(
+        Duration::from_secs(30),
+        "follow accepted",
+        &[&a, &b],
+        || async { (follow_state(&a, &b.host).await.as_deref() == Some("accepted")).then_some(()) },
+    )
+    .await;
+    until(
+        Duration::from_secs(60),
+        "video on A (outbox crawl)",
+        &[&a, &b],
+        || async {
+            (status_of(&a, &format!("/api/v1/videos/{uuid}"), None).await == 200).then_some(())
+        },
+    )
     .await;
     b.kill();
     for i in 0..3 {
@@ -619,4 +626,226 @@ async fn subscriptions_search_and_reports() {
         },
     )
     .await;
+}
+
+fn sample(name: &str) -> Value {
+    // The federation crate keeps copies of PeerTube's samples as test fixtures.
+    let fixtures = format!(
+        "{}/../federation/tests/fixtures",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(format!("{fixtures}/peertube-{name}"))
+        .or_else(|_| std::fs::read_to_string(format!("{fixtures}/{name}")))
+        .unwrap_or_else(|e| panic!("sample {name}: {e}"));
+    serde_json::from_str(&text).expect("sample json")
+}
+
+/// Keys of `theirs` missing from `ours`, recursively through objects (arrays: first element).
+fn missing_keys(theirs: &Value, ours: &Value, at: &str, out: &mut Vec<String>) {
+    match (theirs, ours) {
+        (Value::Object(t), Value::Object(o)) => {
+            for (k, tv) in t {
+                match o.get(k) {
+                    None => out.push(format!("{at}.{k}")),
+                    Some(ov) => missing_keys(tv, ov, &format!("{at}.{k}"), out),
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(o)) => {
+            if let (Some(t0), Some(o0)) = (t.first(), o.first()) {
+                if t0.is_object() && o0.is_object() {
+                    missing_keys(t0, o0, &format!("{at}[0]"), out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+async fn ap_get(t: &TestInstance, url: &str) -> Value {
+    let r = t
+        .client
+        .get(url)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .expect("ap get");
+    assert_eq!(r.status(), 200, "{url}");
+    assert!(header(&r, "content-type")
+        .unwrap_or_default()
+        .starts_with("application/activity+json"));
+    r.json().await.expect("ap json")
+}
+
+/// The actors, Video and Note we serve carry every field PeerTube's own carry (samples captured
+/// from PeerTube 6.3), so PeerTube and Mastodon read them as they read PeerTube's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emitted_objects_have_peertubes_fields() {
+    let t = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let token = t.root_token().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let clip = make_clip(dir.path(), "o.mp4", 1, 320, 240);
+    let channel = t.channel_id(&token).await;
+    let meta = json!({ "name": "shape video", "channelId": channel, "privacy": 1, "category": 15,
+        "licence": 1, "language": "en", "tags": ["ferrotube", "sample"], "description": "a description", "support": "support text" });
+    let v = t.upload_resumable(&token, &clip, &meta, 1 << 20).await;
+    let uuid = v["video"]["uuid"].as_str().expect("uuid").to_string();
+    t.wait_published(&uuid, Some(&token)).await;
+    let r = t
+        .client
+        .post(t.api(&format!("/api/v1/videos/{uuid}/comment-threads")))
+        .bearer_auth(&token)
+        .json(&json!({ "text": "shape comment" }))
+        .send()
+        .await
+        .expect("comment");
+    let comment: Value = r.json().await.expect("comment json");
+    let checks = [
+        (
+            "actor-person.json",
+            format!("{}/accounts/root", t.url),
+            vec![],
+        ),
+        (
+            "actor-group.json",
+            format!("{}/video-channels/root_channel", t.url),
+            vec![".postingRestrictedToMods"],
+        ),
+        (
+            "actor-application.json",
+            format!("{}/accounts/peertube", t.url),
+            vec![],
+        ),
+        // Storyboards, chapters and live settings are features we do not have yet.
+        (
+            "video.json",
+            format!("{}/videos/watch/{uuid}", t.url),
+            vec![".preview", ".hasParts"],
+        ),
+    ];
+    for (name, url, allowed) in checks {
+        let ours = ap_get(&t, &url).await;
+        let mut missing = Vec::new();
+        missing_keys(&sample(name), &ours, "", &mut missing);
+        missing.retain(|m| {
+            !allowed
+                .iter()
+                .any(|a| m == a || m.starts_with(&format!("{a}.")))
+        });
+        assert!(missing.is_empty(), "{name}: we lack {missing:?}\n{ours:#}");
+    }
+    // The Note: compared with the one in PeerTube's real Create{Note} delivery.
+    let deliveries = sample("inbox-deliveries.json");
+    let create = deliveries["deliveries"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .map(|d| {
+            serde_json::from_str::<Value>(d["rawBody"].as_str().unwrap_or("{}")).unwrap_or_default()
+        })
+        .find(|b| b["type"] == "Create")
+        .expect("a Create Note delivery");
+    let note_url = comment["comment"]["url"].as_str().expect("comment url");
+    let ours = ap_get(&t, note_url).await;
+    let mut missing = Vec::new();
+    missing_keys(&create["object"], &ours, "", &mut missing);
+    // `replyApproval` points at PeerTube 6.3's reply-approval object (comments held for the
+    // video owner's approval), a moderation feature we do not have.
+    missing.retain(|m| m != ".replyApproval");
+    assert!(missing.is_empty(), "Note: we lack {missing:?}\n{ours:#}");
+    assert_eq!(ours["inReplyTo"], format!("{}/videos/watch/{uuid}", t.url));
+}
+
+/// Manual approval of instance followers, and the server and account blocklists at the inbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn manual_approval_and_blocklists() {
+    let a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", FEDERATION_CONFIG).await;
+    let manual = format!("{FEDERATION_CONFIG}manual_approval = true\n");
+    let b = TestInstance::start_at(Backend::Sqlite, "127.0.0.3", &manual).await;
+    let all = [&a, &b];
+    let (ta, tb) = (a.root_token().await, b.root_token().await);
+    follow(&a, &ta, &b.host).await;
+    until(
+        Duration::from_secs(30),
+        "follow pending on B",
+        &all,
+        || async {
+            let f = b.get_json("/api/v1/server/followers", None).await;
+            (f["data"][0]["state"] == "pending").then_some(())
+        },
+    )
+    .await;
+    assert_eq!(follow_state(&a, &b.host).await.as_deref(), Some("pending"));
+    let handle = format!("peertube@{}", a.host);
+    let r = b
+        .client
+        .post(b.api(&format!("/api/v1/server/followers/{handle}/accept")))
+        .bearer_auth(&tb)
+        .send()
+        .await
+        .expect("accept");
+    assert_eq!(r.status(), 204);
+    until(
+        Duration::from_secs(30),
+        "follow accepted after approval",
+        &all,
+        || async { (follow_state(&a, &b.host).await.as_deref() == Some("accepted")).then_some(()) },
+    )
+    .await;
+
+    // B blocks A's server: A's Undo is refused at B's inbox, so B keeps the follower.
+    let r = b
+        .client
+        .post(b.api("/api/v1/server/blocklist/servers"))
+        .bearer_auth(&tb)
+        .json(&json!({ "host": a.host }))
+        .send()
+        .await
+        .expect("block");
+    assert_eq!(r.status(), 204);
+    let blocked = b
+        .get_json("/api/v1/server/blocklist/servers", Some(&tb))
+        .await;
+    assert_eq!(blocked["data"][0]["blockedServer"]["host"], a.host);
+    let r = a
+        .client
+        .delete(a.api(&format!("/api/v1/server/following/{}", b.host)))
+        .bearer_auth(&ta)
+        .send()
+        .await
+        .expect("unfollow");
+    assert_eq!(r.status(), 204);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let f = b.get_json("/api/v1/server/followers", None).await;
+    assert_eq!(
+        f["total"], 1,
+        "a blocked server's activity was applied: {f}"
+    );
+    assert!(b.log_tail().contains("is blocked"), "the refusal is logged");
+
+    // Account blocklist: the remote instance actor of A can be blocked and unblocked by name.
+    let r = b
+        .client
+        .post(b.api("/api/v1/server/blocklist/accounts"))
+        .bearer_auth(&tb)
+        .json(&json!({ "accountName": handle }))
+        .send()
+        .await
+        .expect("block account");
+    assert_eq!(r.status(), 204);
+    let accounts = b
+        .get_json("/api/v1/server/blocklist/accounts", Some(&tb))
+        .await;
+    assert_eq!(
+        accounts["data"][0]["blockedAccount"]["host"], a.host,
+        "{accounts}"
+    );
+    let r = b
+        .client
+        .delete(b.api(&format!("/api/v1/server/blocklist/accounts/{handle}")))
+        .bearer_auth(&tb)
+        .send()
+        .await
+        .expect("unblock account");
+    assert_eq!(r.status(), 204);
 }
