@@ -508,7 +508,10 @@ async fn on_delete(
     actor_host: &str,
 ) -> FedResult<()> {
     let url = object_url(&act.object).unwrap_or_default().to_string();
-    if url_host(&url).as_deref() != Some(actor_host) {
+    // An object of another host: only a comment, deleted by its video's owner (PeerTube's
+    // moderation sends `Delete` of `<comment url>` with the id `<comment url>/delete`).
+    let same_host = url_host(&url).as_deref() == Some(actor_host);
+    if !same_host && forwarded {
         return Err(FedError::Refused("delete of another host's object".into()));
     }
     if forwarded {
@@ -536,7 +539,7 @@ async fn on_delete(
         by.as_ref().and_then(|a| a.channel_id),
     );
     if let Some(v) = state.db.video_by_url(&url).await? {
-        if by_account != Some(v.account_id) && by_channel != Some(v.channel_id) {
+        if !same_host || (by_account != Some(v.account_id) && by_channel != Some(v.channel_id)) {
             return Err(FedError::Refused(format!(
                 "{} does not own the video {url}",
                 act.actor
@@ -552,7 +555,7 @@ async fn on_delete(
         let owns_video = video
             .as_ref()
             .is_some_and(|v| by_account == Some(v.account_id));
-        if by_account.is_none() || (c.account_id != by_account && !owns_video) {
+        if by_account.is_none() || (!owns_video && (!same_host || c.account_id != by_account)) {
             return Err(FedError::Refused(format!(
                 "{} is neither the author of {url} nor its video's owner",
                 act.actor
