@@ -1539,6 +1539,40 @@ async fn only_the_owner_changes_a_remote_video(backend: Backend) {
         "bob changed alice's video"
     );
 
+    // A comment written here on alice's video may be removed by alice, its video's owner, as
+    // PeerTube's moderation does (`Delete` of `<comment url>`, id `<comment url>/delete`).
+    let token = t.root_token().await;
+    let r = t
+        .client
+        .post(t.api(&format!("/api/v1/videos/{uuid}/comment-threads")))
+        .bearer_auth(&token)
+        .json(&json!({ "text": "a comment alice removes" }))
+        .send()
+        .await
+        .expect("comment");
+    assert_eq!(r.status(), 200);
+    let c: Value = r.json().await.expect("json");
+    let comment_url = c["comment"]["url"].as_str().expect("url").to_string();
+    let moderation = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{comment_url}/delete"),
+        "type": "Delete",
+        "actor": alice,
+        "to": [PUBLIC],
+        "object": comment_url,
+    });
+    fake.post(&t, "alice", &inbox, &moderation).await;
+    until(
+        WAIT,
+        "the comment removed by the video's owner",
+        &[&t],
+        || async {
+            let th = threads(&t, &uuid).await;
+            (th["data"][0]["isDeleted"] == true).then_some(())
+        },
+    )
+    .await;
+
     // alice may.
     let renamed = fake_video(&fake, &uuid, "renamed by alice", &alice, &alice_channel);
     fake.post(
