@@ -441,6 +441,9 @@ async fn on_create_or_update(
     };
     match &object {
         ObjectRef::Video(v) => {
+            if !forwarded {
+                check_video_owner(state, &act.actor, v).await?;
+            }
             store_remote_video(state, v, actor_host).await?;
             Ok(())
         }
@@ -462,6 +465,41 @@ async fn on_create_or_update(
     }
 }
 
+/// The actor of a Create/Update of a video must own its channel (be the channel, or the
+/// channel's account), and the video if we have it: the same server is not enough (any user
+/// there could rewrite another's video, or move it into their own channel).
+async fn check_video_owner(
+    state: &AppState,
+    actor_url: &str,
+    v: &ferrotube_federation::vocab::video::VideoObject,
+) -> FedResult<()> {
+    let by = remote_actor(state, actor_url, false).await?;
+    let owns = |channel_id: i64, account_id: i64| {
+        by.channel_id == Some(channel_id) || by.account_id == Some(account_id)
+    };
+    let channel = remote_actor(state, &v.channel_url, false).await?;
+    let channel = match channel.channel_id {
+        Some(id) => state.db.channel_by_id(id).await?,
+        None => None,
+    }
+    .ok_or_else(|| FedError::Refused(format!("{} is not a channel", v.channel_url)))?;
+    if !owns(channel.id, channel.account_id) {
+        return Err(FedError::Refused(format!(
+            "{actor_url} does not own the channel {}",
+            v.channel_url
+        )));
+    }
+    if let Some(existing) = state.db.video_by_url(&v.id).await? {
+        if !owns(existing.channel_id, existing.account_id) {
+            return Err(FedError::Refused(format!(
+                "{actor_url} does not own the video {}",
+                v.id
+            )));
+        }
+    }
+    Ok(())
+}
+
 async fn on_delete(
     state: &AppState,
     act: &Activity,
@@ -470,7 +508,10 @@ async fn on_delete(
     actor_host: &str,
 ) -> FedResult<()> {
     let url = object_url(&act.object).unwrap_or_default().to_string();
-    if url_host(&url).as_deref() != Some(actor_host) {
+    // An object of another host: only a comment, deleted by its video's owner (PeerTube's
+    // moderation sends `Delete` of `<comment url>` with the id `<comment url>/delete`).
+    let same_host = url_host(&url).as_deref() == Some(actor_host);
+    if !same_host && forwarded {
         return Err(FedError::Refused("delete of another host's object".into()));
     }
     if forwarded {
@@ -498,7 +539,7 @@ async fn on_delete(
         by.as_ref().and_then(|a| a.channel_id),
     );
     if let Some(v) = state.db.video_by_url(&url).await? {
-        if by_account != Some(v.account_id) && by_channel != Some(v.channel_id) {
+        if !same_host || (by_account != Some(v.account_id) && by_channel != Some(v.channel_id)) {
             return Err(FedError::Refused(format!(
                 "{} does not own the video {url}",
                 act.actor
@@ -514,7 +555,7 @@ async fn on_delete(
         let owns_video = video
             .as_ref()
             .is_some_and(|v| by_account == Some(v.account_id));
-        if by_account.is_none() || (c.account_id != by_account && !owns_video) {
+        if by_account.is_none() || (!owns_video && (!same_host || c.account_id != by_account)) {
             return Err(FedError::Refused(format!(
                 "{} is neither the author of {url} nor its video's owner",
                 act.actor

@@ -1401,6 +1401,190 @@ async fn remote_account_url_is_its_actor_url() {
     assert_eq!(c["account"]["url"], fake.actor("alice").as_str(), "{c}");
 }
 
+/// A PeerTube-like channel (`Group`) of a fake user, served by the fake.
+fn serve_channel(fake: &Fake, owner: &str) -> String {
+    let id = format!("{}/video-channels/{owner}_channel", fake.s.url);
+    let doc = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": id,
+        "type": "Group",
+        "preferredUsername": format!("{owner}_channel"),
+        "name": format!("{owner}'s channel"),
+        "inbox": format!("{id}/inbox"),
+        "outbox": format!("{id}/outbox"),
+        "followers": format!("{id}/followers"),
+        "following": format!("{id}/following"),
+        "attributedTo": [{ "type": "Person", "id": fake.actor(owner) }],
+        "publicKey": {
+            "id": format!("{id}#main-key"),
+            "owner": id,
+            "publicKeyPem": fake.key(owner).public_key().to_pem().expect("pem"),
+        },
+        "endpoints": { "sharedInbox": format!("{}/inbox", fake.s.url) },
+    });
+    fake.serve(&doc);
+    id
+}
+
+/// PeerTube's sample Video moved onto the fake: `account` in `channel`.
+fn fake_video(fake: &Fake, uuid: &str, name: &str, account: &str, channel: &str) -> Value {
+    // PeerTube 6.3's own output (/work/shared/peertube/samples/activitypub/video.json).
+    let sample = include_str!("../data/activitypub/video.json");
+    let sample = sample
+        .replace("http://localhost:9000", &fake.s.url)
+        .replace("localhost:9000", &fake.s.host)
+        .replace("92898c59-7abe-4bab-8383-e66da1715dff", uuid);
+    let mut v: Value = serde_json::from_str(&sample).expect("json");
+    v["name"] = json!(name);
+    v["attributedTo"] = json!([
+        { "type": "Person", "id": account },
+        { "type": "Group", "id": channel },
+    ]);
+    v["cc"] = json!([format!("{account}/followers")]);
+    v
+}
+
+fn video_activity(kind: &str, actor: &str, video: &Value, n: u32) -> Value {
+    let mut object = video.clone();
+    if let Some(o) = object.as_object_mut() {
+        o.remove("@context");
+    }
+    json!({
+        "@context": video["@context"],
+        "id": format!("{actor}/activities/{kind}/{n}"),
+        "type": kind,
+        "actor": actor,
+        "to": [PUBLIC],
+        "cc": [format!("{actor}/followers")],
+        "object": object,
+    })
+}
+
+/// 9. A video of a remote server may only be created, updated or deleted by its owner: another
+///    user of the same server can neither rewrite it, move it into their channel, nor delete it.
+async fn only_the_owner_changes_a_remote_video(backend: Backend) {
+    let fake = Fake::start().await;
+    let t = TestInstance::start_at(backend, "127.0.0.2", FEDERATION_CONFIG).await;
+    let inbox = format!("{}/inbox", t.url);
+    let (alice, bob) = (fake.actor("alice"), fake.actor("bob"));
+    let (alice_channel, bob_channel) = (serve_channel(&fake, "alice"), serve_channel(&fake, "bob"));
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let video = fake_video(&fake, &uuid, "alice's video", &alice, &alice_channel);
+    let video_id = video["id"].as_str().expect("id").to_string();
+    fake.serve(&video);
+    fake.post(
+        &t,
+        "alice",
+        &inbox,
+        &video_activity("Create", &alice, &video, 1),
+    )
+    .await;
+    let name = || async {
+        let r = t
+            .get(&format!("/api/v1/videos/{uuid}"), None)
+            .send()
+            .await
+            .ok()?;
+        if r.status() != 200 {
+            return None;
+        }
+        let v: Value = r.json().await.ok()?;
+        Some((
+            v["name"].as_str().unwrap_or("").to_string(),
+            v["channel"]["name"].as_str().unwrap_or("").to_string(),
+        ))
+    };
+    let got = until(WAIT, "alice's video stored", &[&t], || async {
+        name().await
+    })
+    .await;
+    assert_eq!(
+        got,
+        ("alice's video".to_string(), "alice_channel".to_string())
+    );
+
+    // bob rewrites it, then moves it into his channel, then deletes it.
+    let rewritten = fake_video(&fake, &uuid, "hijacked by bob", &bob, &alice_channel);
+    fake.post(
+        &t,
+        "bob",
+        &inbox,
+        &video_activity("Update", &bob, &rewritten, 2),
+    )
+    .await;
+    let moved = fake_video(&fake, &uuid, "moved by bob", &bob, &bob_channel);
+    fake.post(
+        &t,
+        "bob",
+        &inbox,
+        &video_activity("Update", &bob, &moved, 3),
+    )
+    .await;
+    let delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{bob}/activities/delete/4"),
+        "type": "Delete",
+        "actor": bob,
+        "to": [PUBLIC],
+        "object": video_id,
+    });
+    fake.post(&t, "bob", &inbox, &delete).await;
+    follow_marker(&fake, &t, 1).await;
+    assert_eq!(
+        name().await,
+        Some(("alice's video".to_string(), "alice_channel".to_string())),
+        "bob changed alice's video"
+    );
+
+    // A comment written here on alice's video may be removed by alice, its video's owner, as
+    // PeerTube's moderation does (`Delete` of `<comment url>`, id `<comment url>/delete`).
+    let token = t.root_token().await;
+    let r = t
+        .client
+        .post(t.api(&format!("/api/v1/videos/{uuid}/comment-threads")))
+        .bearer_auth(&token)
+        .json(&json!({ "text": "a comment alice removes" }))
+        .send()
+        .await
+        .expect("comment");
+    assert_eq!(r.status(), 200);
+    let c: Value = r.json().await.expect("json");
+    let comment_url = c["comment"]["url"].as_str().expect("url").to_string();
+    let moderation = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{comment_url}/delete"),
+        "type": "Delete",
+        "actor": alice,
+        "to": [PUBLIC],
+        "object": comment_url,
+    });
+    fake.post(&t, "alice", &inbox, &moderation).await;
+    until(
+        WAIT,
+        "the comment removed by the video's owner",
+        &[&t],
+        || async {
+            let th = threads(&t, &uuid).await;
+            (th["data"][0]["isDeleted"] == true).then_some(())
+        },
+    )
+    .await;
+
+    // alice may.
+    let renamed = fake_video(&fake, &uuid, "renamed by alice", &alice, &alice_channel);
+    fake.post(
+        &t,
+        "alice",
+        &inbox,
+        &video_activity("Update", &alice, &renamed, 5),
+    )
+    .await;
+    until(WAIT, "alice's update applied", &[&t], || async {
+        (name().await?.0 == "renamed by alice").then_some(())
+    })
+    .await;
+}
+
 on_both_backends!(
     refused_deliveries_change_nothing,
     mastodon_user_follows_a_local_channel,
@@ -1409,4 +1593,5 @@ on_both_backends!(
     only_the_author_deletes_a_comment,
     private_videos_take_no_remote_interactions,
     a_forwarded_copy_does_not_squat_the_activity_id,
+    only_the_owner_changes_a_remote_video,
 );
