@@ -310,6 +310,8 @@ impl VideoFilter {
             let p = push(&mut args, Arg::S(format!("%{escaped}%")));
             parts.push(format!("LOWER(v.name) LIKE {p} ESCAPE '\\'"));
         }
+        // Videos of blocked servers are not listed (the block also refuses their deliveries).
+        parts.push("(c.host IS NULL OR c.host NOT IN (SELECT host FROM blocked_servers))".into());
         if let Some(a) = self.subscriber_actor_id {
             let p = push(&mut args, Arg::I(a));
             parts.push(format!(

@@ -537,15 +537,68 @@ pub fn html_to_text(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&apos;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-        .trim()
-        .to_string()
+    decode_entities(&out).trim().to_string()
+}
+
+/// Named entities HTML serialisers emit, and numeric ones (`&#8217;`, `&#x27;`).
+fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let Some(end) = tail.find(';').filter(|e| *e <= 10) else {
+            out.push('&');
+            rest = &tail[1..];
+            continue;
+        };
+        let name = &tail[1..end];
+        let decoded = match name {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some(' '),
+            "amp" => Some('&'),
+            _ => name
+                .strip_prefix("#x")
+                .or_else(|| name.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::html_to_text;
+
+    #[test]
+    fn mastodon_html_becomes_text() {
+        assert_eq!(
+            html_to_text(
+                "<p>it&#8217;s <a href=\"x\">@bob</a> &amp; &#x27;co&#39; &lt;3</p><p>bye</p>"
+            ),
+            "it\u{2019}s @bob & 'co' <3\n\nbye"
+        );
+        assert_eq!(
+            html_to_text("a & b &unknown; &#xZZ;"),
+            "a & b &unknown; &#xZZ;"
+        );
+    }
 }
 
 /// Stores a remote Note replying to a video or to a comment we know. Answers the comment id
