@@ -582,25 +582,6 @@ fn decode_entities(s: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::html_to_text;
-
-    #[test]
-    fn mastodon_html_becomes_text() {
-        assert_eq!(
-            html_to_text(
-                "<p>it&#8217;s <a href=\"x\">@bob</a> &amp; &#x27;co&#39; &lt;3</p><p>bye</p>"
-            ),
-            "it\u{2019}s @bob & 'co' <3\n\nbye"
-        );
-        assert_eq!(
-            html_to_text("a & b &unknown; &#xZZ;"),
-            "a & b &unknown; &#xZZ;"
-        );
-    }
-}
-
 /// Stores a remote Note replying to a video or to a comment we know. Answers the comment id
 /// and the video it belongs to.
 pub async fn store_remote_note(
@@ -689,4 +670,23 @@ pub async fn store_remote_note(
         })
         .await?;
     Ok((id, video))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::html_to_text;
+
+    #[test]
+    fn mastodon_html_becomes_text() {
+        assert_eq!(
+            html_to_text(
+                "<p>it&#8217;s <a href=\"x\">@bob</a> &amp; &#x27;co&#39; &lt;3</p><p>bye</p>"
+            ),
+            "it\u{2019}s @bob & 'co' <3\n\nbye"
+        );
+        assert_eq!(
+            html_to_text("a & b &unknown; &#xZZ;"),
+            "a & b &unknown; &#xZZ;"
+        );
+    }
 }
