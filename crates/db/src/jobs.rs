@@ -83,16 +83,28 @@ impl Db {
         if kinds.is_empty() {
             return Ok(None);
         }
-        let lock = match self {
-            Db::Sqlite { .. } => "",
-            Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        let sql = match self {
+            // Waiting jobs first, then expired leases, each an ordered walk of `jobs_claim`
+            // (`+` keeps the planner off `jobs_ready`, which would read and sort the backlog).
+            Db::Sqlite { .. } => format!(
+                "UPDATE jobs SET state = 'active', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
+                 WHERE id = COALESCE(\
+                 (SELECT id FROM jobs WHERE state = 'waiting' AND kind IN ({kinds}) AND +run_at <= $3 ORDER BY priority, id LIMIT 1), \
+                 (SELECT id FROM jobs WHERE state = 'active' AND kind IN ({kinds}) AND +locked_until < $3 ORDER BY priority, id LIMIT 1)) \
+                 RETURNING {COLS}"
+            ),
+            Db::Postgres(_) => Self::claim_sql_postgres(&kinds),
         };
-        let sql = format!(
+        Ok(write_opt!(self, JobRow, &sql, worker, lease_until, now)?)
+    }
+
+    fn claim_sql_postgres(kinds: &str) -> String {
+        let lock = " FOR UPDATE SKIP LOCKED";
+        format!(
             "UPDATE jobs SET state = 'active', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
              WHERE id = (SELECT id FROM jobs WHERE kind IN ({kinds}) AND ((state = 'waiting' AND run_at <= $3) \
              OR (state = 'active' AND locked_until < $3)) ORDER BY priority, id LIMIT 1{lock}) RETURNING {COLS}"
-        );
-        Ok(write_opt!(self, JobRow, &sql, worker, lease_until, now)?)
+        )
     }
 
     /// Extends the lease; `false` when the job is no longer this worker's (another took it over).

@@ -66,7 +66,7 @@ pub async fn instance_actor(state: &AppState) -> FedResult<ActorRow> {
                         .await?
                 }
             };
-            ensure_local(
+            let row = ensure_local(
                 state,
                 state.account_url(INSTANCE_ACTOR),
                 "Application",
@@ -74,7 +74,10 @@ pub async fn instance_actor(state: &AppState) -> FedResult<ActorRow> {
                 Some(account.id),
                 None,
             )
-            .await
+            .await?;
+            // Cached for the process's life: cache it with its keys, or every `local_keys` of
+            // this stale copy would generate (and throw away) a fresh 2048-bit key.
+            Ok::<_, FedError>(local_keys(state, &row).await?.0)
         })
         .await
         .cloned()
@@ -159,16 +162,20 @@ pub async fn local_keys(state: &AppState, actor: &ActorRow) -> FedResult<(ActorR
     }
     let row = match &actor.private_key_pem {
         Some(_) => actor.clone(),
-        None => {
-            let pair = tokio::task::spawn_blocking(ferrotube_federation::generate_keypair_pem)
-                .await
-                .map_err(|e| FedError::Refused(format!("key generation panicked: {e}")))??;
-            state
-                .db
-                .set_actor_keys_once(actor.id, &pair.public_key_pem, &pair.private_key_pem)
-                .await?
-                .ok_or_else(|| FedError::Refused("actor vanished".into()))?
-        }
+        // A copy read before the keys were made: use the stored keys rather than make new ones.
+        None => match state.db.actor_by_id(actor.id).await? {
+            Some(stored) if stored.private_key_pem.is_some() => stored,
+            _ => {
+                let pair = tokio::task::spawn_blocking(ferrotube_federation::generate_keypair_pem)
+                    .await
+                    .map_err(|e| FedError::Refused(format!("key generation panicked: {e}")))??;
+                state
+                    .db
+                    .set_actor_keys_once(actor.id, &pair.public_key_pem, &pair.private_key_pem)
+                    .await?
+                    .ok_or_else(|| FedError::Refused("actor vanished".into()))?
+            }
+        },
     };
     let pem = row
         .private_key_pem
