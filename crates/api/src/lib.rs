@@ -213,6 +213,10 @@ pub fn spawn_background(
             if let Err(e) = s.db.purge_seen_activities(now - 7 * 86_400_000).await {
                 tracing::warn!(error = %e, "cannot purge seen activities");
             }
+            // Finished jobs stay listed in /api/v1/jobs for a week.
+            if let Err(e) = s.db.purge_finished_jobs(now - 7 * 86_400_000).await {
+                tracing::warn!(error = %e, "cannot purge finished jobs");
+            }
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(600)) => {}
                 _ = stop.changed() => break,

@@ -204,6 +204,16 @@ impl Db {
         Ok((total, rows))
     }
 
+    /// Deletes jobs that finished (completed or failed for good) before `before`: every
+    /// federation activity and delivery is a job, so the table would otherwise grow forever.
+    pub async fn purge_finished_jobs(&self, before: i64) -> Result<u64> {
+        Ok(write_exec!(
+            self,
+            "DELETE FROM jobs WHERE state IN ('completed', 'failed') AND finished_at < $1",
+            before
+        )?)
+    }
+
     pub async fn job(&self, id: i64) -> Result<Option<JobRow>> {
         let sql = format!("SELECT {COLS} FROM jobs WHERE id = $1");
         Ok(read_opt!(self, JobRow, &sql, id)?)

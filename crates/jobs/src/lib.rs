@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
-use tracing::{error, info, info_span, warn, Instrument};
+use tracing::{debug, error, info_span, warn, Instrument};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -252,7 +252,8 @@ async fn execute(q: &Queue, reg: &Registration, job: JobRow) -> Result<(), Queue
         }
         return Ok(());
     }
-    info!("job started");
+    // Debug: federation runs thousands of small jobs; failures and give-ups stay at warn/error.
+    debug!("job started");
     let (progress_tx, mut progress_rx) = watch::channel(0i64);
     let ctx = JobContext {
         id: job.id,
@@ -287,7 +288,7 @@ async fn execute(q: &Queue, reg: &Registration, job: JobRow) -> Result<(), Queue
         None => {}
         Some(Ok(())) => {
             q.db.complete_job(job.id, &q.worker_id, now).await?;
-            info!("job completed");
+            debug!("job completed");
         }
         Some(Err(JobError::Retry(msg))) if job.attempts < job.max_attempts => {
             let at = now + backoff_ms(job.attempts);
