@@ -99,11 +99,15 @@ impl Db {
     }
 
     fn claim_sql_postgres(kinds: &str) -> String {
+        // As on SQLite: waiting jobs first, then expired leases, each an ordered walk of
+        // `jobs_claim` (one `OR` over both made the planner scan and sort the backlog).
         let lock = " FOR UPDATE SKIP LOCKED";
         format!(
             "UPDATE jobs SET state = 'active', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
-             WHERE id = (SELECT id FROM jobs WHERE kind IN ({kinds}) AND ((state = 'waiting' AND run_at <= $3) \
-             OR (state = 'active' AND locked_until < $3)) ORDER BY priority, id LIMIT 1{lock}) RETURNING {COLS}"
+             WHERE id = COALESCE(\
+             (SELECT id FROM jobs WHERE state = 'waiting' AND kind IN ({kinds}) AND run_at <= $3 ORDER BY priority, id LIMIT 1{lock}), \
+             (SELECT id FROM jobs WHERE state = 'active' AND kind IN ({kinds}) AND locked_until < $3 ORDER BY priority, id LIMIT 1{lock})) \
+             RETURNING {COLS}"
         )
     }
 
