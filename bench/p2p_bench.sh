@@ -24,7 +24,8 @@ LOAD="$TARGET/release/examples/tracker_load"
 export FT_BIN="$BIN"
 
 echo "== tracker: WebSocket peers held and HTTP announces (release build)"
-ulimit -n 65536
+# 10,000 sockets on each side: raise the soft limit as far as the hard one allows.
+ulimit -n "$(ulimit -Hn)"
 tmp="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 printf '[tracker]\nprivate = false\nmax_announces_per_minute = 0\n' > "$tmp/config.toml"
