@@ -5,9 +5,9 @@
 #
 # 1. Server bytes for N browser viewers (separate headless Chromium processes, one after the
 #    other, each staying to share) with P2P on vs off, as a ratio. Runs tests/browser/p2p-swarm.mjs
-#    inside a network namespace made and deleted here. Two measures: the segment bytes the players
-#    fetched over HTTP (what P2P can save), and every byte the namespace's loopback carried to and
-#    from the instance (pages, the player script, tracker traffic included).
+#    inside a network namespace made and deleted here. Two measures: the fMP4 segment bytes the
+#    browsers fetched from the instance (what P2P can save), and every byte the server process
+#    wrote (/proc/PID/io wchar: pages, the player script, API and tracker traffic included).
 # 2. WebSocket tracker peers held at once (10,000) and the server's memory per peer.
 # 3. HTTP announces per second.
 # Everything talks to 127.0.0.1 or inside the namespace only.
