@@ -5,9 +5,9 @@
 #
 # 1. Server bytes for N browser viewers (separate headless Chromium processes, one after the
 #    other, each staying to share) with P2P on vs off, as a ratio. Runs tests/browser/p2p-swarm.mjs
-#    inside a network namespace made and deleted here. Two measures: the segment bytes the players
-#    fetched over HTTP (what P2P can save), and every byte the namespace's loopback carried to and
-#    from the instance (pages, the player script, tracker traffic included).
+#    inside a network namespace made and deleted here. Two measures: the fMP4 segment bytes the
+#    browsers fetched from the instance (what P2P can save), and every byte the server process
+#    wrote (/proc/PID/io wchar: pages, the player script, API and tracker traffic included).
 # 2. WebSocket tracker peers held at once (10,000) and the server's memory per peer.
 # 3. HTTP announces per second.
 # Everything talks to 127.0.0.1 or inside the namespace only.
@@ -24,7 +24,8 @@ LOAD="$TARGET/release/examples/tracker_load"
 export FT_BIN="$BIN"
 
 echo "== tracker: WebSocket peers held and HTTP announces (release build)"
-ulimit -n 65536
+# 10,000 sockets on each side: raise the soft limit as far as the hard one allows.
+ulimit -n "$(ulimit -Hn)"
 tmp="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 printf '[tracker]\nprivate = false\nmax_announces_per_minute = 0\n' > "$tmp/config.toml"

@@ -6,9 +6,10 @@
 //
 //   node p2p-swarm.mjs [--viewers N] [--p2p on|off] [--tamper] [--clip-secs S] [--height H]
 //
-// Prints one JSON line: per viewer {p2pBytes, httpBytes, uploadedBytes, rejectedSegments, peers,
-// bufferedTo, duration}, the video's segment bytes, and the loopback bytes the namespace carried
-// (server traffic; peer traffic goes over the veth pair).
+// Prints one JSON line: per viewer the player's figures {p2pBytes, httpBytes, uploadedBytes,
+// rejectedSegments, peers} and what the browser itself fetched from the instance (segmentBytes:
+// the fMP4 responses; allBytes: every response body), the video's size, and the bytes the server
+// process wrote in all (/proc/<pid>/io wchar).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -45,10 +46,10 @@ function log(msg) {
   process.stderr.write(`[p2p-swarm] ${msg}\n`);
 }
 
-/** Bytes the loopback interface sent (all HTTP and tracker traffic to and from the instance). */
-function loopbackTxBytes() {
-  const out = JSON.parse(execFileSync("ip", ["-s", "-j", "link", "show", "lo"], { encoding: "utf8" }));
-  return Number(out[0].stats64.tx.bytes);
+/** Bytes the server process has written (its sockets: pages, scripts, API, segments, tracker). */
+function serverWrittenBytes(pid) {
+  const io = fs.readFileSync(`/proc/${pid}/io`, "utf8");
+  return Number((/^wchar: (\d+)$/m.exec(io) || [])[1] || 0);
 }
 
 async function makeClip(file, secs) {
@@ -123,7 +124,7 @@ async function main() {
     log(`published ${video.uuid}: ${segmentBytes} bytes of fMP4`);
 
     const { chromium } = loadPlaywright();
-    const loBefore = loopbackTxBytes();
+    const writtenBefore = serverWrittenBytes(server.proc.pid);
     const viewers = [];
     for (let i = 0; i < VIEWERS; i++) {
       const browser = await chromium.launch({
@@ -133,6 +134,18 @@ async function main() {
       });
       browsers.push(browser);
       const page = await browser.newPage();
+      // Bytes this browser received from the instance, counted by the browser (with P2P off the
+      // player's own counters do not run).
+      const fetched = { segmentBytes: 0, allBytes: 0 };
+      page.on("requestfinished", async (req) => {
+        try {
+          const { responseBodySize } = await req.sizes();
+          fetched.allBytes += responseBodySize;
+          if (/-fragmented\.mp4(\?|$)/.test(req.url())) fetched.segmentBytes += responseBodySize;
+        } catch {
+          /* page gone */
+        }
+      });
       page.on("pageerror", (err) => log(`viewer ${i}: pageerror ${err.message}`));
       page.on("console", (msg) => {
         if (msg.type() === "warning" || msg.type() === "error") log(`viewer ${i}: ${msg.type()}: ${msg.text()}`);
@@ -176,16 +189,16 @@ async function main() {
         throw new Error(`${err.message}; last seen: ${JSON.stringify(last)}`);
       });
       log(`viewer ${i}: ${JSON.stringify(state)}`);
-      viewers.push({ page, state });
+      viewers.push({ page, state, fetched });
     }
     // Final figures, once uploads to the last viewer are counted everywhere.
     const results = [];
-    for (const { page } of viewers) {
-      results.push(await page.evaluate(() => ({ ...window.ferrotubeP2PStats })));
+    for (const { page, fetched } of viewers) {
+      results.push({ ...(await page.evaluate(() => ({ ...window.ferrotubeP2PStats }))), fetched });
     }
-    const loAfter = loopbackTxBytes();
+    const serverBytes = serverWrittenBytes(server.proc.pid) - writtenBefore;
     process.stdout.write(
-      `${JSON.stringify({ p2p: P2P, tamper: TAMPER, segmentBytes, loopbackBytes: loAfter - loBefore, viewers: results })}\n`,
+      `${JSON.stringify({ p2p: P2P, tamper: TAMPER, segmentBytes, serverBytes, viewers: results })}\n`,
     );
   } finally {
     for (const b of browsers) await b.close().catch(() => {});
