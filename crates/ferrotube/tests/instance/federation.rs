@@ -220,6 +220,29 @@ async fn three_instances() {
             page.contains(&playlist),
             "watch page does not play from the origin"
         );
+        // The follower's (private) tracker knows the followed instance's torrents.
+        let magnet = got["streamingPlaylists"][0]["files"][0]["magnetUri"]
+            .as_str()
+            .expect("magnet");
+        let hex_hash = magnet
+            .split("urn:btih:")
+            .nth(1)
+            .expect("btih")
+            .split('&')
+            .next()
+            .expect("hash");
+        let hash = hex::decode(hex_hash).expect("hex info hash");
+        let pct: String = hash.iter().map(|b| format!("%{b:02X}")).collect();
+        until(Duration::from_secs(40), "remote torrent known to the tracker", &all, || async {
+            let url = format!(
+                "{}/tracker/announce?info_hash={pct}&peer_id={}&port=6881&uploaded=0&downloaded=0&left=1&compact=1",
+                x.url,
+                "-FT0001-000000000000"
+            );
+            let body = x.client.get(url).send().await.ok()?.bytes().await.ok()?;
+            (!String::from_utf8_lossy(&body).contains("failure reason")).then_some(())
+        })
+        .await;
         let listed = x.get_json("/api/v1/videos?isLocal=false", None).await;
         assert!(listed["data"]
             .as_array()
