@@ -2,7 +2,7 @@
 //! server blocklist.
 
 use super::actors::{instance_actor, resolve_handle};
-use super::inbox::{follow, send_accept, unfollow};
+use super::inbox::{answer_follow, follow, follow_activity_id, unfollow};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
@@ -11,6 +11,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use ferrotube_db::federation::{ActorRow, FollowRow, FOLLOW_ACCEPTED};
+use ferrotube_federation::vocab::activity::ActivityKind;
 use ferrotube_model::timefmt::{iso, now_ms};
 use ferrotube_model::UserRole;
 use serde::Deserialize;
@@ -226,11 +227,8 @@ pub async fn accept_follower(
         .db
         .set_follow_state(f.id, FOLLOW_ACCEPTED, now_ms())
         .await?;
-    let follow_id = f
-        .activity_url
-        .clone()
-        .unwrap_or_else(|| format!("{}/follows/{}", them.url, f.id));
-    send_accept(&state, &me, &them, &follow_id).await?;
+    let follow_id = follow_activity_id(&f, &them);
+    answer_follow(&state, ActivityKind::Accept, &me, &them, &follow_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -243,25 +241,8 @@ pub async fn reject_follower(
     user.require(UserRole::Administrator)?;
     let (me, them, f) = follower_of_me(&state, &handle).await?;
     state.db.delete_follow(f.id).await?;
-    let follow_id = f
-        .activity_url
-        .clone()
-        .unwrap_or_else(|| format!("{}/follows/{}", them.url, f.id));
-    let follow = super::deliver::activity(
-        ferrotube_federation::vocab::activity::ActivityKind::Follow,
-        follow_id.clone(),
-        &them.url,
-        ferrotube_federation::vocab::activity::ObjectRef::Url(me.url.clone()),
-        Vec::new(),
-        Vec::new(),
-    );
-    let body = super::inbox::activity_with_object(
-        ferrotube_federation::vocab::activity::ActivityKind::Reject,
-        format!("{}/rejects/follows/{}", me.url, uuid::Uuid::new_v4()),
-        &me.url,
-        follow,
-    );
-    super::deliver::enqueue_deliveries(&state, &me, &body, [them.inbox_url.clone()]).await?;
+    let follow_id = follow_activity_id(&f, &them);
+    answer_follow(&state, ActivityKind::Reject, &me, &them, &follow_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
