@@ -2,7 +2,7 @@
 //! journaled as a durable job together with its activity id (a redelivery is acknowledged and
 //! dropped), and only the job changes anything: an accepted activity survives a restart.
 
-use super::actors::{local_actor_by_url, remote_actor, remote_public_key, signer_of};
+use super::actors::{local_actor_by_url, remote_actor, remote_public_key};
 use super::deliver::{
     activity, enqueue_deliveries, enqueue_outbox_crawl, forward_to_video_audience,
 };
@@ -49,8 +49,13 @@ pub async fn post_inbox(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    // An oversized or broken body gets problem+json like every other refusal, and is logged.
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return refuse(e.status(), format!("unreadable body: {}", e.body_text())),
+    };
     match accept(&state, &method, &uri, &headers, &body).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err((status, why)) => refuse(status, why),
@@ -285,34 +290,58 @@ async fn on_follow(state: &AppState, act: &Activity) -> FedResult<()> {
         .await?;
     info!(follower = %follower.url, target = %target.url, state = %follow.state, "followed");
     if follow.state == FOLLOW_ACCEPTED {
-        send_accept(state, &target, &follower, &act.id).await?;
+        answer_follow(state, ActivityKind::Accept, &target, &follower, &act.id).await?;
     }
     Ok(())
 }
 
-/// Accepts a follow of one of our actors (at once, or when an administrator accepts it).
-pub async fn send_accept(
-    state: &AppState,
-    target: &ferrotube_db::federation::ActorRow,
+/// The id of a follow's Follow activity: the one it was sent or received with, else the id we
+/// give our own (`{follower}/follows/{id}`).
+pub fn follow_activity_id(
+    f: &ferrotube_db::federation::FollowRow,
     follower: &ferrotube_db::federation::ActorRow,
-    follow_id: &str,
-) -> FedResult<()> {
-    let follow = activity(
+) -> String {
+    f.activity_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/follows/{}", follower.url, f.id))
+}
+
+/// The Follow `id` of `follower` for `target`, as sent and as embedded in Accept, Reject, Undo.
+fn follow_activity(
+    id: &str,
+    follower: &ferrotube_db::federation::ActorRow,
+    target: &ferrotube_db::federation::ActorRow,
+) -> Value {
+    activity(
         ActivityKind::Follow,
-        follow_id.to_string(),
+        id.to_string(),
         &follower.url,
         ObjectRef::Url(target.url.clone()),
         Vec::new(),
         Vec::new(),
-    );
-    // The Accept is ours, so its id is on our host (a receiver checks that).
+    )
+}
+
+/// Answers a follow of one of our actors with Accept or Reject (at once, or when an
+/// administrator decides). The answer is ours, so its id is on our host (receivers check).
+pub async fn answer_follow(
+    state: &AppState,
+    answer: ActivityKind,
+    target: &ferrotube_db::federation::ActorRow,
+    follower: &ferrotube_db::federation::ActorRow,
+    follow_id: &str,
+) -> FedResult<()> {
+    let path = if answer == ActivityKind::Accept {
+        "accepts"
+    } else {
+        "rejects"
+    };
     let body = activity_with_object(
-        ActivityKind::Accept,
-        format!("{}/accepts/follows/{}", target.url, uuid::Uuid::new_v4()),
+        answer,
+        format!("{}/{path}/follows/{}", target.url, uuid::Uuid::new_v4()),
         &target.url,
-        follow,
+        follow_activity(follow_id, follower, target),
     );
-    signer_of(state, target).await?;
     enqueue_deliveries(state, target, &body, [follower.inbox_url.clone()]).await?;
     Ok(())
 }
@@ -638,16 +667,9 @@ pub async fn follow(
         .db
         .upsert_follow(follower.id, target.id, FOLLOW_PENDING, None, now)
         .await?;
-    let id = format!("{}/follows/{}", follower.url, f.id);
+    let id = follow_activity_id(&f, follower);
     state.db.set_follow_activity_url(f.id, &id).await?;
-    let body = activity(
-        ActivityKind::Follow,
-        id,
-        &follower.url,
-        ObjectRef::Url(target.url.clone()),
-        Vec::new(),
-        Vec::new(),
-    );
+    let body = follow_activity(&id, follower, target);
     enqueue_deliveries(state, follower, &body, [target.inbox_url.clone()]).await?;
     Ok(f)
 }
@@ -660,23 +682,12 @@ pub async fn unfollow(
     target: &ferrotube_db::federation::ActorRow,
 ) -> FedResult<()> {
     if !target.is_local() {
-        let id = follow
-            .activity_url
-            .clone()
-            .unwrap_or_else(|| format!("{}/follows/{}", follower.url, follow.id));
-        let inner = activity(
-            ActivityKind::Follow,
-            id.clone(),
-            &follower.url,
-            ObjectRef::Url(target.url.clone()),
-            Vec::new(),
-            Vec::new(),
-        );
+        let id = follow_activity_id(follow, follower);
         let body = activity_with_object(
             ActivityKind::Undo,
             format!("{id}/undo"),
             &follower.url,
-            inner,
+            follow_activity(&id, follower, target),
         );
         enqueue_deliveries(state, follower, &body, [target.inbox_url.clone()]).await?;
     }

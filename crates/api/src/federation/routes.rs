@@ -32,11 +32,17 @@ pub fn router() -> Router<AppState> {
         .route("/nodeinfo/2.0.json", get(nodeinfo))
         .route("/nodeinfo/2.0", get(nodeinfo))
         .route("/.well-known/host-meta", get(host_meta))
-        .route("/inbox", post(super::inbox::post_inbox))
-        .route("/accounts/{name}/inbox", post(super::inbox::post_inbox))
+        .route(
+            "/inbox",
+            post(super::inbox::post_inbox).layer(inbox_limit()),
+        )
+        .route(
+            "/accounts/{name}/inbox",
+            post(super::inbox::post_inbox).layer(inbox_limit()),
+        )
         .route(
             "/video-channels/{name}/inbox",
-            post(super::inbox::post_inbox),
+            post(super::inbox::post_inbox).layer(inbox_limit()),
         )
         .route("/accounts/{name}", get(account))
         .route("/a/{name}", get(account))
@@ -49,6 +55,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/videos/watch/{id}/comments/{comment}", get(comment))
         .route("/videos/watch/{id}/{collection}", get(video_collection))
+}
+
+/// An activity is a few KB (a Video with its files, ~10 KB); 1 MiB leaves room without letting
+/// anyone make us buffer large bodies before the signature is checked.
+pub const INBOX_MAX_BYTES: usize = 1024 * 1024;
+
+fn inbox_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(INBOX_MAX_BYTES)
 }
 
 /// Whether the client asked for ActivityPub rather than a page.

@@ -466,6 +466,32 @@ async fn refused_deliveries_change_nothing(backend: Backend) {
         serde_json::to_vec(&v).expect("json")
     };
 
+    // Hostile bodies, correctly signed: not JSON, truncated JSON, JSON of the wrong shape, and
+    // one too large to be buffered at all.
+    let alice_key = fake.key("alice");
+    let alice_kid = fake.key_id("alice");
+    let truncated = &valid_body[..valid_body.len() / 2];
+    for (body, status, why) in [
+        (b"not json at all".to_vec(), 400, "body is not JSON"),
+        (truncated.to_vec(), 400, "body is not JSON"),
+        (b"[1, 2, 3]".to_vec(), 400, "invalid activity"),
+        (
+            br#"{"type": 42, "id": "x"}"#.to_vec(),
+            400,
+            "invalid activity",
+        ),
+    ] {
+        let r = fake
+            .post_raw(&alice_key, &alice_kid, &inbox, &body, body.clone(), now())
+            .await;
+        refused(&t, r, status, why).await;
+    }
+    let huge = vec![b' '; 2 * 1024 * 1024];
+    let r = fake
+        .post_raw(&alice_key, &alice_kid, &inbox, &huge, huge.clone(), now())
+        .await;
+    refused(&t, r, 413, "unreadable body").await;
+
     // No signature at all.
     let r = t
         .client
