@@ -72,110 +72,67 @@ impl Db {
     /// local video or to another remote URL: a remote instance must not overwrite those.
     pub async fn upsert_remote_video(&self, v: &RemoteVideo) -> Result<i64> {
         let mut tx = self.begin().await?;
-        let existing = match &mut tx {
-            crate::Tx::Sqlite(t) => {
-                sqlx::query_as::<_, (i64, Option<String>)>(
-                    "SELECT id, url FROM videos WHERE uuid = $1",
-                )
-                .bind(&v.uuid)
-                .fetch_optional(&mut **t)
-                .await?
-            }
-            crate::Tx::Postgres(t) => {
-                sqlx::query_as::<_, (i64, Option<String>)>(
-                    "SELECT id, url FROM videos WHERE uuid = $1",
-                )
-                .bind(&v.uuid)
-                .fetch_optional(&mut **t)
-                .await?
-            }
-        };
         let thumbnail_name = v.thumbnail_url.as_ref().map(|_| format!("{}.jpg", v.uuid));
         let preview_name = v
             .preview_url
             .as_ref()
             .map(|_| format!("{}-preview.jpg", v.uuid));
-        let id = match existing {
-            Some((_, ref url)) if url.as_deref() != Some(v.url.as_str()) => {
-                return Err(DbError::Conflict(format!(
-                    "video {} already exists with another origin",
-                    v.uuid
-                )));
+        // Keyed by the ActivityPub URL; the same uuid under another URL (a local video, or
+        // another origin) hits the uuid's UNIQUE constraint and answers `Conflict`.
+        let id = tx_scalar!(
+            &mut tx,
+            i64,
+            "INSERT INTO videos (uuid, channel_id, name, description, support, category, licence, language, privacy, \
+             nsfw, comments_policy, download_enabled, wait_transcoding, state, duration, aspect_ratio, views, \
+             thumbnail_url, preview_url, originally_published_at, published_at, created_at, updated_at, fetched_at, \
+             url, thumbnail_name, preview_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+             $21, $21, $22, $23, $24, $25, $26) \
+             ON CONFLICT (url) DO UPDATE SET channel_id = excluded.channel_id, name = excluded.name, \
+             description = excluded.description, support = excluded.support, category = excluded.category, \
+             licence = excluded.licence, language = excluded.language, privacy = excluded.privacy, nsfw = excluded.nsfw, \
+             comments_policy = excluded.comments_policy, download_enabled = excluded.download_enabled, \
+             wait_transcoding = excluded.wait_transcoding, state = excluded.state, duration = excluded.duration, \
+             aspect_ratio = excluded.aspect_ratio, views = excluded.views, thumbnail_url = excluded.thumbnail_url, \
+             preview_url = excluded.preview_url, originally_published_at = excluded.originally_published_at, \
+             published_at = excluded.published_at, updated_at = excluded.updated_at, fetched_at = excluded.fetched_at, \
+             thumbnail_name = excluded.thumbnail_name, preview_name = excluded.preview_name \
+             WHERE videos.uuid = excluded.uuid \
+             RETURNING id",
+            &v.uuid,
+            v.channel_id,
+            &v.name,
+            &v.description,
+            &v.support,
+            v.category,
+            v.licence,
+            &v.language,
+            v.privacy,
+            v.nsfw,
+            v.comments_policy,
+            v.download_enabled,
+            v.wait_transcoding,
+            v.state,
+            v.duration,
+            v.aspect_ratio,
+            v.views,
+            &v.thumbnail_url,
+            &v.preview_url,
+            v.originally_published_at,
+            v.published_at,
+            v.updated_at,
+            v.now,
+            &v.url,
+            &thumbnail_name,
+            &preview_name
+        )
+        .map_err(|e| match e {
+            // The URL is known under another uuid: an origin may not swap a video's identity.
+            sqlx::Error::RowNotFound => {
+                DbError::Conflict(format!("{} already exists with another uuid", v.url))
             }
-            Some((id, _)) => {
-                tx_exec!(
-                    &mut tx,
-                    "UPDATE videos SET channel_id = $1, name = $2, description = $3, support = $4, category = $5, \
-                     licence = $6, language = $7, privacy = $8, nsfw = $9, comments_policy = $10, download_enabled = $11, \
-                     wait_transcoding = $12, state = $13, duration = $14, aspect_ratio = $15, views = $16, \
-                     thumbnail_url = $17, preview_url = $18, originally_published_at = $19, published_at = $20, \
-                     updated_at = $21, fetched_at = $22, thumbnail_name = $23, preview_name = $24 WHERE id = $25",
-                    v.channel_id,
-                    &v.name,
-                    &v.description,
-                    &v.support,
-                    v.category,
-                    v.licence,
-                    &v.language,
-                    v.privacy,
-                    v.nsfw,
-                    v.comments_policy,
-                    v.download_enabled,
-                    v.wait_transcoding,
-                    v.state,
-                    v.duration,
-                    v.aspect_ratio,
-                    v.views,
-                    &v.thumbnail_url,
-                    &v.preview_url,
-                    v.originally_published_at,
-                    v.published_at,
-                    v.updated_at,
-                    v.now,
-                    &thumbnail_name,
-                    &preview_name,
-                    id
-                )?;
-                id
-            }
-            None => tx_scalar!(
-                &mut tx,
-                i64,
-                "INSERT INTO videos (uuid, channel_id, name, description, support, category, licence, language, privacy, \
-                 nsfw, comments_policy, download_enabled, wait_transcoding, state, duration, aspect_ratio, views, \
-                 thumbnail_url, preview_url, originally_published_at, published_at, created_at, updated_at, fetched_at, \
-                 url, thumbnail_name, preview_name) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-                 $21, $21, $22, $23, $24, $25, $26) RETURNING id",
-                &v.uuid,
-                v.channel_id,
-                &v.name,
-                &v.description,
-                &v.support,
-                v.category,
-                v.licence,
-                &v.language,
-                v.privacy,
-                v.nsfw,
-                v.comments_policy,
-                v.download_enabled,
-                v.wait_transcoding,
-                v.state,
-                v.duration,
-                v.aspect_ratio,
-                v.views,
-                &v.thumbnail_url,
-                &v.preview_url,
-                v.originally_published_at,
-                v.published_at,
-                v.updated_at,
-                v.now,
-                &v.url,
-                &thumbnail_name,
-                &preview_name
-            )
-            .map_err(DbError::from_write)?,
-        };
+            e => DbError::from_write(e),
+        })?;
         tx_exec!(&mut tx, "DELETE FROM video_tags WHERE video_id = $1", id)?;
         for (i, tag) in v.tags.iter().enumerate() {
             tx_exec!(
