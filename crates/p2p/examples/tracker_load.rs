@@ -5,7 +5,13 @@
 //! - HTTP announces per second over keep-alive connections.
 //!
 //! `cargo run --release -p ferrotube-p2p --example tracker_load -- --host 127.0.0.1:9000
-//! --server-pid PID [--peers 10000] [--swarms 100] [--announces 20000] [--connections 8]`
+//! --server-pid PID [--peers 10000] [--swarms 100] [--offers 10] [--announces 20000]
+//! [--connections 8]`
+//!
+//! Each WebSocket peer announces the way a browser does: with `--offers` WebRTC offers (SDP of
+//! about 500 bytes each; bittorrent-tracker's client sends 10), which the tracker relays to
+//! other peers of the swarm. So the figure includes what a connection keeps after handling a
+//! message of a few KiB, not only after a tiny one.
 //!
 //! The instance must accept any info hash (`[tracker] private = false`) and not throttle
 //! (`max_announces_per_minute = 0`): every request comes from this one address. Traffic goes only
@@ -57,6 +63,12 @@ async fn main() {
     let swarms: u32 = arg("swarms", "100").parse().expect("--swarms");
     let announces: u32 = arg("announces", "20000").parse().expect("--announces");
     let connections: u32 = arg("connections", "8").parse().expect("--connections");
+    let offers: u32 = arg("offers", "10").parse().expect("--offers");
+    // A plausible SDP offer: what a browser puts there is about this long.
+    let sdp = format!(
+        "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:{}\r\na=ice-pwd:{}\r\na=ice-options:trickle\r\na=fingerprint:sha-256 {}\r\na=setup:actpass\r\na=mid:0\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n",
+        "Ab3d", "x".repeat(24), "AB:".repeat(31) + "CD"
+    );
 
     // WebSocket peers, opened 200 at a time, each announcing once and staying connected.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -68,6 +80,14 @@ async fn main() {
         let batch: Vec<_> = (n..(n + 200).min(peers))
             .map(|i| {
                 let url = format!("ws://{host}/tracker/socket");
+                let offers: Vec<_> = (0..offers)
+                    .map(|k| {
+                        serde_json::json!({
+                            "offer": {"type": "offer", "sdp": sdp},
+                            "offer_id": binary_string(&id(0xE0, i * 64 + k)),
+                        })
+                    })
+                    .collect();
                 async move {
                     let (mut ws, _) = tokio_tungstenite::connect_async(url)
                         .await
@@ -76,8 +96,8 @@ async fn main() {
                         "action": "announce",
                         "info_hash": binary_string(&id(0xA0, i % swarms)),
                         "peer_id": binary_string(&id(0xB0, i)),
-                        "numwant": 0, "uploaded": 0, "downloaded": 0, "left": 1000,
-                        "event": "started", "offers": [],
+                        "numwant": offers.len(), "uploaded": 0, "downloaded": 0, "left": 1000,
+                        "event": "started", "offers": offers,
                     });
                     ws.send(Message::Text(msg.to_string().into()))
                         .await
@@ -104,7 +124,7 @@ async fn main() {
     let after = rss_kib(pid);
     let per_peer = (after.saturating_sub(before) as f64 * 1024.0) / f64::from(peers);
     println!(
-        "websocket peers held: {peers} in {swarms} swarms (connected and announced in {connect_secs:.1} s)"
+        "websocket peers held: {peers} in {swarms} swarms, {offers} offers per announce (connected and announced in {connect_secs:.1} s)"
     );
     println!(
         "server RSS: {before} KiB before, {after} KiB with the peers -> {per_peer:.0} bytes per peer (target <= 2048)"

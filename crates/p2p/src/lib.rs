@@ -16,6 +16,7 @@ pub mod hls;
 pub mod torrent;
 pub mod tracker;
 pub mod ws;
+mod ws_codec;
 
 pub use hls::hls_swarm_infohash;
 pub use torrent::{magnet_uri, make_torrent, piece_length, Metainfo, Torrent, Trackers};

@@ -444,6 +444,11 @@ impl Tracker {
         self.ws.peer_count()
     }
 
+    /// Peers connected over WebSocket in one swarm.
+    pub fn ws_swarm_size(&self, info_hash: &Id) -> usize {
+        self.ws.swarm_size(info_hash)
+    }
+
     /// Drops every peer unheard of for twice the interval. Announces and scrapes already expire
     /// the swarm they touch; call this periodically so idle swarms do not hold memory.
     pub fn purge_expired(&self, now: Instant) {

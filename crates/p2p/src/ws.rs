@@ -17,21 +17,25 @@
 //!
 //! A peer leaves its swarms when its socket closes, or after two intervals of silence.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, VecDeque};
+use std::future::poll_fn;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
 use std::time::Instant;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
-use axum::response::Response;
-use futures::SinkExt;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::task::AtomicWaker;
+use hyper_util::rt::TokioIo;
 use rand::seq::IteratorRandom;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::tracker::{Id, Tracker};
+use crate::ws_codec::{self, close_code, FrameReader, Incoming as Frame};
 
 /// Largest signalling message accepted. SDP offers are a few KiB; ten offers fit easily.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -39,9 +43,47 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Most offers relayed per announce (bittorrent-tracker's clients send at most 10 by default).
 const MAX_OFFERS: usize = 20;
 
+/// Messages waiting for one peer past which more are dropped: a reader that far behind is gone
+/// or hostile, and an offer that never arrives only makes the offerer try another peer.
+const MAX_QUEUED: usize = 256;
+
+/// Swarms one socket may join (a page joins one per stream it plays; a level switch adds one).
+const MAX_SWARMS_PER_SOCKET: usize = 64;
+
+/// Messages for one connection, pushed by any task and written out by the connection's own.
+/// Empty, it owns no heap memory: the point of not using a channel here, which allocates a
+/// block of slots up front, with thousands of idle peers.
+#[derive(Default)]
+pub(crate) struct Outbox {
+    queue: Mutex<VecDeque<String>>,
+    waker: AtomicWaker,
+}
+
+impl Outbox {
+    fn queue(&self) -> MutexGuard<'_, VecDeque<String>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, msg: String) {
+        {
+            let mut q = self.queue();
+            if q.len() >= MAX_QUEUED {
+                tracing::debug!("tracker socket: peer not reading, message dropped");
+                return;
+            }
+            q.push_back(msg);
+        }
+        self.waker.wake();
+    }
+
+    fn take(&self) -> VecDeque<String> {
+        std::mem::take(&mut *self.queue())
+    }
+}
+
 struct WsPeer {
     conn: u64,
-    tx: mpsc::UnboundedSender<String>,
+    outbox: Arc<Outbox>,
     seeder: bool,
     last_seen: Instant,
 }
@@ -87,7 +129,7 @@ impl WsSwarms {
     }
 
     /// Removes what connection `conn` registered.
-    fn leave(&self, conn: u64, joined: &HashSet<(Id, Id)>) {
+    fn leave(&self, conn: u64, joined: &[(Id, Id)]) {
         let mut inner = self.lock();
         let Inner {
             swarms,
@@ -110,6 +152,14 @@ impl WsSwarms {
     /// Number of WebSocket peers across swarms.
     pub fn peer_count(&self) -> usize {
         self.lock().total_peers
+    }
+
+    /// Peers in one swarm right now (the watch page tells the player whether to wait for them).
+    pub fn swarm_size(&self, info_hash: &Id) -> usize {
+        self.lock()
+            .swarms
+            .get(info_hash)
+            .map_or(0, |s| s.peers.len())
     }
 }
 
@@ -157,86 +207,189 @@ struct Incoming {
 /// Per-connection state.
 struct Conn {
     id: u64,
-    tx: mpsc::UnboundedSender<String>,
-    joined: HashSet<(Id, Id)>,
+    outbox: Arc<Outbox>,
+    /// (info hash, peer id) pairs this socket announced; a handful at most, so a Vec.
+    joined: Vec<(Id, Id)>,
 }
 
+/// Whether a comma-separated header holds `token` (case-insensitive), as `Connection: keep-alive,
+/// Upgrade` does.
+fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+fn refuse(status: StatusCode, detail: &str) -> Response {
+    let body = json!({ "type": "about:blank", "title": status.canonical_reason(), "status": status.as_u16(), "detail": detail });
+    let mut res = (status, body.to_string()).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    res
+}
+
+/// The WebSocket handshake (RFC 6455 §4.2), answered here rather than by axum's extractor so
+/// that the connection is served by [`ws_codec`] (see there for why).
 pub(crate) async fn socket_handler(
     State(tracker): State<Arc<Tracker>>,
-    headers: axum::http::HeaderMap,
-    extensions: axum::http::Extensions,
-    ws: WebSocketUpgrade,
+    mut req: Request,
 ) -> Response {
-    let ip = crate::tracker::client_ip_of(&tracker, &headers, &extensions);
-    // Signalling messages are small: small buffers keep an idle peer cheap (tungstenite's
-    // defaults are 128 KiB each way), which matters with thousands of open sockets.
-    ws.max_message_size(MAX_MESSAGE_BYTES)
-        .max_frame_size(MAX_MESSAGE_BYTES)
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(0)
-        .on_upgrade(move |socket| serve_socket(tracker, socket, ip))
+    let headers = req.headers();
+    if req.method() != Method::GET
+        || !has_token(headers, header::CONNECTION, "upgrade")
+        || !has_token(headers, header::UPGRADE, "websocket")
+    {
+        let mut res = refuse(
+            StatusCode::UPGRADE_REQUIRED,
+            "this is the WebTorrent tracker's WebSocket: connect with a WebSocket client",
+        );
+        res.headers_mut()
+            .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        return res;
+    }
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_none_or(|v| v.as_bytes() != b"13")
+    {
+        let mut res = refuse(
+            StatusCode::BAD_REQUEST,
+            "unsupported WebSocket version (13 expected)",
+        );
+        res.headers_mut().insert(
+            header::SEC_WEBSOCKET_VERSION,
+            HeaderValue::from_static("13"),
+        );
+        return res;
+    }
+    let Some(key) = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .filter(|k| k.len() == 24)
+    else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "missing or malformed Sec-WebSocket-Key",
+        );
+    };
+    let accept = ws_codec::accept_key(key.as_bytes());
+    let ip = crate::tracker::client_ip_of(&tracker, req.headers(), req.extensions());
+    let Some(on_upgrade) = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
+        return refuse(
+            StatusCode::UPGRADE_REQUIRED,
+            "this connection cannot be upgraded (WebSocket needs HTTP/1.1)",
+        );
+    };
+    tokio::spawn(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => serve_socket(tracker, TokioIo::new(upgraded), ip).await,
+            Err(e) => tracing::debug!(error = %e, "tracker socket: upgrade failed"),
+        }
+    });
+    let mut res = StatusCode::SWITCHING_PROTOCOLS.into_response();
+    let h = res.headers_mut();
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    if let Ok(v) = HeaderValue::from_str(&accept) {
+        h.insert(header::SEC_WEBSOCKET_ACCEPT, v);
+    }
+    res
 }
 
-/// Initial read buffer of a socket; it grows for larger messages.
-const READ_BUFFER_BYTES: usize = 1024;
+/// What woke a connection's task.
+enum Event {
+    Outgoing,
+    Received(Result<Frame, ws_codec::FrameError>),
+}
 
-async fn serve_socket(tracker: Arc<Tracker>, mut socket: WebSocket, ip: Option<std::net::IpAddr>) {
-    // Messages to this peer come from other connections' tasks too, so they go through a
-    // channel. Unbounded because senders must never block while holding the swarm lock; a slow
-    // reader is bounded by the peers and offers that can target it. One task per connection both
-    // reads the socket and drains the channel (no split, no second task): an idle peer costs
-    // little, which matters with thousands of sockets open.
-    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+async fn serve_socket<S>(tracker: Arc<Tracker>, mut io: S, ip: Option<std::net::IpAddr>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    // Messages to this peer come from other connections' tasks too, so they go through its
+    // outbox. One task per connection both reads the socket and writes the outbox out; the
+    // reader keeps its progress in itself, so being interrupted by outgoing messages loses
+    // nothing.
     let mut conn = Conn {
         id: tracker.ws.next_conn.fetch_add(1, Ordering::Relaxed),
-        tx,
-        joined: HashSet::new(),
+        outbox: Arc::new(Outbox::default()),
+        joined: Vec::new(),
     };
-    loop {
-        tokio::select! {
-            incoming = socket.recv() => {
-                let Some(Ok(msg)) = incoming else { break };
-                let text = match msg {
-                    Message::Text(t) => t,
-                    Message::Close(_) => break,
-                    // Pings are answered by axum; binary frames are not part of the protocol.
-                    _ => continue,
-                };
-                if let Some(ip) = ip {
-                    if !tracker.allow(ip, Instant::now()) {
-                        // An abusive peer: say why, then hang up (its swarm entries go below).
-                        failure(&conn, "announce", crate::tracker::TOO_MANY, None);
-                        break;
-                    }
-                }
-                match serde_json::from_str::<Incoming>(text.as_str()) {
-                    Ok(msg) => handle(&tracker, &mut conn, msg),
-                    Err(e) => send(
-                        &conn.tx,
-                        json!({ "failure reason": format!("invalid message: {e}") }),
-                    ),
-                }
+    let mut reader = FrameReader::new(MAX_MESSAGE_BYTES);
+    let close = loop {
+        let event = poll_fn(|cx| {
+            conn.outbox.waker.register(cx.waker());
+            if !conn.outbox.queue().is_empty() {
+                return Poll::Ready(Event::Outgoing);
             }
-            Some(out) = rx.recv() => {
-                if socket.send(Message::Text(out.into())).await.is_err() {
-                    break;
+            reader.poll_message(&mut io, cx).map(Event::Received)
+        })
+        .await;
+        let text = match event {
+            Event::Outgoing => {
+                if write_outbox(&mut io, &conn.outbox).await.is_err() {
+                    break None;
                 }
+                continue;
+            }
+            Event::Received(Ok(Frame::Text(t))) => t,
+            Event::Received(Ok(Frame::Ping(p))) => {
+                if io.write_all(&ws_codec::pong_frame(&p)).await.is_err() {
+                    break None;
+                }
+                continue;
+            }
+            // Binary frames are not part of the protocol; pongs answer nothing we sent.
+            Event::Received(Ok(Frame::Binary(_) | Frame::Pong)) => continue,
+            Event::Received(Ok(Frame::Close(_))) => break Some(close_code::NORMAL),
+            Event::Received(Err(e)) => {
+                tracing::debug!(error = %e, "tracker socket closed");
+                break e.close_code();
+            }
+        };
+        if let Some(ip) = ip {
+            if !tracker.allow(ip, Instant::now()) {
+                // An abusive peer: say why, then hang up (its swarm entries go below).
+                failure(&conn, "announce", crate::tracker::TOO_MANY, None);
+                break Some(close_code::POLICY);
             }
         }
-    }
+        match serde_json::from_str::<Incoming>(&text) {
+            Ok(msg) => handle(&tracker, &mut conn, msg),
+            Err(e) => send(
+                &conn.outbox,
+                json!({ "failure reason": format!("invalid message: {e}") }),
+            ),
+        }
+    };
     tracker.ws.leave(conn.id, &conn.joined);
-    // What was queued before leaving (a failure reason, say) still goes out.
-    while let Ok(out) = rx.try_recv() {
-        if socket.send(Message::Text(out.into())).await.is_err() {
-            break;
+    if let Some(code) = close {
+        // What was queued before leaving (a failure reason, say) still goes out, then the close.
+        if write_outbox(&mut io, &conn.outbox).await.is_ok() {
+            let _ = io.write_all(&ws_codec::close_frame(code)).await;
         }
     }
-    let _ = socket.close().await;
+    let _ = io.shutdown().await;
 }
 
-fn send(tx: &mpsc::UnboundedSender<String>, v: Value) {
-    // A closed channel means that peer is leaving; its entries go away with its connection.
-    let _ = tx.send(v.to_string());
+async fn write_outbox<S: AsyncWrite + Unpin>(io: &mut S, outbox: &Outbox) -> std::io::Result<()> {
+    for msg in outbox.take() {
+        io.write_all(&ws_codec::text_frame(&msg)).await?;
+    }
+    io.flush().await
+}
+
+fn remember(joined: &mut Vec<(Id, Id)>, pair: (Id, Id)) {
+    if !joined.contains(&pair) {
+        joined.push(pair);
+    }
+}
+
+fn send(outbox: &Outbox, v: Value) {
+    outbox.push(v.to_string());
 }
 
 fn failure(conn: &Conn, action: &str, reason: &str, info_hash: Option<&Id>) {
@@ -244,7 +397,7 @@ fn failure(conn: &Conn, action: &str, reason: &str, info_hash: Option<&Id>) {
     if let Some(h) = info_hash {
         v["info_hash"] = json!(binary_string(h));
     }
-    send(&conn.tx, v);
+    send(&conn.outbox, v);
 }
 
 fn handle(tracker: &Tracker, conn: &mut Conn, msg: Incoming) {
@@ -290,7 +443,7 @@ fn announce(tracker: &Tracker, conn: &mut Conn, msg: Incoming) {
         }
         if let Some(target) = swarm.peers.get(&to) {
             send(
-                &target.tx,
+                &target.outbox,
                 json!({
                     "action": "announce",
                     "answer": answer,
@@ -314,10 +467,18 @@ fn announce(tracker: &Tracker, conn: &mut Conn, msg: Incoming) {
                 swarms.remove(&info_hash);
             }
         }
-        conn.joined.remove(&(info_hash, peer_id));
+        conn.joined.retain(|j| *j != (info_hash, peer_id));
         return;
     }
 
+    if conn.joined.len() >= MAX_SWARMS_PER_SOCKET && !conn.joined.contains(&(info_hash, peer_id)) {
+        return failure(
+            conn,
+            "announce",
+            "too many swarms on one socket",
+            Some(&info_hash),
+        );
+    }
     let seeder = msg.left == Some(0.0) || event == "completed";
     let swarm_full = swarms
         .get(&info_hash)
@@ -329,22 +490,22 @@ fn announce(tracker: &Tracker, conn: &mut Conn, msg: Incoming) {
     }
     let entry = WsPeer {
         conn: conn.id,
-        tx: conn.tx.clone(),
+        outbox: conn.outbox.clone(),
         seeder,
         last_seen: now,
     };
     if let Some(existing) = swarm.peers.get_mut(&peer_id) {
         *existing = entry;
-        conn.joined.insert((info_hash, peer_id));
+        remember(&mut conn.joined, (info_hash, peer_id));
     } else if !swarm_full && !global_full {
         swarm.peers.insert(peer_id, entry);
         *total_peers += 1;
-        conn.joined.insert((info_hash, peer_id));
+        remember(&mut conn.joined, (info_hash, peer_id));
     }
 
     let complete = swarm.peers.values().filter(|p| p.seeder).count();
     send(
-        &conn.tx,
+        &conn.outbox,
         json!({
             "action": "announce",
             "interval": config.interval.as_secs(),
@@ -366,11 +527,11 @@ fn announce(tracker: &Tracker, conn: &mut Conn, msg: Incoming) {
         .peers
         .iter()
         .filter(|(id, p)| **id != peer_id && !(seeder && p.seeder))
-        .map(|(_, p)| p.tx.clone())
+        .map(|(_, p)| p.outbox.clone())
         .choose_multiple(&mut rand::thread_rng(), numwant);
-    for (tx, offer) in targets.iter().zip(offers) {
+    for (outbox, offer) in targets.iter().zip(offers) {
         send(
-            tx,
+            outbox,
             json!({
                 "action": "announce",
                 "offer": offer.offer,
@@ -409,7 +570,7 @@ fn scrape(tracker: &Tracker, conn: &Conn, msg: Incoming) {
             json!({ "complete": complete, "incomplete": incomplete, "downloaded": downloaded }),
         );
     }
-    send(&conn.tx, json!({ "action": "scrape", "files": files }));
+    send(&conn.outbox, json!({ "action": "scrape", "files": files }));
 }
 
 #[cfg(test)]
@@ -418,7 +579,7 @@ mod tests {
 
     use super::*;
     use crate::tracker::TrackerConfig;
-    use futures::StreamExt;
+    use futures::{SinkExt, StreamExt};
     use std::net::SocketAddr;
     use std::time::Duration;
     use tokio::net::TcpStream;
@@ -551,6 +712,92 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert_eq!(tracker.ws.peer_count(), 1);
+    }
+
+    #[tokio::test]
+    async fn handshake_is_checked_and_control_frames_answered() {
+        let (addr, tracker) = server().await;
+        // A plain GET (a browser opening the URL) is told what this is.
+        let client = reqwest_like_get(addr, &[]).await;
+        assert!(client.starts_with("HTTP/1.1 426"), "{client}");
+        assert!(client.contains("application/problem+json"), "{client}");
+        let bad_version = reqwest_like_get(
+            addr,
+            &[
+                ("Connection", "Upgrade"),
+                ("Upgrade", "websocket"),
+                ("Sec-WebSocket-Version", "8"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ],
+        )
+        .await;
+        assert!(bad_version.starts_with("HTTP/1.1 400"), "{bad_version}");
+        assert!(bad_version
+            .to_ascii_lowercase()
+            .contains("sec-websocket-version: 13"));
+
+        // Ping is answered with the same payload; a message over the limit closes with 1009.
+        let mut c = connect(addr).await;
+        c.send(TMessage::Ping(b"are you there".to_vec().into()))
+            .await
+            .unwrap();
+        let msg = tokio::time::timeout(Duration::from_secs(5), c.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(msg, TMessage::Pong(b"are you there".to_vec().into()));
+        send_json(
+            &mut c,
+            json!({"action": "announce", "info_hash": binary_string(&HASH),
+                   "peer_id": binary_string(&[7; 20]), "offers": []}),
+        )
+        .await;
+        assert_eq!(recv_json(&mut c).await["action"], "announce");
+        assert_eq!(tracker.ws.peer_count(), 1);
+        c.send(TMessage::Text("x".repeat(MAX_MESSAGE_BYTES + 1).into()))
+            .await
+            .unwrap();
+        let closed = loop {
+            match tokio::time::timeout(Duration::from_secs(5), c.next())
+                .await
+                .unwrap()
+            {
+                Some(Ok(TMessage::Close(frame))) => break frame,
+                Some(Ok(_)) => continue,
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        };
+        assert_eq!(u16::from(closed.unwrap().code), 1009);
+        for _ in 0..50 {
+            if tracker.ws.peer_count() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            tracker.ws.peer_count(),
+            0,
+            "a closed socket leaves its swarms"
+        );
+    }
+
+    /// One raw HTTP/1.1 GET of /tracker/socket with `headers`; the response head and body.
+    async fn reqwest_like_get(addr: SocketAddr, headers: &[(&str, &str)]) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let mut req = format!("GET /tracker/socket HTTP/1.1\r\nHost: {addr}\r\n");
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("Connection: close\r\n\r\n");
+        if headers.iter().any(|(k, _)| *k == "Connection") {
+            req = req.replace("Connection: close\r\n", "");
+        }
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(2), s.read_to_end(&mut out)).await;
+        String::from_utf8_lossy(&out).into_owned()
     }
 
     #[tokio::test]
