@@ -332,16 +332,81 @@ pub fn render_not_found(instance_name: &str) -> String {
     })
 }
 
-fn asset(content_type: &'static str, body: &'static [u8]) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, ASSET_CACHE_CONTROL),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        body,
-    )
+/// A `/client/*` asset and its gzip form, made on first request and kept for the process.
+struct Asset {
+    content_type: &'static str,
+    body: &'static [u8],
+    gzip: std::sync::OnceLock<Vec<u8>>,
 }
+
+impl Asset {
+    const fn new(content_type: &'static str, body: &'static [u8]) -> Self {
+        Asset {
+            content_type,
+            body,
+            gzip: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn gzipped(&self) -> &[u8] {
+        self.gzip.get_or_init(|| {
+            use std::io::Write;
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            // Writing to a Vec cannot fail.
+            let _ = enc.write_all(self.body);
+            enc.finish().unwrap_or_default()
+        })
+    }
+
+    /// Gzip when the client takes it: the player script is most of what a viewer fetches
+    /// besides the video itself, and every viewer of a swarm fetches it from the instance.
+    fn respond(&'static self, headers: &axum::http::HeaderMap) -> axum::response::Response {
+        let gzip = accepts_gzip(headers) && !self.gzipped().is_empty();
+        let body: &'static [u8] = if gzip { self.gzipped() } else { self.body };
+        let mut res = (
+            [
+                (header::CONTENT_TYPE, self.content_type),
+                (header::CACHE_CONTROL, ASSET_CACHE_CONTROL),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (header::VARY, "Accept-Encoding"),
+            ],
+            body,
+        )
+            .into_response();
+        if gzip {
+            res.headers_mut().insert(
+                header::CONTENT_ENCODING,
+                axum::http::HeaderValue::from_static("gzip"),
+            );
+        }
+        res
+    }
+}
+
+/// Whether `Accept-Encoding` lists gzip with a non-zero quality.
+fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
+static HLS_ASSET: Asset = Asset::new("text/javascript; charset=utf-8", HLS_JS);
+static APP_ASSET: Asset = Asset::new("text/javascript; charset=utf-8", APP_JS.as_bytes());
+static PLAYER_ASSET: Asset = Asset::new("text/javascript; charset=utf-8", PLAYER_JS);
+static STYLE_ASSET: Asset = Asset::new("text/css; charset=utf-8", STYLE_CSS.as_bytes());
 
 /// Routes `/client/hls.min.js`, `/client/player.js`, `/client/app.js` and `/client/style.css`.
 /// Merge it into the app router: `app.merge(ferrotube_web::assets_router())`.
@@ -349,19 +414,19 @@ pub fn assets_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route(
             "/client/hls.min.js",
-            get(|| async { asset("text/javascript; charset=utf-8", HLS_JS) }),
+            get(|h: axum::http::HeaderMap| async move { HLS_ASSET.respond(&h) }),
         )
         .route(
             "/client/app.js",
-            get(|| async { asset("text/javascript; charset=utf-8", APP_JS.as_bytes()) }),
+            get(|h: axum::http::HeaderMap| async move { APP_ASSET.respond(&h) }),
         )
         .route(
             "/client/player.js",
-            get(|| async { asset("text/javascript; charset=utf-8", PLAYER_JS) }),
+            get(|h: axum::http::HeaderMap| async move { PLAYER_ASSET.respond(&h) }),
         )
         .route(
             "/client/style.css",
-            get(|| async { asset("text/css; charset=utf-8", STYLE_CSS.as_bytes()) }),
+            get(|h: axum::http::HeaderMap| async move { STYLE_ASSET.respond(&h) }),
         )
 }
 

@@ -294,6 +294,49 @@ async fn assets_are_served_with_types_and_cache_headers() {
     assert_eq!(res.status(), 404);
 }
 
+#[tokio::test]
+async fn assets_are_gzipped_for_clients_that_take_it() {
+    use std::io::Read;
+    use tower::ServiceExt;
+    let app: axum::Router = assets_router();
+    let get = |enc: Option<&'static str>| {
+        let mut req = http::Request::builder().uri("/client/app.js?v=abc");
+        if let Some(enc) = enc {
+            req = req.header("accept-encoding", enc);
+        }
+        app.clone()
+            .oneshot(req.body(axum::body::Body::empty()).unwrap())
+    };
+    let res = get(Some("gzip, deflate, br, zstd")).await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(res.headers()["vary"], "Accept-Encoding");
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert!(
+        body.len() < APP_JS.len() / 2,
+        "{} of {}",
+        body.len(),
+        APP_JS.len()
+    );
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_string(&mut plain)
+        .unwrap();
+    assert_eq!(plain, APP_JS);
+    for refused in [None, Some("identity"), Some("gzip;q=0, br"), Some("br")] {
+        let res = get(refused).await.unwrap();
+        assert!(
+            res.headers().get("content-encoding").is_none(),
+            "{refused:?}"
+        );
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(body.len(), APP_JS.len(), "{refused:?}");
+    }
+}
+
 #[test]
 fn p2p_settings_switch_the_player_script_and_are_escaped() {
     let mut w = watch("p2p", true);
