@@ -165,6 +165,24 @@ async function main() {
       });
       const mode = await page.evaluate(() => document.getElementById("ft-video").dataset.player);
       if (mode !== "p2p") throw new Error(`viewer ${i}: player mode ${mode}, not p2p`);
+      if (i === 0) {
+        // The player numbers swarms itself for remote videos: it must agree with the server,
+        // which numbered this (local) video's swarms from the same master playlist.
+        const check = await page.evaluate(async () => {
+          const v = document.getElementById("ft-video");
+          const cfg = JSON.parse(v.dataset.p2p);
+          const master = v.dataset.hlsSrc;
+          const text = await (await fetch(master)).text();
+          const uris = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+          return uris.map((uri, n) => {
+            const url = new URL(uri, master).toString();
+            return { url, server: cfg.swarms[url], player: window.FerrotubeP2P.swarmInfoHash(master, n) };
+          });
+        });
+        if (!check.length || check.some((c) => !c.server || c.server !== c.player)) {
+          throw new Error(`swarm ids: player and server disagree: ${JSON.stringify(check)}`);
+        }
+      }
       await page.evaluate(() => {
         const v = document.getElementById("ft-video");
         v.muted = true;

@@ -5,17 +5,22 @@
 //   otherwise (the library's hybrid loader); peers meet on the instance's /tracker/socket.
 // - Every segment a peer sends is checked against the playlist's segments-sha256.json; a
 //   mismatch drops that peer and the segment is fetched again over HTTP.
-// - Swarm ids are PeerTube's: sha1("2" + masterPlaylistUrl + "+V" + variantIndex), computed by the
-//   server and handed over in the page (`swarms`: variant playlist URL -> hex info hash).
+// - Swarm ids are PeerTube's: sha1("2" + masterPlaylistUrl + "+V" + variantIndex). For this
+//   instance's videos the server computes them into the page (`swarms`: variant playlist URL ->
+//   hex info hash); a remote video joins its origin's swarms through the origin's tracker, and
+//   the player numbers them from the origin's master playlist (`masterUrl`).
 // - A small overlay shows peers and bytes by source; the same figures go to
 //   POST /api/v1/metrics/playback every 15 s, as PeerTube's player sends them.
 import Hls from "hls.js";
 import { HlsJsP2PEngine } from "p2p-media-loader-hlsjs";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { sha1 } from "@noble/hashes/legacy.js";
+import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 
 const HlsWithP2P = HlsJsP2PEngine.injectMixin(Hls);
 const METRICS_INTERVAL_MS = 15000;
+/** How long a viewer joining a swarm with peers waits for them before using HTTP. */
+const PEER_WAIT_MS = 2000;
 
 /** Variant playlist URL -> 20-byte info hash, for the tracker client (see build.mjs). */
 const swarmHashes = new Map();
@@ -23,6 +28,11 @@ globalThis.__ferrotubeSwarmInfoHash = (stream) => {
   const hex = stream && swarmHashes.get(stream.runtimeId);
   return hex ? hexToBytes(hex) : undefined;
 };
+
+/** PeerTube's swarm id of variant `i`: sha1("2" + masterPlaylistUrl + "+V" + i), as hex. */
+export function swarmInfoHash(masterUrl, i) {
+  return bytesToHex(sha1(utf8ToBytes(`2${masterUrl}+V${i}`)));
+}
 
 function fileName(url) {
   const path = new URL(url, window.location.href).pathname;
@@ -68,7 +78,7 @@ function renderOverlay(el, s) {
 
 /**
  * Starts playback of `url` in `video` with P2P. `config` is the page's `data-p2p` JSON
- * ({enabled, videoId, trackers, swarms, segmentsSha256Url}); `overlay` the stats element.
+ * ({enabled, videoId, trackers, swarms | masterUrl, swarmPeers, segmentsSha256Url}); `overlay` the stats element.
  * `window.FERROTUBE_P2P_CORE` (if set before) overrides core settings (tests, benchmarks).
  * Returns the hls.js instance.
  */
@@ -105,6 +115,11 @@ export function createP2PPlayer(video, url, config, overlay, hlsOptions) {
     // 15 s, which for 4 s VOD segments sends most of a late joiner's buffer to the server); the
     // rest comes from peers that have it, and falls back to HTTP when it becomes urgent.
     highDemandTimeWindow: 6,
+    // When the tracker already holds viewers of this video (the server counts them into the
+    // page), give peers a moment before anything goes over HTTP: the first segments of a late
+    // joiner are otherwise fetched from the server while WebRTC is still connecting. Alone in
+    // the swarm, playback starts at once.
+    httpDownloadInitialTimeoutMs: config.swarmPeers > 0 ? PEER_WAIT_MS : 0,
     ...(window.FERROTUBE_P2P_CORE || {}),
   };
   const hls = new HlsWithP2P({
@@ -133,6 +148,16 @@ export function createP2PPlayer(video, url, config, overlay, hlsOptions) {
       },
     },
   });
+  if (config.masterUrl) {
+    // A remote video: the origin's swarms, numbered as its tracker knows them, from the variants
+    // in the order of its master playlist (MANIFEST_LOADED lists them so, before hls.js sorts).
+    hls.on(Hls.Events.MANIFEST_LOADED, (_event, data) => {
+      data.levels.forEach((level, i) => {
+        const url = Array.isArray(level.url) ? level.url[0] : level.url;
+        swarmHashes.set(url, swarmInfoHash(config.masterUrl, i));
+      });
+    });
+  }
   hls.on(Hls.Events.LEVEL_SWITCHED, () => {
     stats.resolutionChanges += 1;
   });
@@ -177,4 +202,4 @@ function startMetrics(hls, video, config, stats) {
 }
 
 window.Hls = Hls;
-window.FerrotubeP2P = { createP2PPlayer, HlsWithP2P };
+window.FerrotubeP2P = { createP2PPlayer, HlsWithP2P, swarmInfoHash };

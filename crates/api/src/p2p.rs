@@ -195,12 +195,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// What the player needs to share segments: JSON for the page's `data-p2p` attribute, or `None`
 /// when the video has no HLS playlist.
 pub async fn player_config(state: &AppState, v: &ferrotube_db::videos::VideoRow) -> Option<String> {
-    // A remote video plays from its origin over HTTP only: its variant list is not here to
-    // number the swarms (fetching the master for that is left for later).
-    if !v.is_local() {
-        return None;
-    }
     let playlist = state.db.video_playlist(v.id).await.ok().flatten()?;
+    if !v.is_local() {
+        return remote_player_config(state, v, &playlist);
+    }
     let master = master_url(state, &v.uuid, v.privacy, &playlist.master_filename);
     let base = master.rsplit_once('/').map(|(b, _)| b.to_string())?;
     // Variant `i` is the i-th URI of the master playlist, as PeerTube numbers them.
@@ -215,16 +213,16 @@ pub async fn player_config(state: &AppState, v: &ferrotube_db::videos::VideoRow)
     )
     .await
     .ok()?;
+    let mut swarm_peers = 0;
     let swarms: BTreeMap<String, String> = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .enumerate()
         .map(|(i, uri)| {
-            (
-                format!("{base}/{uri}"),
-                hex::encode(ferrotube_p2p::hls_swarm_infohash(&master, i)),
-            )
+            let hash = ferrotube_p2p::hls_swarm_infohash(&master, i);
+            swarm_peers += state.p2p.tracker.ws_swarm_size(&hash);
+            (format!("{base}/{uri}"), hex::encode(hash))
         })
         .collect();
     let ws = format!("{}/tracker/socket", state.url.replacen("http", "ws", 1));
@@ -234,7 +232,42 @@ pub async fn player_config(state: &AppState, v: &ferrotube_db::videos::VideoRow)
             "videoId": v.uuid,
             "trackers": [ws],
             "swarms": swarms,
+            // Viewers in the swarms now: the player waits a moment for them before using HTTP.
+            "swarmPeers": swarm_peers,
             "segmentsSha256Url": format!("{base}/{}", playlist.sha256_filename),
+        })
+        .to_string(),
+    )
+}
+
+/// A remote video joins its origin's swarms, through the origin's tracker, as PeerTube's player
+/// does: viewers here and there share segments. The variant list is the origin's master
+/// playlist, which the player loads anyway, so the player numbers the swarms itself from
+/// `masterUrl` (the same `sha1("2" + masterUrl + "+V" + i)`), and segments from peers are
+/// checked against the origin's `segments-sha256.json`.
+fn remote_player_config(
+    state: &AppState,
+    v: &ferrotube_db::videos::VideoRow,
+    playlist: &ferrotube_db::videos::PlaylistRow,
+) -> Option<String> {
+    let master = playlist.playlist_url.as_deref()?;
+    let sha256 = playlist.segments_sha256_url.as_deref()?;
+    let origin = url::Url::parse(master).ok()?.origin();
+    if !origin.is_tuple() {
+        return None;
+    }
+    let ws = format!(
+        "{}/tracker/socket",
+        origin.ascii_serialization().replacen("http", "ws", 1)
+    );
+    Some(
+        json!({
+            "enabled": state.settings.tracker.enabled,
+            "videoId": v.uuid,
+            "trackers": [ws],
+            "masterUrl": master,
+            "swarmPeers": 0,
+            "segmentsSha256Url": sha256,
         })
         .to_string(),
     )

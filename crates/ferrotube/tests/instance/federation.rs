@@ -220,6 +220,19 @@ async fn three_instances() {
             page.contains(&playlist),
             "watch page does not play from the origin"
         );
+        // Its player joins the origin's swarms, signalled by the origin's tracker.
+        let p2p = data_p2p(&page).expect("the watch page of a remote video has P2P settings");
+        assert_eq!(p2p["masterUrl"], playlist.as_str());
+        assert_eq!(
+            p2p["trackers"],
+            json!([format!(
+                "{}/tracker/socket",
+                b.url.replacen("http", "ws", 1)
+            )])
+        );
+        assert!(p2p["segmentsSha256Url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&b.url) && u.ends_with("segments-sha256.json")));
         // The follower's (private) tracker knows the followed instance's torrents.
         let magnet = got["streamingPlaylists"][0]["files"][0]["magnetUri"]
             .as_str()
@@ -871,4 +884,21 @@ async fn manual_approval_and_blocklists() {
         .await
         .expect("unblock account");
     assert_eq!(r.status(), 204);
+}
+
+/// The watch page's `data-p2p` settings, unescaped.
+fn data_p2p(page: &str) -> Option<Value> {
+    let start = page.find("data-p2p=\"")? + "data-p2p=\"".len();
+    let raw = &page[start..start + page[start..].find('"')?];
+    let text = raw
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    serde_json::from_str(&text).ok()
 }
