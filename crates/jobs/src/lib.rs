@@ -262,26 +262,41 @@ async fn execute(q: &Queue, reg: &Registration, job: JobRow) -> Result<(), Queue
         max_attempts: job.max_attempts,
         progress: progress_tx,
     };
-    let mut body = (reg.body)(ctx);
+    let body = (reg.body)(ctx);
     let beat_every = q.lease / 3;
-    let outcome = loop {
-        tokio::select! {
-            r = &mut body => break Some(r),
-            _ = tokio::time::sleep(beat_every) => {
-                let p = *progress_rx.borrow_and_update();
-                let now = now_ms();
-                match q.db.heartbeat_job(job.id, &q.worker_id, now + q.lease.as_millis() as i64, Some(p), now).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        // Another worker holds it now (our lease lapsed): stop, dropping the body
-                        // kills its child processes.
-                        warn!("job lease lost; abandoning this run");
-                        break None;
-                    }
-                    Err(e) => warn!(error = %e, "heartbeat failed"),
+    // The heartbeats are a future of their own, polled together with the body: while one waits
+    // for a database connection the body keeps running. (Awaiting a heartbeat in place of the
+    // body deadlocked on SQLite's single writer whenever the body held it in a transaction.)
+    let heartbeats = async {
+        loop {
+            tokio::time::sleep(beat_every).await;
+            let p = *progress_rx.borrow_and_update();
+            let now = now_ms();
+            match q
+                .db
+                .heartbeat_job(
+                    job.id,
+                    &q.worker_id,
+                    now + q.lease.as_millis() as i64,
+                    Some(p),
+                    now,
+                )
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    // Another worker holds it now (our lease lapsed): stop, dropping the body
+                    // kills its child processes.
+                    warn!("job lease lost; abandoning this run");
+                    return;
                 }
+                Err(e) => warn!(error = %e, "heartbeat failed"),
             }
         }
+    };
+    let outcome = tokio::select! {
+        r = body => Some(r),
+        () = heartbeats => None,
     };
     let now = now_ms();
     match outcome {

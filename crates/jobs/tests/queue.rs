@@ -159,6 +159,57 @@ async fn failures_retry_then_fail(t: &TestDb) {
         .is_none());
 }
 
+/// A body that holds a write transaction across heartbeats (as one that enqueues a follow-up job
+/// does) must not stall them: on SQLite the writer is a single connection, and a heartbeat awaited
+/// instead of the body waited for it until the pool gave up (60 s).
+async fn heartbeats_do_not_wait_on_the_body(t: &TestDb) {
+    let q = Queue::new(t.db.clone(), Duration::from_millis(900), 2);
+    let db = t.db.clone();
+    let runner = Runner::new(q.clone()).register(
+        "holds-writer",
+        1,
+        Arc::new(move |_ctx| {
+            let db = db.clone();
+            Box::pin(async move {
+                let tx = db
+                    .begin()
+                    .await
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
+                // Two heartbeat periods with the writer held.
+                tokio::time::sleep(Duration::from_millis(700)).await;
+                tx.commit()
+                    .await
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
+                Ok(())
+            })
+        }),
+        None,
+    );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let handles = runner.spawn(stop_rx);
+    let started = std::time::Instant::now();
+    let id = q
+        .enqueue("holds-writer", &serde_json::json!({}), 1)
+        .await
+        .unwrap();
+    let deadline = started + Duration::from_secs(20);
+    loop {
+        let j = t.db.job(id).await.unwrap().unwrap();
+        if j.state == "completed" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job did not complete: {j:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop_tx.send(true).unwrap();
+    for h in handles {
+        h.await.unwrap();
+    }
+}
+
 async fn runner_retries_and_gives_up(t: &TestDb) {
     let q = Queue::new(t.db.clone(), Duration::from_secs(3), 2);
     let runs = Arc::new(AtomicUsize::new(0));
@@ -268,5 +319,6 @@ macro_rules! on_both {
 }
 
 on_both!(claims_are_exclusive_and_leases_expire);
+on_both!(heartbeats_do_not_wait_on_the_body);
 on_both!(failures_retry_then_fail);
 on_both!(runner_retries_and_gives_up);
