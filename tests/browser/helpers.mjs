@@ -183,13 +183,13 @@ export async function resumableUpload(base, token, data, meta, { chunkSize = 102
 }
 
 /** Starts `bin serve` with the Ferrotube env; returns {proc, base, logs}. */
-export function startServer(bin, { port, dataDir, rootPassword, extraEnv = {} }) {
+export function startServer(bin, { port, dataDir, rootPassword, extraEnv = {}, host = "127.0.0.1" }) {
   const logs = [];
   const proc = spawn(bin, ["serve"], {
     env: {
       ...process.env,
-      FERROTUBE_LISTEN: `127.0.0.1:${port}`,
-      FERROTUBE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      FERROTUBE_LISTEN: `${host}:${port}`,
+      FERROTUBE_PUBLIC_URL: `http://${host}:${port}`,
       FERROTUBE_DATA_DIR: dataDir,
       FERROTUBE_INITIAL_ROOT_PASSWORD: rootPassword,
       ...extraEnv,
@@ -202,7 +202,7 @@ export function startServer(bin, { port, dataDir, rootPassword, extraEnv = {} })
   };
   proc.stdout.on("data", keep);
   proc.stderr.on("data", keep);
-  return { proc, base: `http://127.0.0.1:${port}`, logs };
+  return { proc, base: `http://${host}:${port}`, logs };
 }
 
 /** Stops a child process: SIGTERM, then SIGKILL after `graceMs`. */

@@ -4,7 +4,11 @@
 // network namespace they made (`ip netns exec NS node tests/browser/p2p-swarm.mjs ...`), so that
 // WebRTC has an interface with a default route and no packet leaves the namespace.
 //
-//   node p2p-swarm.mjs [--viewers N] [--p2p on|off] [--tamper] [--clip-secs S] [--height H]
+//   node p2p-swarm.mjs [--viewers N] [--p2p on|off] [--tamper] [--federated] [--clip-secs S] [--height H]
+//
+// --federated: the video is uploaded to an origin instance (127.0.0.3) that a second instance
+// (127.0.0.2) follows; viewer 0 watches on the origin, the later viewers watch the follower's
+// copy, whose player joins the origin's swarm through the origin's tracker.
 //
 // Prints one JSON line: per viewer the player's figures {p2pBytes, httpBytes, uploadedBytes,
 // rejectedSegments, peers} and what the browser itself fetched from the instance (segmentBytes:
@@ -39,6 +43,7 @@ function arg(name, fallback) {
 const VIEWERS = Number(arg("viewers", "3"));
 const P2P = arg("p2p", "on") !== "off";
 const TAMPER = process.argv.includes("--tamper");
+const FEDERATED = process.argv.includes("--federated");
 const CLIP_SECS = Number(arg("clip-secs", "24"));
 const HEIGHT = Number(arg("height", "240"));
 
@@ -88,23 +93,35 @@ async function main() {
   fs.mkdirSync(dataDir);
   const config = path.join(tmp, "config.toml");
   // One rung keeps every viewer in one swarm. All browsers reach the instance from 127.0.0.1, so
-  // the per-address tracker limit (meant for the open Internet) is off here.
-  fs.writeFileSync(config, `[transcoding]\nresolutions = [${HEIGHT}]\n[tracker]\nmax_announces_per_minute = 0\n`);
-  const port = await freePort();
-  const server = startServer(SERVER_BIN, {
-    port,
-    dataDir,
-    rootPassword: ROOT_PASSWORD,
-    extraEnv: { FERROTUBE_CONFIG: config },
-  });
-  const browsers = [];
-  try {
+  // the per-address tracker limit (meant for the open Internet) is off here. Federation between
+  // two loopback instances needs private addresses allowed.
+  fs.writeFileSync(
+    config,
+    `[transcoding]\nresolutions = [${HEIGHT}]\n[tracker]\nmax_announces_per_minute = 0\n[federation]\nallow_private_network = true\n`,
+  );
+  const start = async (host, dir) => {
+    fs.mkdirSync(dir, { recursive: true });
+    const s = startServer(SERVER_BIN, {
+      host,
+      port: await freePort(),
+      dataDir: dir,
+      rootPassword: ROOT_PASSWORD,
+      extraEnv: { FERROTUBE_CONFIG: config },
+    });
+    servers.push(s);
     await waitFor(async () => {
-      if (server.proc.exitCode !== null) throw Object.assign(new Error("server exited"), { fatal: true });
-      const res = await fetch(`${server.base}/api/v1/config`);
+      if (s.proc.exitCode !== null) throw Object.assign(new Error(`server ${host} exited`), { fatal: true });
+      const res = await fetch(`${s.base}/api/v1/config`);
       await res.arrayBuffer();
       return res.ok;
-    }, { timeoutMs: 60000, what: "server up" });
+    }, { timeoutMs: 60000, what: `server ${host} up` });
+    return s;
+  };
+  const servers = [];
+  const browsers = [];
+  try {
+    const server = await start(FEDERATED ? "127.0.0.3" : "127.0.0.1", dataDir);
+    const follower = FEDERATED ? await start("127.0.0.2", path.join(tmp, "follower")) : null;
     const token = await getToken(server.base, "root", ROOT_PASSWORD);
     const me = await (await fetch(`${server.base}/api/v1/users/me`, { headers: { Authorization: `Bearer ${token}` } })).json();
     const clip = path.join(tmp, "clip.mp4");
@@ -122,6 +139,22 @@ async function main() {
     }, { timeoutMs: 300000, intervalMs: 1000, what: "video published" });
     const segmentBytes = details.streamingPlaylists[0].files.reduce((n, f) => n + f.size, 0);
     log(`published ${video.uuid}: ${segmentBytes} bytes of fMP4`);
+    if (follower) {
+      // The follower follows the origin, and lists the video once the follow is accepted.
+      const ftoken = await getToken(follower.base, "root", ROOT_PASSWORD);
+      const res = await fetch(`${follower.base}/api/v1/server/following`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${ftoken}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ hosts: [new URL(server.base).host] }),
+      });
+      if (res.status !== 204) throw new Error(`follow: HTTP ${res.status} ${await res.text()}`);
+      await waitFor(async () => {
+        const r = await fetch(`${follower.base}/api/v1/videos/${video.uuid}`);
+        await r.arrayBuffer();
+        return r.ok;
+      }, { timeoutMs: 60000, intervalMs: 500, what: "the video on the follower" });
+      log(`the follower lists ${video.uuid}`);
+    }
 
     const { chromium } = loadPlaywright();
     const writtenBefore = serverWrittenBytes(server.proc.pid);
@@ -158,7 +191,8 @@ async function main() {
           if (msg.type() === "debug" || msg.type() === "log") log(`viewer ${i}: ${msg.text()}`);
         });
       }
-      await page.goto(`${server.base}/videos/embed/${video.uuid}`, { waitUntil: "load" });
+      const watchOn = follower && i > 0 ? follower : server;
+      await page.goto(`${watchOn.base}/videos/embed/${video.uuid}`, { waitUntil: "load" });
       await waitFor(() => page.evaluate(() => document.getElementById("ft-video").dataset.ready === "true"), {
         timeoutMs: 30000,
         what: `viewer ${i}: player ready`,
@@ -216,11 +250,11 @@ async function main() {
     }
     const serverBytes = serverWrittenBytes(server.proc.pid) - writtenBefore;
     process.stdout.write(
-      `${JSON.stringify({ p2p: P2P, tamper: TAMPER, segmentBytes, serverBytes, viewers: results })}\n`,
+      `${JSON.stringify({ p2p: P2P, tamper: TAMPER, federated: FEDERATED, segmentBytes, serverBytes, viewers: results })}\n`,
     );
   } finally {
     for (const b of browsers) await b.close().catch(() => {});
-    await stopProcess(server.proc);
+    for (const s of servers) await stopProcess(s.proc);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

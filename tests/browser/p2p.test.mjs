@@ -72,3 +72,15 @@ test("a tampered segment from a peer is refused and fetched again over HTTP", as
   assert.equal(second.p2pBytes, 0);
   assert.ok(second.httpBytes >= r.segmentBytes * 0.9, `HTTP refetch: ${second.httpBytes} of ${r.segmentBytes}`);
 });
+
+test("a viewer on a following instance shares the origin's swarm", async (t) => {
+  // Viewer 0 watches on the origin; viewer 1 watches the follower's copy of the same video, whose
+  // player joins the origin's swarm through the origin's tracker.
+  const r = await swarm(t, ["--viewers", "2", "--federated", "--clip-secs", "24"]);
+  if (!r) return;
+  const [onOrigin, onFollower] = r.viewers;
+  console.log(`viewer on the follower: ${JSON.stringify(onFollower)}`);
+  assert.ok(onFollower.p2pBytes > 0, `no bytes from the origin's viewer: ${JSON.stringify(r.viewers)}`);
+  assert.ok(onOrigin.uploadedBytes > 0, "the origin's viewer shared with the follower's");
+  assert.equal(onFollower.rejectedSegments, 0);
+});
