@@ -8,7 +8,8 @@
 #    inside a network namespace made and deleted here. Two measures: the fMP4 segment bytes the
 #    browsers fetched from the instance (what P2P can save), and every byte the server process
 #    wrote (/proc/PID/io wchar: pages, the player script, API and tracker traffic included).
-# 2. WebSocket tracker peers held at once (10,000) and the server's memory per peer.
+# 2. WebSocket tracker peers held at once (10,000), each announcing with 10 WebRTC offers as a
+#    browser does, and the server's memory per peer.
 # 3. HTTP announces per second.
 # Everything talks to 127.0.0.1 or inside the namespace only.
 set -euo pipefail
