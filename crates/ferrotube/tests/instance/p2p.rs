@@ -229,6 +229,11 @@ async fn tracker(backend: Backend) {
         json!({"action": "announce", "info_hash": swarm, "peer_id": id_b, "event": "stopped"}),
     )
     .await;
+    // `stopped` has no answer; a scrape on the same socket is answered after it is applied (the
+    // two sockets are served independently, so A's next announce could otherwise come first).
+    ws_send(&mut b, json!({"action": "scrape", "info_hash": [swarm]})).await;
+    let r = ws_recv(&mut b).await;
+    assert_eq!(r["action"], "scrape", "{r}");
     ws_send(
         &mut a,
         json!({"action": "announce", "info_hash": swarm, "peer_id": id_a, "left": 0,
