@@ -43,9 +43,11 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Most offers relayed per announce (bittorrent-tracker's clients send at most 10 by default).
 const MAX_OFFERS: usize = 20;
 
-/// Messages waiting for one peer past which more are dropped: a reader that far behind is gone
-/// or hostile, and an offer that never arrives only makes the offerer try another peer.
+/// What may wait for one peer (messages, bytes) before more is dropped: a reader that far
+/// behind is gone or hostile, and an offer that never arrives only makes the offerer try
+/// another peer. The byte bound keeps sockets that never read from holding relayed offers.
 const MAX_QUEUED: usize = 256;
+const MAX_QUEUED_BYTES: usize = 256 * 1024;
 
 /// Swarms one socket may join (a page joins one per stream it plays; a level switch adds one).
 const MAX_SWARMS_PER_SOCKET: usize = 64;
@@ -55,29 +57,40 @@ const MAX_SWARMS_PER_SOCKET: usize = 64;
 /// block of slots up front, with thousands of idle peers.
 #[derive(Default)]
 pub(crate) struct Outbox {
-    queue: Mutex<VecDeque<String>>,
+    queue: Mutex<Queued>,
     waker: AtomicWaker,
 }
 
+#[derive(Default)]
+struct Queued {
+    messages: VecDeque<String>,
+    bytes: usize,
+}
+
 impl Outbox {
-    fn queue(&self) -> MutexGuard<'_, VecDeque<String>> {
+    fn queue(&self) -> MutexGuard<'_, Queued> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn push(&self, msg: String) {
         {
             let mut q = self.queue();
-            if q.len() >= MAX_QUEUED {
+            if q.messages.len() >= MAX_QUEUED || q.bytes + msg.len() > MAX_QUEUED_BYTES {
                 tracing::debug!("tracker socket: peer not reading, message dropped");
                 return;
             }
-            q.push_back(msg);
+            q.bytes += msg.len();
+            q.messages.push_back(msg);
         }
         self.waker.wake();
     }
 
+    fn is_empty(&self) -> bool {
+        self.queue().messages.is_empty()
+    }
+
     fn take(&self) -> VecDeque<String> {
-        std::mem::take(&mut *self.queue())
+        std::mem::take(&mut *self.queue()).messages
     }
 }
 
@@ -322,7 +335,7 @@ where
     let close = loop {
         let event = poll_fn(|cx| {
             conn.outbox.waker.register(cx.waker());
-            if !conn.outbox.queue().is_empty() {
+            if !conn.outbox.is_empty() {
                 return Poll::Ready(Event::Outgoing);
             }
             reader.poll_message(&mut io, cx).map(Event::Received)
@@ -628,6 +641,23 @@ mod tests {
                 return serde_json::from_str(t.as_str()).unwrap();
             }
         }
+    }
+
+    #[test]
+    fn an_outbox_nobody_reads_is_bounded() {
+        let o = Outbox::default();
+        for _ in 0..MAX_QUEUED * 2 {
+            o.push("x".into());
+        }
+        assert_eq!(o.take().len(), MAX_QUEUED);
+        let big = "y".repeat(60 * 1024);
+        for _ in 0..10 {
+            o.push(big.clone());
+        }
+        assert_eq!(o.take().len(), MAX_QUEUED_BYTES / big.len());
+        // Taking the queue frees its room.
+        o.push(big);
+        assert_eq!(o.take().len(), 1);
     }
 
     #[test]
