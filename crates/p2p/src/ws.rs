@@ -765,6 +765,20 @@ mod tests {
         assert!(bad_version
             .to_ascii_lowercase()
             .contains("sec-websocket-version: 13"));
+        // No key, or one that is not 16 base64-encoded bytes.
+        for key in [None, Some("short")] {
+            let mut headers = vec![
+                ("Connection", "Upgrade"),
+                ("Upgrade", "websocket"),
+                ("Sec-WebSocket-Version", "13"),
+            ];
+            if let Some(k) = key {
+                headers.push(("Sec-WebSocket-Key", k));
+            }
+            let res = reqwest_like_get(addr, &headers).await;
+            assert!(res.starts_with("HTTP/1.1 400"), "{key:?}: {res}");
+            assert!(res.contains("Sec-WebSocket-Key"), "{key:?}: {res}");
+        }
 
         // Ping is answered with the same payload; a message over the limit closes with 1009.
         let mut c = connect(addr).await;
