@@ -2,11 +2,12 @@
 //! `Flag`; listed for moderators.
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ParamLocation};
 use crate::params::Params;
-use crate::state::AppState;
+use crate::shapes::JsonViews;
+use crate::Instance;
 use axum::extract::{RawQuery, State};
-use axum::Json;
+use crate::extract::Json;
 use ferrotube_model::timefmt::{iso, now_ms};
 use ferrotube_model::UserRole;
 use serde::Deserialize;
@@ -21,7 +22,7 @@ fn state_label(state: i64) -> &'static str {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
@@ -76,12 +77,11 @@ pub struct ReportVideo {
 
 /// `POST /api/v1/abuses` with `{reason, video: {id}}`: a user reports a video.
 pub async fn report(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
-    body: Result<Json<ReportBody>, axum::extract::rejection::JsonRejection>,
+    Json(body): Json<ReportBody>,
 ) -> ApiResult<Json<Value>> {
-    let Json(b) =
-        body.map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {}", e.body_text())))?;
+    let b = body;
     let reason = b.reason.unwrap_or_default();
     let n = reason.chars().count();
     if !(2..=3000).contains(&n) {
@@ -89,7 +89,7 @@ pub async fn report(
             "reason",
             &reason,
             "Should have a valid reason",
-            "body",
+            ParamLocation::Body,
         ));
     }
     let Some(video) = b.video else {
@@ -97,7 +97,7 @@ pub async fn report(
             "video",
             "",
             "Should have a video to report",
-            "body",
+            ParamLocation::Body,
         ));
     };
     let id = match &video.id {
@@ -108,12 +108,12 @@ pub async fn report(
                 "video.id",
                 "",
                 "Should have a valid video id",
-                "body",
+                ParamLocation::Body,
             ))
         }
     };
-    let v = crate::videos::find_video(&state, &id).await?;
-    crate::videos::visible_to(&v, Some(&user.0))?;
+    let v = ferrotube_app::videos::find_video(&state, &id).await?;
+    ferrotube_app::videos::visible_to(&v, Some(&user.0))?;
     let abuse_id = state
         .db
         .insert_abuse(
@@ -128,7 +128,7 @@ pub async fn report(
         .await?
         .ok_or_else(|| ApiError::internal("abuse not stored"))?;
     if !v.is_local() {
-        crate::federation::deliver::flag_remote_video(&state, &v, &reason, abuse_id).await;
+        ferrotube_app::federation::outbox::flag_remote_video(&state, &v, &reason, abuse_id).await;
     }
     Ok(Json(json!({ "abuse": { "id": abuse_id } })))
 }

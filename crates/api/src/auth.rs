@@ -1,16 +1,13 @@
 //! OAuth2 as PeerTube does it: one local client, the password and refresh_token grants, opaque
 //! bearer tokens stored hashed-free (they are random 40-hex strings, compared by lookup).
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::Instance;
+use ferrotube_app::accounts::{random_token, verify_password};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use crate::extract::{Form, Json};
 use ferrotube_db::tokens::TokenRow;
 use ferrotube_db::users::UserRow;
 use ferrotube_model::timefmt::now_ms;
@@ -18,32 +15,6 @@ use ferrotube_model::UserRole;
 use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
-
-pub fn hash_password(password: &str) -> ApiResult<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(ApiError::internal)
-}
-
-/// Verifies argon2 hashes (ours) and bcrypt ones are not supported yet; unknown formats fail closed.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
-}
-
-pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    for b in buf.iter_mut() {
-        *b = rand::random();
-    }
-    hex::encode(buf)
-}
 
 /// The signed-in user, if the request carries a valid bearer token.
 pub struct MaybeUser(pub Option<UserRow>);
@@ -70,7 +41,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-async fn user_from_headers(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<UserRow>> {
+async fn user_from_headers(state: &Instance, headers: &HeaderMap) -> ApiResult<Option<UserRow>> {
     let Some(token) = bearer(headers) else {
         return Ok(None);
     };
@@ -78,7 +49,7 @@ async fn user_from_headers(state: &AppState, headers: &HeaderMap) -> ApiResult<O
         return Err(ApiError::unauthorized("Token is invalid"));
     };
     if t.access_expires_at < now_ms() {
-        return Err(ApiError::unauthorized("Token has expired").code("invalid_token"));
+        return Err(ApiError::unauthorized("Token has expired").code(ErrorCode::InvalidToken));
     }
     let Some(user) = state.db.user_by_id(t.user_id).await? else {
         return Err(ApiError::unauthorized("Token is invalid"));
@@ -89,21 +60,21 @@ async fn user_from_headers(state: &AppState, headers: &HeaderMap) -> ApiResult<O
     Ok(Some(user))
 }
 
-impl FromRequestParts<AppState> for MaybeUser {
+impl FromRequestParts<Instance> for MaybeUser {
     type Rejection = ApiError;
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &Instance,
     ) -> Result<Self, Self::Rejection> {
         Ok(MaybeUser(user_from_headers(state, &parts.headers).await?))
     }
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
+impl FromRequestParts<Instance> for CurrentUser {
     type Rejection = ApiError;
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &Instance,
     ) -> Result<Self, Self::Rejection> {
         match user_from_headers(state, &parts.headers).await? {
             Some(u) => Ok(CurrentUser(u)),
@@ -112,7 +83,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-pub async fn local_client(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
+pub async fn local_client(State(state): State<Instance>) -> ApiResult<Json<serde_json::Value>> {
     let c = state
         .db
         .local_oauth_client(|| (random_token(16), random_token(16)))
@@ -132,7 +103,7 @@ pub struct TokenForm {
     refresh_token: Option<String>,
 }
 
-fn oauth_error(status: StatusCode, code: &'static str, detail: &str) -> ApiError {
+fn oauth_error(status: StatusCode, code: ErrorCode, detail: &str) -> ApiError {
     ApiError::new(status, detail).code(code)
 }
 
@@ -152,28 +123,28 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 pub async fn token(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     ClientIp(ip): ClientIp,
-    form: Result<Form<TokenForm>, axum::extract::rejection::FormRejection>,
+    form: Result<Form<TokenForm>, ApiError>,
 ) -> ApiResult<Response> {
     let Form(f) = form.map_err(|e| {
         oauth_error(
             StatusCode::BAD_REQUEST,
-            "invalid_request",
-            &format!("Invalid request: {e}"),
+            ErrorCode::InvalidRequest,
+            &format!("Invalid request: {}", e.detail),
         )
     })?;
     let (Some(cid), Some(secret)) = (f.client_id.as_deref(), f.client_secret.as_deref()) else {
         return Err(oauth_error(
             StatusCode::BAD_REQUEST,
-            "invalid_client",
+            ErrorCode::InvalidClient,
             "Invalid client: client is invalid",
         ));
     };
     if !state.db.oauth_client_valid(cid, secret).await? {
         return Err(oauth_error(
             StatusCode::BAD_REQUEST,
-            "invalid_client",
+            ErrorCode::InvalidClient,
             "Invalid client: client is invalid",
         ));
     }
@@ -191,7 +162,7 @@ pub async fn token(
             else {
                 return Err(oauth_error(
                     StatusCode::BAD_REQUEST,
-                    "invalid_request",
+                    ErrorCode::InvalidRequest,
                     "Invalid request: missing username or password",
                 ));
             };
@@ -199,14 +170,14 @@ pub async fn token(
             let Some(user) = user.filter(|u| verify_password(password, &u.password_hash)) else {
                 return Err(oauth_error(
                     StatusCode::BAD_REQUEST,
-                    "invalid_grant",
+                    ErrorCode::InvalidGrant,
                     "Invalid grant: user credentials are invalid",
                 ));
             };
             if user.blocked {
                 return Err(oauth_error(
                     StatusCode::BAD_REQUEST,
-                    "invalid_grant",
+                    ErrorCode::InvalidGrant,
                     "Invalid grant: user is blocked",
                 ));
             }
@@ -217,7 +188,7 @@ pub async fn token(
             let Some(refresh) = f.refresh_token.as_deref() else {
                 return Err(oauth_error(
                     StatusCode::BAD_REQUEST,
-                    "invalid_request",
+                    ErrorCode::InvalidRequest,
                     "Invalid request: missing refresh_token",
                 ));
             };
@@ -226,7 +197,7 @@ pub async fn token(
                 _ => {
                     return Err(oauth_error(
                         StatusCode::BAD_REQUEST,
-                        "invalid_grant",
+                        ErrorCode::InvalidGrant,
                         "Invalid grant: refresh token is invalid",
                     ))
                 }
@@ -235,7 +206,7 @@ pub async fn token(
         _ => {
             return Err(oauth_error(
                 StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
+                ErrorCode::UnsupportedGrantType,
                 "Unsupported grant type: grant_type is invalid",
             ));
         }
@@ -266,7 +237,7 @@ pub async fn token(
 }
 
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     headers: HeaderMap,
     _user: CurrentUser,
 ) -> ApiResult<Json<serde_json::Value>> {

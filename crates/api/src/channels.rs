@@ -1,24 +1,24 @@
 //! Channels (`/video-channels`) and accounts (`/accounts`).
 
 use crate::auth::{CurrentUser, MaybeUser};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ParamLocation};
 use crate::params::Params;
-use crate::state::AppState;
-use crate::users::body;
+use crate::shapes::JsonViews;
+use crate::Instance;
 use crate::videos::{filter_from, list_with};
-use axum::extract::{Path, RawQuery, State};
+use crate::extract::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::Json;
+use crate::extract::Json;
 use ferrotube_db::accounts::{AccountRow, ChannelRow};
 use ferrotube_model::timefmt::now_ms;
 use ferrotube_model::{validate, UserRole};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
 /// `name` or `name@host` where host is ours (remote actors arrive with federation).
-fn local_handle<'a>(state: &AppState, handle: &'a str) -> ApiResult<&'a str> {
+fn local_handle<'a>(state: &Instance, handle: &'a str) -> ApiResult<&'a str> {
     let handle = handle.trim_end_matches('/');
     match handle.split_once('@') {
         None => Ok(handle),
@@ -27,7 +27,7 @@ fn local_handle<'a>(state: &AppState, handle: &'a str) -> ApiResult<&'a str> {
     }
 }
 
-async fn channel_by_handle(state: &AppState, handle: &str) -> ApiResult<ChannelRow> {
+async fn channel_by_handle(state: &Instance, handle: &str) -> ApiResult<ChannelRow> {
     let name = local_handle(state, handle)?;
     state
         .db
@@ -36,7 +36,7 @@ async fn channel_by_handle(state: &AppState, handle: &str) -> ApiResult<ChannelR
         .ok_or_else(|| ApiError::not_found("Video channel not found"))
 }
 
-async fn account_by_handle(state: &AppState, handle: &str) -> ApiResult<AccountRow> {
+async fn account_by_handle(state: &Instance, handle: &str) -> ApiResult<AccountRow> {
     let name = local_handle(state, handle)?;
     state
         .db
@@ -51,7 +51,7 @@ const CHANNEL_SORTS: &[(&str, &str)] = &[
     ("updatedAt", "updated_at, id"),
 ];
 
-async fn channels_json(state: &AppState, rows: &[ChannelRow]) -> ApiResult<Vec<Value>> {
+async fn channels_json(state: &Instance, rows: &[ChannelRow]) -> ApiResult<Vec<Value>> {
     let mut ids: Vec<i64> = rows.iter().map(|c| c.account_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -62,7 +62,7 @@ async fn channels_json(state: &AppState, rows: &[ChannelRow]) -> ApiResult<Vec<V
         .collect())
 }
 
-pub async fn list(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<Instance>, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
     let order = p.sort(CHANNEL_SORTS, "created_at ASC, id ASC")?;
@@ -73,7 +73,7 @@ pub async fn list(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiRe
 }
 
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     Path(handle): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let c = channel_by_handle(&state, &handle).await?;
@@ -100,7 +100,7 @@ fn check_texts(b: &ChannelBody) -> ApiResult<()> {
                 "description",
                 "",
                 "Should have a description between 3 and 1000 characters long",
-                "body",
+                ParamLocation::Body,
             ));
         }
     }
@@ -111,17 +111,16 @@ fn check_texts(b: &ChannelBody) -> ApiResult<()> {
 }
 
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     CurrentUser(user): CurrentUser,
-    b: JsonBody<ChannelBody>,
+    Json(b): Json<ChannelBody>,
 ) -> ApiResult<Json<Value>> {
-    let b = body(b)?;
     let Some(name) = b.name.as_deref() else {
         return Err(ApiError::bad_param(
             "name",
             "",
             "Should have a valid channel name",
-            "body",
+            ParamLocation::Body,
         ));
     };
     validate::channel_name(name)?;
@@ -130,7 +129,7 @@ pub async fn create(
             "displayName",
             "",
             "Should have a display name",
-            "body",
+            ParamLocation::Body,
         ));
     };
     check_texts(&b)?;
@@ -169,12 +168,11 @@ fn may_manage(user: &CurrentUser, c: &ChannelRow) -> ApiResult<()> {
 }
 
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path(handle): Path<String>,
-    b: JsonBody<ChannelBody>,
+    Json(b): Json<ChannelBody>,
 ) -> ApiResult<StatusCode> {
-    let b = body(b)?;
     check_texts(&b)?;
     let mut c = channel_by_handle(&state, &handle).await?;
     may_manage(&user, &c)?;
@@ -194,7 +192,7 @@ pub async fn update(
 }
 
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path(handle): Path<String>,
 ) -> ApiResult<StatusCode> {
@@ -211,7 +209,7 @@ pub async fn delete(
 }
 
 pub async fn videos(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path(handle): Path<String>,
     RawQuery(q): RawQuery,
@@ -224,7 +222,7 @@ pub async fn videos(
 }
 
 pub async fn account(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     Path(handle): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let a = account_by_handle(&state, &handle).await?;
@@ -232,7 +230,7 @@ pub async fn account(
 }
 
 pub async fn account_videos(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path(handle): Path<String>,
     RawQuery(q): RawQuery,
@@ -245,7 +243,7 @@ pub async fn account_videos(
 }
 
 pub async fn account_channels(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     Path(handle): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {

@@ -2,13 +2,15 @@
 //! federate as `Note`s (see federation::deliver::comment_changed).
 
 use crate::auth::{CurrentUser, MaybeUser};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ParamLocation};
 use crate::params::Params;
-use crate::state::AppState;
-use crate::videos::{find_video, visible_to};
-use axum::extract::{Path, RawQuery, State};
+use crate::shapes::JsonViews;
+use crate::Instance;
+use ferrotube_app::videos::{find_video, visible_to};
+use crate::extract::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::Json;
+use crate::extract::Json;
 use ferrotube_db::accounts::AccountRow;
 use ferrotube_db::comments::{CommentRow, NewComment};
 use ferrotube_db::videos::VideoRow;
@@ -17,7 +19,7 @@ use ferrotube_model::{CommentsPolicy, UserRole};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-fn comment_json(state: &AppState, v: &VideoRow, c: &CommentRow) -> Value {
+fn comment_json(state: &Instance, v: &VideoRow, c: &CommentRow) -> Value {
     let account = match (c.account_id, &c.account_name) {
         (Some(id), Some(name)) => state.account(&AccountRow {
             id,
@@ -38,7 +40,7 @@ fn comment_json(state: &AppState, v: &VideoRow, c: &CommentRow) -> Value {
     let deleted = c.deleted_at.is_some();
     json!({
         "id": c.id,
-        "url": crate::federation::objects::comment_url(state, &v.uuid, c),
+        "url": ferrotube_app::federation::objects::comment_url(state, &v.uuid, c),
         "text": if deleted { "" } else { c.text.as_str() },
         "threadId": c.root_id(),
         "inReplyToCommentId": c.in_reply_to_id,
@@ -56,7 +58,7 @@ fn comment_json(state: &AppState, v: &VideoRow, c: &CommentRow) -> Value {
 
 /// `GET /api/v1/videos/{id}/comment-threads`.
 pub async fn list_threads(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
@@ -86,7 +88,7 @@ pub async fn list_threads(
 
 /// `GET /api/v1/videos/{id}/comment-threads/{threadId}`: the root and its replies as a tree.
 pub async fn get_thread(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path((id, thread)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
@@ -95,7 +97,7 @@ pub async fn get_thread(
             "threadId",
             &thread,
             "Should have a valid thread id",
-            "params",
+            ParamLocation::Params,
         )
     })?;
     let v = find_video(&state, &id).await?;
@@ -108,7 +110,7 @@ pub async fn get_thread(
         return Err(ApiError::not_found("Video comment thread not found"));
     };
     fn tree(
-        state: &AppState,
+        state: &Instance,
         v: &VideoRow,
         rows: &[CommentRow],
         c: &CommentRow,
@@ -132,11 +134,7 @@ pub struct CommentBody {
     text: Option<String>,
 }
 
-fn valid_text(
-    body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<String> {
-    let Json(b) =
-        body.map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {}", e.body_text())))?;
+fn valid_text(b: CommentBody) -> ApiResult<String> {
     let text = b.text.unwrap_or_default();
     let n = text.trim().chars().count();
     if n == 0 || text.chars().count() > 10_000 {
@@ -144,13 +142,13 @@ fn valid_text(
             "text",
             &text.chars().take(50).collect::<String>(),
             "Should have a valid comment text",
-            "body",
+            ParamLocation::Body,
         ));
     }
     Ok(text)
 }
 
-async fn commentable(state: &AppState, id: &str, user: &CurrentUser) -> ApiResult<VideoRow> {
+async fn commentable(state: &Instance, id: &str, user: &CurrentUser) -> ApiResult<VideoRow> {
     let v = find_video(state, id).await?;
     visible_to(&v, Some(&user.0))?;
     if CommentsPolicy::from_id(v.comments_policy) == Some(CommentsPolicy::Disabled) {
@@ -162,8 +160,8 @@ async fn commentable(state: &AppState, id: &str, user: &CurrentUser) -> ApiResul
     Ok(v)
 }
 
-async fn created(state: &AppState, v: &VideoRow, id: i64) -> ApiResult<Json<Value>> {
-    crate::federation::deliver::comment_changed(state, v, id).await;
+async fn created(state: &Instance, v: &VideoRow, id: i64) -> ApiResult<Json<Value>> {
+    ferrotube_app::federation::outbox::comment_changed(state, v, id).await;
     let c = state
         .db
         .comment_by_id(id)
@@ -174,10 +172,10 @@ async fn created(state: &AppState, v: &VideoRow, id: i64) -> ApiResult<Json<Valu
 
 /// `POST /api/v1/videos/{id}/comment-threads`.
 pub async fn create_thread(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path(id): Path<String>,
-    body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>,
+    Json(body): Json<CommentBody>,
 ) -> ApiResult<Json<Value>> {
     let text = valid_text(body)?;
     let v = commentable(&state, &id, &user).await?;
@@ -196,9 +194,9 @@ pub async fn create_thread(
     created(&state, &v, cid).await
 }
 
-async fn comment_of(state: &AppState, v: &VideoRow, raw: &str) -> ApiResult<CommentRow> {
+async fn comment_of(state: &Instance, v: &VideoRow, raw: &str) -> ApiResult<CommentRow> {
     let cid: i64 = raw.parse().map_err(|_| {
-        ApiError::bad_param("commentId", raw, "Should have a valid comment id", "params")
+        ApiError::bad_param("commentId", raw, "Should have a valid comment id", ParamLocation::Params)
     })?;
     state
         .db
@@ -210,10 +208,10 @@ async fn comment_of(state: &AppState, v: &VideoRow, raw: &str) -> ApiResult<Comm
 
 /// `POST /api/v1/videos/{id}/comments/{commentId}`: a reply.
 pub async fn reply(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path((id, parent)): Path<(String, String)>,
-    body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>,
+    Json(body): Json<CommentBody>,
 ) -> ApiResult<Json<Value>> {
     let text = valid_text(body)?;
     let v = commentable(&state, &id, &user).await?;
@@ -239,7 +237,7 @@ pub async fn reply(
 /// `DELETE /api/v1/videos/{id}/comments/{commentId}`: by its author, the video's owner or a
 /// moderator. The comment stays as a tombstone in its thread.
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path((id, comment)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
@@ -257,7 +255,7 @@ pub async fn delete(
     }
     state.db.soft_delete_comment(c.id, now_ms()).await?;
     if c.url.is_none() {
-        crate::federation::deliver::comment_changed(&state, &v, c.id).await;
+        ferrotube_app::federation::outbox::comment_changed(&state, &v, c.id).await;
     }
     Ok(StatusCode::NO_CONTENT)
 }

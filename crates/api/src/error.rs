@@ -1,137 +1,139 @@
-//! Errors as PeerTube writes them: `application/problem+json` with `type`, `title`, `detail`,
-//! `status`, `error` (a copy of detail, which older clients read) and `code` where PeerTube has one.
+//! The core's errors written as PeerTube writes them: `application/problem+json` with `type`,
+//! `title`, `detail`, `status`, `error` (a copy of detail, which older clients read), `code` where
+//! PeerTube has one and `invalid-params` for a bad parameter.
 
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
+pub use ferrotube_app::error::{Error, ErrorCode, InvalidParam, ParamLocation};
 use serde_json::json;
 
+/// A handler's error: the core's [`Error`], answered as problem+json.
 #[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub detail: String,
-    pub code: Option<&'static str>,
-    /// For 400s on a named parameter: PeerTube's `invalid-params` member.
-    pub param: Option<Box<(String, String, String)>>,
-    pub extra_headers: Vec<(header::HeaderName, String)>,
-}
+pub struct ApiError(pub Error);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-impl ApiError {
-    pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            detail: detail.into(),
-            code: None,
-            param: None,
-            extra_headers: Vec::new(),
+/// `ApiError::not_found(..)` and friends, as the core's constructors.
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {$(
+        pub fn $name($($arg: $ty),*) -> ApiError {
+            ApiError(Error::$name($($arg),*))
         }
+    )*};
+}
+
+impl ApiError {
+    pub fn new(status: axum::http::StatusCode, detail: impl Into<String>) -> ApiError {
+        ApiError(Error::new(status, detail))
     }
-    pub fn code(mut self, code: &'static str) -> ApiError {
-        self.code = Some(code);
-        self
+    forward!(
+        bad_request(detail: impl Into<String>),
+        unauthorized(detail: impl Into<String>),
+        forbidden(detail: impl Into<String>),
+        not_found(detail: impl Into<String>),
+        conflict(detail: impl Into<String>),
+        internal(detail: impl std::fmt::Display),
+    );
+    pub fn bad_param(
+        name: &str,
+        value: &str,
+        message: impl Into<String>,
+        location: ParamLocation,
+    ) -> ApiError {
+        ApiError(Error::bad_param(name, value, message, location))
     }
-    pub fn header(mut self, name: header::HeaderName, value: impl Into<String>) -> ApiError {
-        self.extra_headers.push((name, value.into()));
-        self
+    pub fn code(self, code: ErrorCode) -> ApiError {
+        ApiError(self.0.code(code))
     }
-    pub fn bad_request(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, detail)
+    pub fn header(self, name: header::HeaderName, value: impl Into<String>) -> ApiError {
+        ApiError(self.0.header(name, value))
     }
-    /// A bad parameter, as PeerTube's validators report it.
-    pub fn bad_param(name: &str, value: &str, msg: impl Into<String>, location: &str) -> ApiError {
-        let mut e = ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("Incorrect request parameters: {name}"),
-        );
-        e.param = Some(Box::new((
-            name.to_string(),
-            value.to_string(),
-            format!("{}|{location}", msg.into()),
-        )));
-        e
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = Error;
+    fn deref(&self) -> &Error {
+        &self.0
     }
-    pub fn unauthorized(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, detail).code("unauthorized_request")
-    }
-    pub fn forbidden(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, detail)
-    }
-    pub fn not_found(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, detail)
-    }
-    pub fn conflict(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, detail)
-    }
-    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
-        tracing::error!(error = %detail, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError(e)
     }
 }
 
 impl From<ferrotube_db::DbError> for ApiError {
     fn from(e: ferrotube_db::DbError) -> Self {
-        match e {
-            ferrotube_db::DbError::Conflict(what) => {
-                ApiError::conflict(format!("Already exists: {what}"))
-            }
-            other => ApiError::internal(other),
-        }
+        ApiError(e.into())
     }
 }
 
 impl From<ferrotube_model::validate::FieldError> for ApiError {
     fn from(e: ferrotube_model::validate::FieldError) -> Self {
-        ApiError::bad_param(e.field, "", e.message, "body")
+        ApiError(e.into())
     }
 }
 
 impl From<ferrotube_jobs::QueueError> for ApiError {
     fn from(e: ferrotube_jobs::QueueError) -> Self {
-        ApiError::internal(e)
+        ApiError(e.into())
     }
+}
+
+impl From<ferrotube_app::federation::FedError> for ApiError {
+    fn from(e: ferrotube_app::federation::FedError) -> Self {
+        ApiError(e.into())
+    }
+}
+
+/// The problem+json answer for an error.
+pub fn problem(e: Error) -> Response {
+    let type_ = match e.code {
+        Some(c) => format!(
+            "https://docs.joinpeertube.org/api-rest-reference.html#section/Errors/{}",
+            c.as_str()
+        ),
+        None => "about:blank".to_string(),
+    };
+    let mut body = json!({
+        "type": type_,
+        "title": e.status.canonical_reason().unwrap_or("Error"),
+        "detail": e.detail,
+        "status": e.status.as_u16(),
+        "error": e.detail,
+    });
+    if let Some(c) = e.code {
+        body["code"] = json!(c.as_str());
+    }
+    if let Some(p) = e.param.as_deref() {
+        body["invalid-params"] = json!({ p.name.clone(): {
+            "type": "field",
+            "value": p.value,
+            "msg": p.message,
+            "path": p.name,
+            "location": p.location.as_str(),
+        }});
+    }
+    let mut resp = (
+        e.status,
+        [(
+            header::CONTENT_TYPE,
+            "application/problem+json; charset=utf-8",
+        )],
+        body.to_string(),
+    )
+        .into_response();
+    for (k, v) in e.extra_headers {
+        if let Ok(v) = v.parse() {
+            resp.headers_mut().insert(k, v);
+        }
+    }
+    resp
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let type_ = match self.code {
-            Some(c) => {
-                format!("https://docs.joinpeertube.org/api-rest-reference.html#section/Errors/{c}")
-            }
-            None => "about:blank".to_string(),
-        };
-        let mut body = json!({
-            "type": type_,
-            "title": self.status.canonical_reason().unwrap_or("Error"),
-            "detail": self.detail,
-            "status": self.status.as_u16(),
-            "error": self.detail,
-        });
-        if let Some(c) = self.code {
-            body["code"] = json!(c);
-        }
-        if let Some((name, value, msg_loc)) = self.param.as_deref() {
-            let (msg, loc) = msg_loc
-                .split_once('|')
-                .unwrap_or((msg_loc.as_str(), "query"));
-            body["invalid-params"] = json!({ name.clone(): {
-                "type": "field", "value": value, "msg": msg, "path": name, "location": loc
-            }});
-        }
-        let mut resp = (
-            self.status,
-            [(
-                header::CONTENT_TYPE,
-                "application/problem+json; charset=utf-8",
-            )],
-            body.to_string(),
-        )
-            .into_response();
-        for (k, v) in self.extra_headers {
-            if let Ok(v) = v.parse() {
-                resp.headers_mut().insert(k, v);
-            }
-        }
-        resp
+        problem(self.0)
     }
 }

@@ -4,10 +4,11 @@
 
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
-use crate::videos::visible_to;
+use crate::Instance;
+use ferrotube_app::videos::visible_to;
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use crate::extract::Path;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use ferrotube_db::videos::VideoRow;
@@ -38,7 +39,7 @@ fn safe_name(name: &str) -> ApiResult<()> {
 }
 
 async fn serve(
-    state: &AppState,
+    state: &Instance,
     key: &str,
     req: Request,
     cache: &'static str,
@@ -84,7 +85,7 @@ fn cache_for(v: &VideoRow) -> &'static str {
 }
 
 async fn video_for_file(
-    state: &AppState,
+    state: &Instance,
     uuid: &str,
     user: Option<&ferrotube_db::users::UserRow>,
 ) -> ApiResult<VideoRow> {
@@ -99,7 +100,7 @@ async fn video_for_file(
 }
 
 pub async fn hls(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path((uuid, file)): Path<(String, String)>,
     req: Request,
@@ -117,7 +118,7 @@ pub async fn hls(
 }
 
 pub async fn hls_private(
-    state: State<AppState>,
+    state: State<Instance>,
     user: MaybeUser,
     path: Path<(String, String)>,
     req: Request,
@@ -135,7 +136,7 @@ fn split_file_name(name: &str) -> Option<(&str, &str)> {
 }
 
 pub async fn web_video(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path(file): Path<String>,
     req: Request,
@@ -154,7 +155,7 @@ pub async fn web_video(
 }
 
 pub async fn download_web_video(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path(file): Path<String>,
     req: Request,
@@ -177,7 +178,7 @@ pub async fn download_web_video(
 
 /// `/download/streaming-playlists/hls/videos/<uuid>-<res>-fragmented.mp4`: the rung's single file.
 pub async fn download_hls(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path(file): Path<String>,
     req: Request,
@@ -210,7 +211,7 @@ pub async fn download_hls(
 
 /// `.torrent` files, after the privacy check of the video they belong to.
 async fn torrent(
-    state: &AppState,
+    state: &Instance,
     user: Option<&ferrotube_db::users::UserRow>,
     file: &str,
     req: Request,
@@ -239,7 +240,7 @@ async fn torrent(
 }
 
 pub async fn lazy_torrent(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path(file): Path<String>,
     req: Request,
@@ -248,7 +249,7 @@ pub async fn lazy_torrent(
 }
 
 pub async fn download_torrent(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path(file): Path<String>,
     req: Request,
@@ -258,7 +259,7 @@ pub async fn download_torrent(
 
 /// Remote videos' images are fetched from their origin the first time they are asked for and
 /// kept (PeerTube's lazy-static cache), so pages never point browsers at other servers.
-async fn cache_remote_image(state: &AppState, folder: &str, file: &str) {
+async fn cache_remote_image(state: &Instance, folder: &str, file: &str) {
     let Ok(path) = state.store.local_path(&format!("{folder}/{file}")) else {
         return;
     };
@@ -289,7 +290,7 @@ async fn cache_remote_image(state: &AppState, folder: &str, file: &str) {
 }
 
 pub async fn thumbnail(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     Path(file): Path<String>,
     req: Request,
 ) -> ApiResult<Response> {
@@ -306,7 +307,7 @@ pub async fn thumbnail(
 }
 
 pub async fn preview(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     Path(file): Path<String>,
     req: Request,
 ) -> ApiResult<Response> {

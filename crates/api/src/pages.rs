@@ -2,9 +2,10 @@
 //! this module only gathers what a page shows, through the same privacy rule as the API.
 
 use crate::auth::MaybeUser;
-use crate::state::AppState;
-use crate::videos::{find_video, visible_to};
-use axum::extract::{Path, State};
+use crate::Instance;
+use ferrotube_app::videos::{find_video, visible_to};
+use crate::extract::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use ferrotube_db::videos::VideoFilter;
@@ -12,11 +13,11 @@ use ferrotube_model::timefmt::iso;
 use ferrotube_model::{short_uuid, VideoState};
 use ferrotube_web as web;
 
-fn name(state: &AppState) -> &str {
+fn name(state: &Instance) -> &str {
     &state.settings.instance.name
 }
 
-pub async fn home(State(state): State<AppState>) -> Response {
+pub async fn home(State(state): State<Instance>) -> Response {
     let filter = VideoFilter {
         privacies: vec![1],
         published_only: true,
@@ -60,7 +61,7 @@ pub async fn home(State(state): State<AppState>) -> Response {
 }
 
 pub async fn watch(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
 ) -> Response {
@@ -117,15 +118,15 @@ pub async fn watch(
     Html(web::render_watch(&page)).into_response()
 }
 
-pub async fn login(State(state): State<AppState>) -> Html<String> {
+pub async fn login(State(state): State<Instance>) -> Html<String> {
     Html(web::render_login(name(&state)))
 }
 
-pub async fn upload(State(state): State<AppState>) -> Html<String> {
+pub async fn upload(State(state): State<Instance>) -> Html<String> {
     Html(web::render_upload(name(&state)))
 }
 
-fn not_found_page(state: &AppState) -> Response {
+fn not_found_page(state: &Instance) -> Response {
     (
         StatusCode::NOT_FOUND,
         Html(web::render_not_found(name(state))),
@@ -133,7 +134,7 @@ fn not_found_page(state: &AppState) -> Response {
         .into_response()
 }
 
-pub async fn fallback(State(state): State<AppState>, uri: axum::http::Uri) -> Response {
+pub async fn fallback(State(state): State<Instance>, uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
         return crate::error::ApiError::not_found("Not found").into_response();
     }

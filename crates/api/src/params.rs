@@ -1,7 +1,7 @@
 //! Query-string parsing with PeerTube's rules and errors: each bad parameter is a 400 naming it,
 //! never a 500. Arrays come as repeated keys (`tagsOneOf=a&tagsOneOf=b`) or with `[]`.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ParamLocation};
 
 pub struct Params {
     pairs: Vec<(String, String)>,
@@ -43,7 +43,7 @@ impl Params {
                     name,
                     v,
                     format!("Should have a number {name} between {min} and {max}"),
-                    "query",
+                    ParamLocation::Query,
                 )),
             },
         }
@@ -58,7 +58,7 @@ impl Params {
                 name,
                 v,
                 format!("Should have a boolean {name}"),
-                "query",
+                ParamLocation::Query,
             )),
         }
     }
@@ -72,7 +72,7 @@ impl Params {
                         name,
                         v,
                         format!("Should have valid {name} numbers"),
-                        "query",
+                        ParamLocation::Query,
                     )
                 })
             })
@@ -104,7 +104,7 @@ impl Params {
             .find(|(k, _)| *k == key)
             .map(|(_, c)| *c)
             .ok_or_else(|| {
-                ApiError::bad_param("sort", raw, "Should have correct sortable column", "query")
+                ApiError::bad_param("sort", raw, "Should have correct sortable column", ParamLocation::Query)
             })?;
         let dir = if desc { "DESC" } else { "ASC" };
         // Tie-break on a column of the same expression's table so paging is stable.

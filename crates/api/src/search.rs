@@ -6,10 +6,11 @@
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
-use crate::state::AppState;
+use crate::shapes::JsonViews;
+use crate::Instance;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use axum::Json;
+use crate::extract::Json;
 use serde_json::{json, Value};
 
 fn looks_like_url(s: &str) -> bool {
@@ -17,7 +18,7 @@ fn looks_like_url(s: &str) -> bool {
 }
 
 pub async fn videos(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
@@ -27,18 +28,18 @@ pub async fn videos(
         // Remote lookup only for signed-in users (PeerTube's default), so anonymous visitors
         // cannot make the instance fetch arbitrary URLs.
         let found = if user.is_some() {
-            crate::federation::objects::fetch_remote_video(&state, &search, false)
+            ferrotube_app::federation::objects::fetch_remote_video(&state, &search, false)
                 .await
                 .ok()
         } else {
-            crate::federation::objects::video_by_any_url(&state, &search)
+            ferrotube_app::federation::objects::video_by_any_url(&state, &search)
                 .await?
                 .map(|v| v.id)
         };
         let mut data = Vec::new();
         if let Some(id) = found {
             if let Some(v) = state.db.video_by_id(id).await? {
-                if crate::videos::visible_to(&v, user.as_ref()).is_ok() {
+                if ferrotube_app::videos::visible_to(&v, user.as_ref()).is_ok() {
                     data.push(
                         serde_json::to_value(state.video(&v, false)).map_err(ApiError::internal)?,
                     );
@@ -60,7 +61,7 @@ pub async fn videos(
 }
 
 pub async fn channels(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
@@ -76,11 +77,11 @@ pub async fn channels(
     if is_handle || looks_like_url(&search) {
         let actor = if user.is_some() {
             if looks_like_url(&search) {
-                crate::federation::actors::remote_actor(&state, &search, false)
+                ferrotube_app::federation::actors::remote_actor(&state, &search, false)
                     .await
                     .ok()
             } else {
-                crate::federation::actors::resolve_handle(&state, &search)
+                ferrotube_app::federation::actors::resolve_handle(&state, &search)
                     .await
                     .ok()
             }

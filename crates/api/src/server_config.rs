@@ -1,20 +1,21 @@
 //! `/api/v1/config`, `/config/about` and the admin's view of jobs.
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ParamLocation};
 use crate::params::Params;
-use crate::state::AppState;
-use axum::extract::{Path, RawQuery, State};
+use crate::Instance;
+use crate::extract::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use crate::extract::Json;
 use ferrotube_model::timefmt::{iso, now_ms};
 use ferrotube_model::UserRole;
 use serde_json::{json, Value};
 
 /// The public configuration is built once at start: a real PeerTube's answer as the template
 /// (every field clients read is there), with this instance's values written over it.
-pub fn build_config(state: &crate::state::Inner) -> String {
+pub fn build_config(state: &ferrotube_app::instance::Inner) -> String {
     let mut c: Value = serde_json::from_str(include_str!("../data/config-template.json"))
         .unwrap_or_else(|_| json!({}));
     let s = &state.settings;
@@ -34,15 +35,18 @@ pub fn build_config(state: &crate::state::Inner) -> String {
     c.to_string()
 }
 
-pub async fn config(State(state): State<AppState>) -> Response {
+pub async fn config(State(state): State<Instance>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        state.config_json.clone(),
+        state
+            .config_json
+            .get_or_init(|| build_config(&state))
+            .clone(),
     )
         .into_response()
 }
 
-pub async fn about(State(state): State<AppState>) -> Json<Value> {
+pub async fn about(State(state): State<Instance>) -> Json<Value> {
     let i = &state.settings.instance;
     Json(json!({
         "instance": {
@@ -66,7 +70,7 @@ pub async fn about(State(state): State<AppState>) -> Json<Value> {
 }
 
 pub async fn jobs(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path(job_state): Path<String>,
     RawQuery(q): RawQuery,
@@ -81,7 +85,7 @@ pub async fn jobs(
                 "state",
                 other,
                 "Should have a valid job state",
-                "params",
+                ParamLocation::Params,
             ))
         }
     };

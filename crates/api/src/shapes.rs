@@ -1,13 +1,13 @@
 //! Our rows written as PeerTube's JSON (names and nesting from its OpenAPI spec, checked against
 //! real answers in shared/peertube/samples).
 
-use crate::state::Inner;
+use ferrotube_app::instance::Inner;
 use ferrotube_db::accounts::{AccountRow, ChannelRow};
 use ferrotube_db::users::UserRow;
 use ferrotube_db::videos::{FileRow, PlaylistRow, VideoRow};
 use ferrotube_model::constants::{categories, language_label, licences};
 use ferrotube_model::timefmt::iso;
-use ferrotube_model::{short_uuid, CommentsPolicy, Privacy, UserRole, VideoState};
+use ferrotube_model::{short_uuid, FileKind, CommentsPolicy, Privacy, UserRole, VideoState};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -79,7 +79,32 @@ pub fn local_part(handle: &str) -> &str {
     handle.split('@').next().unwrap_or(handle)
 }
 
-impl Inner {
+/// Rows written as PeerTube's JSON, as methods of the instance (which knows its URLs).
+pub trait JsonViews {
+    fn actor_page_url(&self, kind: &str, name: &str, host: Option<&str>) -> String;
+    fn video(&self, v: &VideoRow, with_state: bool) -> Video;
+    fn video_details(
+        &self,
+        v: &VideoRow,
+        tags: Vec<String>,
+        files: &[FileRow],
+        playlist: Option<&PlaylistRow>,
+        account: Value,
+        channel: Value,
+    ) -> Value;
+    fn remote_file_json(&self, f: &FileRow, url: &str) -> Value;
+    fn torrent_fields(
+        &self,
+        v: &VideoRow,
+        f: &FileRow,
+        file_url: &str,
+    ) -> Option<serde_json::Map<String, Value>>;
+    fn account(&self, a: &AccountRow) -> Value;
+    fn channel(&self, c: &ChannelRow, owner: Option<&AccountRow>) -> Value;
+    fn user(&self, u: &UserRow, account: &AccountRow, channels: &[ChannelRow]) -> Value;
+}
+
+impl JsonViews for Inner {
     /// The URL of an account or channel page, ours or (by PeerTube's layout) a remote one's.
     fn actor_page_url(&self, kind: &str, name: &str, host: Option<&str>) -> String {
         match host {
@@ -95,34 +120,7 @@ impl Inner {
         }
     }
 
-    pub fn account_url(&self, name: &str) -> String {
-        format!("{}/accounts/{name}", self.url)
-    }
-    pub fn channel_url(&self, name: &str) -> String {
-        format!("{}/video-channels/{name}", self.url)
-    }
-    /// The URL folder a file of `kind` ("hls" or "web") is served from. Files of videos not
-    /// readable by anyone live under `/private/`, as in PeerTube, so a proxy or CDN can tell which
-    /// paths need authorization; both paths serve a file after the same check, so a torrent's web
-    /// seed keeps working when the privacy changes.
-    pub fn file_base_url(&self, v: &VideoRow, kind: &str) -> String {
-        let private = !Privacy::from_id(v.privacy).is_some_and(Privacy::readable_by_anyone);
-        match (kind, private) {
-            ("web", false) => format!("{}/static/web-videos", self.url),
-            ("web", true) => format!("{}/static/web-videos/private", self.url),
-            (_, false) => self.hls_base(&v.uuid),
-            (_, true) => format!(
-                "{}/static/streaming-playlists/hls/private/{}",
-                self.url, v.uuid
-            ),
-        }
-    }
-
-    pub fn hls_base(&self, uuid: &str) -> String {
-        format!("{}/static/streaming-playlists/hls/{uuid}", self.url)
-    }
-
-    pub fn video(&self, v: &VideoRow, with_state: bool) -> Video {
+    fn video(&self, v: &VideoRow, with_state: bool) -> Video {
         let uuid = uuid::Uuid::parse_str(&v.uuid).unwrap_or_default();
         let privacy = Privacy::from_id(v.privacy).unwrap_or(Privacy::Private);
         Video {
@@ -213,7 +211,7 @@ impl Inner {
         }
     }
 
-    pub fn video_details(
+    fn video_details(
         &self,
         v: &VideoRow,
         tags: Vec<String>,
@@ -225,7 +223,7 @@ impl Inner {
         let mut out = serde_json::to_value(self.video(v, true)).unwrap_or_else(|_| json!({}));
         // Files of videos not readable by anyone live under `/private/`, as in PeerTube, so a
         // proxy or CDN can tell which paths need authorization.
-        let base = self.file_base_url(v, "hls");
+        let base = self.file_base_url(v, FileKind::Hls);
         let file_json = |f: &FileRow, base: &str, download_url: String| {
             if let Some(url) = &f.file_url {
                 return self.remote_file_json(f, url);
@@ -253,7 +251,7 @@ impl Inner {
         };
         let hls_files: Vec<Value> = files
             .iter()
-            .filter(|f| f.kind == "hls")
+            .filter(|f| f.kind == FileKind::Hls.as_str())
             .map(|f| {
                 file_json(
                     f,
@@ -268,11 +266,11 @@ impl Inner {
             .collect();
         let web_files: Vec<Value> = files
             .iter()
-            .filter(|f| f.kind == "web")
+            .filter(|f| f.kind == FileKind::WebVideo.as_str())
             .map(|f| {
                 file_json(
                     f,
-                    &self.file_base_url(v, "web"),
+                    &self.file_base_url(v, FileKind::WebVideo),
                     format!("{}/download/web-videos/{}", self.url, f.filename),
                 )
             })
@@ -391,7 +389,7 @@ impl Inner {
         Some(m)
     }
 
-    pub fn account(&self, a: &AccountRow) -> Value {
+    fn account(&self, a: &AccountRow) -> Value {
         json!({
             "url": a.actor_url.clone().unwrap_or_else(|| self.actor_page_url("accounts", &a.name, a.host.as_deref())),
             "name": local_part(&a.name),
@@ -409,7 +407,7 @@ impl Inner {
         })
     }
 
-    pub fn channel(&self, c: &ChannelRow, owner: Option<&AccountRow>) -> Value {
+    fn channel(&self, c: &ChannelRow, owner: Option<&AccountRow>) -> Value {
         let mut v = json!({
             "url": c.actor_url.clone().unwrap_or_else(|| self.actor_page_url("video-channels", &c.name, c.host.as_deref())),
             "name": local_part(&c.name),
@@ -433,7 +431,7 @@ impl Inner {
         v
     }
 
-    pub fn user(&self, u: &UserRow, account: &AccountRow, channels: &[ChannelRow]) -> Value {
+    fn user(&self, u: &UserRow, account: &AccountRow, channels: &[ChannelRow]) -> Value {
         let role = UserRole::from_id(u.role).unwrap_or(UserRole::User);
         json!({
             "id": u.id,

@@ -2,19 +2,21 @@
 //! actor to channels, local or on other instances (`uri` = `channel@host`).
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
-use crate::federation::actors::{account_actor, resolve_handle};
+use crate::error::{ApiError, ApiResult, ParamLocation};
+use ferrotube_app::federation::actors::{account_actor, resolve_handle};
 use crate::params::Params;
-use crate::state::AppState;
-use axum::extract::{Path, RawQuery, State};
+use crate::shapes::JsonViews;
+use crate::Instance;
+use crate::extract::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Json;
+use crate::extract::Json;
 use ferrotube_db::federation::ActorRow;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-async fn my_actor(state: &AppState, user: &CurrentUser) -> ApiResult<ActorRow> {
+async fn my_actor(state: &Instance, user: &CurrentUser) -> ApiResult<ActorRow> {
     let account = state
         .db
         .account_by_id(user.0.account_id)
@@ -24,7 +26,7 @@ async fn my_actor(state: &AppState, user: &CurrentUser) -> ApiResult<ActorRow> {
 }
 
 /// `name`, `name@ourhost` or `name@otherhost` to the channel's actor (fetched when remote).
-async fn channel_actor_for(state: &AppState, uri: &str, fetch: bool) -> ApiResult<ActorRow> {
+async fn channel_actor_for(state: &Instance, uri: &str, fetch: bool) -> ApiResult<ActorRow> {
     let uri = uri.trim().trim_start_matches('@');
     let local_name = match uri.split_once('@') {
         None => Some(uri),
@@ -39,7 +41,7 @@ async fn channel_actor_for(state: &AppState, uri: &str, fetch: bool) -> ApiResul
                 .await?
                 .filter(|c| c.host.is_none())
                 .ok_or_else(|| ApiError::not_found("Video channel not found"))?;
-            crate::federation::actors::channel_actor(state, &c).await?
+            ferrotube_app::federation::actors::channel_actor(state, &c).await?
         }
         None if fetch => resolve_handle(state, uri).await?,
         None => {
@@ -63,7 +65,7 @@ async fn channel_actor_for(state: &AppState, uri: &str, fetch: bool) -> ApiResul
     Ok(actor)
 }
 
-async fn channel_json(state: &AppState, channel_id: i64) -> ApiResult<Value> {
+async fn channel_json(state: &Instance, channel_id: i64) -> ApiResult<Value> {
     let c = state
         .db
         .channel_by_id(channel_id)
@@ -79,29 +81,28 @@ pub struct SubscribeBody {
 }
 
 pub async fn subscribe(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
-    body: Result<Json<SubscribeBody>, axum::extract::rejection::JsonRejection>,
+    Json(body): Json<SubscribeBody>,
 ) -> ApiResult<StatusCode> {
-    let Json(b) =
-        body.map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {}", e.body_text())))?;
+    let b = body;
     let uri = b.uri.unwrap_or_default();
     if uri.is_empty() || uri.len() > 300 {
         return Err(ApiError::bad_param(
             "uri",
             &uri,
             "Should have a valid uri",
-            "body",
+            ParamLocation::Body,
         ));
     }
     let target = channel_actor_for(&state, &uri, true).await?;
     let me = my_actor(&state, &user).await?;
-    crate::federation::inbox::follow(&state, &me, &target).await?;
+    ferrotube_app::federation::inbox::follow(&state, &me, &target).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
@@ -118,7 +119,7 @@ pub async fn list(
 }
 
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path(handle): Path<String>,
 ) -> ApiResult<Json<Value>> {
@@ -134,7 +135,7 @@ pub async fn get(
 }
 
 pub async fn unsubscribe(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path(handle): Path<String>,
 ) -> ApiResult<StatusCode> {
@@ -145,13 +146,13 @@ pub async fn unsubscribe(
         .follow_between(me.id, target.id)
         .await?
         .ok_or_else(|| ApiError::not_found("Subscription not found"))?;
-    crate::federation::inbox::unfollow(&state, &f, &me, &target).await?;
+    ferrotube_app::federation::inbox::unfollow(&state, &f, &me, &target).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/v1/users/me/subscriptions/exist?uris=a&uris=b` -> `{"a": true, "b": false}`.
 pub async fn exist(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
@@ -162,7 +163,7 @@ pub async fn exist(
             "uris",
             "",
             "Should have a valid uris array",
-            "query",
+            ParamLocation::Query,
         ));
     }
     let me = my_actor(&state, &user).await?;
@@ -179,7 +180,7 @@ pub async fn exist(
 
 /// `GET /api/v1/users/me/subscriptions/videos`: the videos of the followed channels.
 pub async fn videos(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {

@@ -1,26 +1,24 @@
 //! Users: admin-created and self-registered, `/users/me`, quotas, and PeerTube's roles.
 
-use crate::auth::{hash_password, verify_password, CurrentUser};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::CurrentUser;
+use ferrotube_app::accounts::{create_local_user, hash_password, verify_password, LocalUser};
+use crate::error::{ApiError, ApiResult, ParamLocation, ErrorCode};
 use crate::params::Params;
-use crate::state::AppState;
-use axum::extract::{Path, RawQuery, State};
+use crate::shapes::JsonViews;
+use crate::Instance;
+use crate::extract::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::Json;
-use ferrotube_db::users::{NewUser, UserRow};
+use crate::extract::Json;
+use ferrotube_db::users::UserRow;
 use ferrotube_model::timefmt::now_ms;
 use ferrotube_model::{validate, UserRole};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
-pub fn body<T>(b: JsonBody<T>) -> ApiResult<T> {
-    b.map(|Json(v)| v)
-        .map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {}", e.body_text())))
-}
 
-pub async fn user_json(state: &AppState, u: &UserRow) -> ApiResult<Value> {
+pub async fn user_json(state: &Instance, u: &UserRow) -> ApiResult<Value> {
     let account = state
         .db
         .account_by_id(u.account_id)
@@ -31,14 +29,14 @@ pub async fn user_json(state: &AppState, u: &UserRow) -> ApiResult<Value> {
 }
 
 pub async fn me(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     CurrentUser(user): CurrentUser,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(user_json(&state, &user).await?))
 }
 
 pub async fn quota_used(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     CurrentUser(user): CurrentUser,
 ) -> ApiResult<Json<Value>> {
     let (total, daily) = state
@@ -62,17 +60,16 @@ pub struct UpdateMe {
 }
 
 pub async fn update_me(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     CurrentUser(mut user): CurrentUser,
-    b: JsonBody<UpdateMe>,
+    Json(b): Json<UpdateMe>,
 ) -> ApiResult<StatusCode> {
-    let b = body(b)?;
     if let Some(p) = &b.password {
         validate::password(p)?;
         let current = b.current_password.as_deref().unwrap_or("");
         if !verify_password(current, &user.password_hash) {
             return Err(ApiError::unauthorized("currentPassword is invalid.")
-                .code("invalid_current_password"));
+                .code(ErrorCode::InvalidCurrentPassword));
         }
         user.password_hash = hash_password(p)?;
     }
@@ -81,7 +78,7 @@ pub async fn update_me(
         let current = b.current_password.as_deref().unwrap_or("");
         if !verify_password(current, &user.password_hash) {
             return Err(ApiError::unauthorized("currentPassword is invalid.")
-                .code("invalid_current_password"));
+                .code(ErrorCode::InvalidCurrentPassword));
         }
         user.email = e.clone();
     }
@@ -91,7 +88,7 @@ pub async fn update_me(
                 "nsfwPolicy",
                 n,
                 "Should have a valid NSFW policy",
-                "body",
+                ParamLocation::Body,
             ));
         }
         user.nsfw_policy = n.clone();
@@ -105,7 +102,7 @@ pub async fn update_me(
                 "description",
                 "",
                 "Should have a description of at most 1000 characters",
-                "body",
+                ParamLocation::Body,
             ));
         }
     }
@@ -142,90 +139,22 @@ pub struct CreateUser {
     channel_name: Option<String>,
 }
 
-/// A local user to create, as the admin API, registration and first start describe it.
-pub struct LocalUser<'a> {
-    pub username: &'a str,
-    pub password: &'a str,
-    pub email: &'a str,
-    pub role: UserRole,
-    /// Total and daily video quota in bytes (-1: unlimited).
-    pub quota: (i64, i64),
-    pub display_name: Option<&'a str>,
-    /// Default channel's name and display name; `<username>_channel` when absent.
-    pub channel: Option<(&'a str, &'a str)>,
-}
-
-/// Creates a user with its account and default channel.
-pub async fn create_local_user(
-    state: &AppState,
-    new: LocalUser<'_>,
-) -> ApiResult<ferrotube_db::users::CreatedUser> {
-    let LocalUser {
-        username,
-        password,
-        email,
-        role,
-        quota,
-        display_name,
-        channel,
-    } = new;
-    validate::username(username)?;
-    validate::password(password)?;
-    validate::email(email)?;
-    let default_channel = format!("{username}_channel");
-    let (channel_name, channel_display) = match channel {
-        Some((n, d)) => (n.to_string(), d.to_string()),
-        None => (default_channel, format!("Main {username} channel")),
-    };
-    validate::channel_name(&channel_name)?;
-    if channel_name == username {
-        return Err(ApiError::conflict(
-            "Channel name cannot be the same as user username.",
-        ));
-    }
-    if state.db.user_exists(username, email).await?
-        || state.db.actor_name_taken(&channel_name).await?
-    {
-        return Err(ApiError::conflict(
-            "User with this username or email already exists.",
-        ));
-    }
-    let hash = hash_password(password)?;
-    let created = state
-        .db
-        .create_user(&NewUser {
-            username,
-            email,
-            password_hash: &hash,
-            role: role.id(),
-            video_quota: quota.0,
-            video_quota_daily: quota.1,
-            display_name: display_name.unwrap_or(username),
-            channel_name: &channel_name,
-            channel_display_name: &channel_display,
-            now: now_ms(),
-        })
-        .await?;
-    Ok(created)
-}
-
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     admin: CurrentUser,
-    b: JsonBody<CreateUser>,
+    Json(b): Json<CreateUser>,
 ) -> ApiResult<Json<Value>> {
     admin.require(UserRole::Moderator)?;
-    let b = body(b)?;
     let role = match b.role {
         Some(r) => UserRole::from_id(r).ok_or_else(|| {
-            ApiError::bad_param("role", &r.to_string(), "Should have a valid role", "body")
+            ApiError::bad_param("role", &r.to_string(), "Should have a valid role", ParamLocation::Body)
         })?,
         None => {
             return Err(ApiError::bad_param(
                 "role",
                 "",
                 "Should have a valid role",
-                "body",
+                ParamLocation::Body,
             ))
         }
     };
@@ -243,7 +172,7 @@ pub async fn create(
             "username",
             "",
             "Should have username, password and email",
-            "body",
+            ParamLocation::Body,
         ));
     };
     let q = &state.settings.user;
@@ -256,7 +185,7 @@ pub async fn create(
             "videoQuota",
             &quota.0.to_string(),
             "Should have a valid video quota",
-            "body",
+            ParamLocation::Body,
         ));
     }
     let channel = b.channel_name.as_deref().map(|n| (n, n));
@@ -296,8 +225,8 @@ pub struct RegisterChannel {
 }
 
 pub async fn register(
-    State(state): State<AppState>,
-    b: JsonBody<Register>,
+    State(state): State<Instance>,
+    Json(b): Json<Register>,
 ) -> ApiResult<StatusCode> {
     let s = &state.settings.signup;
     if !s.enabled {
@@ -307,7 +236,6 @@ pub async fn register(
     if s.limit >= 0 && state.db.count_users().await? >= s.limit {
         return Err(ApiError::forbidden("User registration limit reached."));
     }
-    let b = body(b)?;
     let (Some(username), Some(password), Some(email)) = (
         b.username.as_deref(),
         b.password.as_deref(),
@@ -317,7 +245,7 @@ pub async fn register(
             "username",
             "",
             "Should have username, password and email",
-            "body",
+            ParamLocation::Body,
         ));
     };
     if let Some(d) = &b.display_name {
@@ -349,7 +277,7 @@ const USER_SORTS: &[(&str, &str)] = &[
 ];
 
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     admin: CurrentUser,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
@@ -366,11 +294,11 @@ pub async fn list(
     Ok(Json(json!({ "total": total, "data": data })))
 }
 
-async fn managed_user(state: &AppState, admin: &CurrentUser, id: &str) -> ApiResult<UserRow> {
+async fn managed_user(state: &Instance, admin: &CurrentUser, id: &str) -> ApiResult<UserRow> {
     admin.require(UserRole::Moderator)?;
     let id: i64 = id
         .parse()
-        .map_err(|_| ApiError::bad_param("id", id, "Should have a valid id", "params"))?;
+        .map_err(|_| ApiError::bad_param("id", id, "Should have a valid id", ParamLocation::Params))?;
     let u = state
         .db
         .user_by_id(id)
@@ -384,7 +312,7 @@ async fn managed_user(state: &AppState, admin: &CurrentUser, id: &str) -> ApiRes
 }
 
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     admin: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
@@ -403,13 +331,12 @@ pub struct UpdateUser {
 }
 
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     admin: CurrentUser,
     Path(id): Path<String>,
-    b: JsonBody<UpdateUser>,
+    Json(b): Json<UpdateUser>,
 ) -> ApiResult<StatusCode> {
     let mut u = managed_user(&state, &admin, &id).await?;
-    let b = body(b)?;
     if let Some(e) = &b.email {
         validate::email(e)?;
         u.email = e.clone();
@@ -420,7 +347,7 @@ pub async fn update(
     }
     if let Some(r) = b.role {
         let role = UserRole::from_id(r).ok_or_else(|| {
-            ApiError::bad_param("role", &r.to_string(), "Should have a valid role", "body")
+            ApiError::bad_param("role", &r.to_string(), "Should have a valid role", ParamLocation::Body)
         })?;
         if !admin.role().can_manage(role) {
             return Err(ApiError::forbidden("Cannot give this role"));
@@ -438,7 +365,7 @@ pub async fn update(
 }
 
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     admin: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {

@@ -2,17 +2,19 @@
 //! views. Privacy is decided here, once, in [`visible_to`], for every read path including files.
 
 use crate::auth::{ClientIp, CurrentUser, MaybeUser};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ParamLocation};
 use crate::params::Params;
-use crate::state::AppState;
-use axum::extract::{Path, RawQuery, State};
+use crate::shapes::JsonViews;
+use crate::Instance;
+use ferrotube_app::videos::{find_video, is_moderator, parse_fields, visible_to, Rating};
+use crate::extract::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use crate::extract::Json;
 use ferrotube_db::users::UserRow;
-use ferrotube_db::videos::{VideoFilter, VideoRow, VideoUpdate};
-use ferrotube_model::timefmt::{now_ms, parse_iso};
-use ferrotube_model::{uuid_from_short, validate, Privacy, UserRole, VideoState};
+use ferrotube_db::videos::{VideoFilter, VideoRow};
+use ferrotube_model::Privacy;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -33,61 +35,6 @@ pub const VIDEO_SORTS: &[(&str, &str)] = &[
     ("match", "v.published_at, v.id"),
 ];
 
-pub fn is_owner(v: &VideoRow, user: Option<&UserRow>) -> bool {
-    user.is_some_and(|u| v.account_user_id == Some(u.id))
-}
-
-fn is_moderator(user: Option<&UserRow>) -> bool {
-    user.and_then(|u| UserRole::from_id(u.role))
-        .is_some_and(UserRole::moderates_videos)
-}
-
-/// Whether `user` (None: anonymous) may read `v` and its files. `Err` carries the status to answer.
-pub fn visible_to(v: &VideoRow, user: Option<&UserRow>) -> ApiResult<()> {
-    if is_owner(v, user) || is_moderator(user) {
-        return Ok(());
-    }
-    let privacy = Privacy::from_id(v.privacy).unwrap_or(Privacy::Private);
-    match privacy {
-        Privacy::Public | Privacy::Unlisted => {}
-        Privacy::Internal if user.is_some() => {}
-        _ if user.is_none() => {
-            return Err(ApiError::unauthorized(
-                "Cannot get this video without authentication",
-            ))
-        }
-        _ => return Err(ApiError::forbidden("Cannot get this private video")),
-    }
-    let playable = v.state == VideoState::Published.id()
-        || (v.state == VideoState::ToTranscode.id() && !v.wait_transcoding);
-    if !playable {
-        return Err(ApiError::forbidden(
-            "Cannot get this video: it is not published yet",
-        ));
-    }
-    Ok(())
-}
-
-/// Resolves `{id}` as PeerTube does: numeric id, uuid, or shortUUID (a trailing slash is fine).
-pub async fn find_video(state: &AppState, id: &str) -> ApiResult<VideoRow> {
-    let id = id.trim_end_matches('/');
-    let found = if let Ok(n) = id.parse::<i64>() {
-        state.db.video_by_id(n).await?
-    } else if let Ok(u) = uuid::Uuid::parse_str(id) {
-        state.db.video_by_uuid(&u.to_string()).await?
-    } else if let Some(u) = uuid_from_short(id) {
-        state.db.video_by_uuid(&u.to_string()).await?
-    } else {
-        return Err(ApiError::bad_param(
-            "id",
-            id,
-            "Should have a valid id",
-            "params",
-        ));
-    };
-    found.ok_or_else(|| ApiError::not_found("Video not found"))
-}
-
 /// A list filter from PeerTube's common video query parameters.
 pub fn filter_from(p: &Params, user: Option<&UserRow>) -> ApiResult<VideoFilter> {
     let mut f = VideoFilter {
@@ -105,7 +52,7 @@ pub fn filter_from(p: &Params, user: Option<&UserRow>) -> ApiResult<VideoFilter>
                     "nsfw",
                     other,
                     "Should have a valid NSFW attribute",
-                    "query",
+                    ParamLocation::Query,
                 ))
             }
         };
@@ -138,7 +85,7 @@ pub fn filter_from(p: &Params, user: Option<&UserRow>) -> ApiResult<VideoFilter>
                 "privacyOneOf",
                 "",
                 "Should have a valid privacy",
-                "query",
+                ParamLocation::Query,
             ));
         }
         f.privacies = privacies;
@@ -157,7 +104,7 @@ struct Page<'a, T: serde::Serialize> {
 
 /// A `{total, data}` page of videos, serialised straight to bytes.
 pub async fn list_body(
-    state: &AppState,
+    state: &Instance,
     p: &Params,
     filter: VideoFilter,
     with_state: bool,
@@ -174,7 +121,7 @@ pub async fn list_body(
 }
 
 pub async fn list_with(
-    state: &AppState,
+    state: &Instance,
     p: &Params,
     filter: VideoFilter,
     with_state: bool,
@@ -198,7 +145,7 @@ pub fn json_response(body: bytes::Bytes) -> Response {
 /// Serves an anonymous read from the public cache when it can; signed-in reads are never cached
 /// (they may include private and internal videos).
 async fn cached<F, Fut>(
-    state: &AppState,
+    state: &Instance,
     anonymous: bool,
     uri: &axum::http::Uri,
     compute: F,
@@ -222,7 +169,7 @@ where
 }
 
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     uri: axum::http::Uri,
     RawQuery(q): RawQuery,
@@ -236,7 +183,7 @@ pub async fn list(
 }
 
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     uri: axum::http::Uri,
     Path(id): Path<String>,
@@ -244,13 +191,13 @@ pub async fn get(
     cached(&state, user.is_none(), &uri, || async {
         let v = find_video(&state, &id).await?;
         visible_to(&v, user.as_ref())?;
-        crate::federation::deliver::refresh_if_stale(&state, &v).await;
+        ferrotube_app::federation::outbox::refresh_if_stale(&state, &v).await;
         serde_json::to_vec(&details(&state, &v).await?).map_err(ApiError::internal)
     })
     .await
 }
 
-pub async fn details(state: &AppState, v: &VideoRow) -> ApiResult<Value> {
+pub async fn details(state: &Instance, v: &VideoRow) -> ApiResult<Value> {
     let tags = state.db.video_tags(v.id).await?;
     let files = state.db.video_files(v.id).await?;
     let playlist = state.db.video_playlist(v.id).await?;
@@ -291,7 +238,7 @@ pub async fn details(state: &AppState, v: &VideoRow) -> ApiResult<Value> {
 }
 
 pub async fn description(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
@@ -301,7 +248,7 @@ pub async fn description(
 }
 
 pub async fn file_metadata(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     Path((id, file_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
@@ -312,7 +259,7 @@ pub async fn file_metadata(
             "videoFileId",
             &file_id,
             "Should have a valid file id",
-            "params",
+            ParamLocation::Params,
         )
     })?;
     match state.db.video_file(file_id).await? {
@@ -324,117 +271,10 @@ pub async fn file_metadata(
     }
 }
 
-/// Checks that `user` may change `v` (owner, or a moderator).
-pub fn can_manage(v: &VideoRow, user: &UserRow) -> ApiResult<()> {
-    if is_owner(v, Some(user)) || is_moderator(Some(user)) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("Cannot manage a video of another user"))
-    }
-}
-
-/// The body of `PUT /videos/{id}` (JSON or multipart fields, already collected).
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase")]
-pub struct VideoFields {
-    pub name: Option<String>,
-    pub channel_id: Option<i64>,
-    pub privacy: Option<i64>,
-    pub category: Option<Option<i64>>,
-    pub licence: Option<Option<i64>>,
-    pub language: Option<Option<String>>,
-    pub description: Option<Option<String>>,
-    pub support: Option<Option<String>>,
-    pub tags: Option<Vec<String>>,
-    pub nsfw: Option<bool>,
-    pub comments_enabled: Option<bool>,
-    pub comments_policy: Option<i64>,
-    pub download_enabled: Option<bool>,
-    pub wait_transcoding: Option<bool>,
-    pub originally_published_at: Option<Option<String>>,
-}
-
-impl VideoFields {
-    /// Validates every present field with PeerTube's rules.
-    pub fn validate(&self) -> ApiResult<()> {
-        if let Some(n) = &self.name {
-            validate::video_name(n)?;
-        }
-        if let Some(Some(c)) = self.category {
-            validate::category(c)?;
-        }
-        if let Some(Some(l)) = self.licence {
-            validate::licence(l)?;
-        }
-        if let Some(Some(l)) = &self.language {
-            validate::language(l)?;
-        }
-        if let Some(Some(d)) = &self.description {
-            validate::video_description(d)?;
-        }
-        if let Some(Some(s)) = &self.support {
-            validate::video_support(s)?;
-        }
-        if let Some(t) = &self.tags {
-            validate::tags(t)?;
-        }
-        if let Some(p) = self.privacy {
-            if Privacy::from_id(p).is_none() || p == Privacy::PasswordProtected.id() {
-                return Err(ApiError::bad_param(
-                    "privacy",
-                    &p.to_string(),
-                    "Should have a valid privacy",
-                    "body",
-                ));
-            }
-        }
-        if let Some(c) = self.comments_policy {
-            if ferrotube_model::CommentsPolicy::from_id(c).is_none() {
-                return Err(ApiError::bad_param(
-                    "commentsPolicy",
-                    &c.to_string(),
-                    "Should have a valid comments policy",
-                    "body",
-                ));
-            }
-        }
-        if let Some(Some(d)) = &self.originally_published_at {
-            if parse_iso(d).is_none() {
-                return Err(ApiError::bad_param(
-                    "originallyPublishedAt",
-                    d,
-                    "Should have a valid original publication date",
-                    "body",
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    pub fn comments_policy_id(&self) -> Option<i64> {
-        self.comments_policy
-            .or(self.comments_enabled.map(|e| if e { 1 } else { 2 }))
-    }
-}
-
-/// Checks that `channel_id` is one of `user`'s channels.
-pub async fn owned_channel(state: &AppState, user: &UserRow, channel_id: i64) -> ApiResult<()> {
-    match state.db.channel_by_id(channel_id).await? {
-        Some(c) if c.account_id == user.account_id => Ok(()),
-        Some(_) => Err(ApiError::forbidden("Cannot use a channel of another user")),
-        None => Err(ApiError::bad_param(
-            "channelId",
-            &channel_id.to_string(),
-            "Should have correct video channel id",
-            "body",
-        )),
-    }
-}
-
 /// `PUT /videos/{id}`: JSON, or multipart/form-data as PeerTube's clients send it (with optional
 /// `thumbnailfile` / `previewfile`).
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
     req: axum::extract::Request,
@@ -452,88 +292,36 @@ pub async fn update(
                 ApiError::bad_request(format!("Malformed multipart body: {}", e.body_text()))
             })?;
         let form = crate::upload::read_multipart(&state, mp).await?;
-        (crate::upload::parse_fields(&form.fields)?, Some(form))
+        (parse_fields(&form.fields)?, Some(form))
     } else {
-        let Json(raw) = Json::<serde_json::Map<String, Value>>::from_request(req, &state)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {}", e.body_text())))?;
-        (crate::upload::parse_fields(&raw)?, None)
+        let Json(raw) = Json::<serde_json::Map<String, Value>>::from_request(req, &state).await?;
+        (parse_fields(&raw)?, None)
     };
-    f.validate()?;
     let v = find_video(&state, &id).await?;
-    can_manage(&v, &user)?;
-    if !v.is_local() {
-        return Err(ApiError::forbidden(
-            "Cannot update a video of another instance",
-        ));
-    }
-    if let Some(c) = f.channel_id {
-        owned_channel(&state, &user, c).await?;
-    }
-    let now = now_ms();
-    let update = VideoUpdate {
-        name: f.name.clone(),
-        description: f.description.clone(),
-        support: f.support.clone(),
-        category: f.category,
-        licence: f.licence,
-        language: f.language.clone(),
-        privacy: f.privacy,
-        nsfw: f.nsfw,
-        comments_policy: f.comments_policy_id(),
-        download_enabled: f.download_enabled,
-        wait_transcoding: f.wait_transcoding,
-        originally_published_at: f
-            .originally_published_at
-            .as_ref()
-            .map(|o| o.as_deref().and_then(parse_iso)),
-        channel_id: f.channel_id,
-        tags: f.tags.clone(),
-        ..Default::default()
-    };
-    state.db.update_video(v.id, &update, now).await?;
-    if let Some(form) = &form {
-        crate::upload::apply_custom_images(&state, v.id, form).await?;
-    }
-    state.videos_changed();
-    crate::federation::deliver::video_changed(&state, v.id, false).await;
+    let images = form.as_ref().map(|f| (f.thumbnail.as_deref(), f.preview.as_deref()));
+    let (thumbnail, preview) = images.unwrap_or((None, None));
+    ferrotube_app::videos::update(&state, &user, &v, &f, thumbnail, preview).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let v = find_video(&state, &id).await?;
-    can_manage(&v, &user)?;
-    let files = state.db.video_files(v.id).await?;
-    // The Delete is queued before the rows go: its audience is read from them.
-    crate::federation::deliver::video_deleted(&state, &v).await;
-    state.db.delete_video(v.id).await?;
-    state.videos_changed();
-    if v.is_local() {
-        crate::processing::remove_video_files(&state, &v, &files).await;
-    }
+    ferrotube_app::videos::delete(&state, &user, &v).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn add_view(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let v = find_video(&state, &id).await?;
-    visible_to(&v, user.as_ref())?;
-    if state.first_view(ip, v.id) {
-        if v.is_local() {
-            state.db.add_view(v.id).await?;
-        } else {
-            // Views are counted at the origin, which federates the new count back.
-            crate::federation::deliver::view_remote_video(&state, &v).await;
-        }
-    }
+    ferrotube_app::videos::add_view(&state, user.as_ref(), ip, &v).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -543,50 +331,31 @@ pub struct RateBody {
 }
 
 pub async fn rate(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
-    body: Result<Json<RateBody>, axum::extract::rejection::JsonRejection>,
+    Json(body): Json<RateBody>,
 ) -> ApiResult<StatusCode> {
-    let Json(b) =
-        body.map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {}", e.body_text())))?;
-    let rating = b.rating.unwrap_or_default();
-    let rate = match rating.as_str() {
-        "like" => Some("like"),
-        "dislike" => Some("dislike"),
+    let rating = match body.rating.as_deref().unwrap_or_default() {
+        "like" => Some(Rating::Like),
+        "dislike" => Some(Rating::Dislike),
         "none" => None,
         other => {
             return Err(ApiError::bad_param(
                 "rating",
                 other,
                 "Should have a valid rate type",
-                "body",
+                ParamLocation::Body,
             ))
         }
     };
     let v = find_video(&state, &id).await?;
-    visible_to(&v, Some(&user))?;
-    let before = state.db.rate_of(user.account_id, v.id).await?;
-    state
-        .db
-        .set_rate(user.account_id, v.id, rate, now_ms())
-        .await?;
-    state.videos_changed();
-    if !v.is_local() && before.as_deref() != rate {
-        crate::federation::deliver::rate_remote_video(
-            &state,
-            &v,
-            user.account_id,
-            before.as_deref(),
-            rate,
-        )
-        .await;
-    }
+    ferrotube_app::videos::rate(&state, &user, &v, rating).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn my_rating(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
@@ -639,7 +408,7 @@ pub async fn languages() -> Json<Value> {
 
 /// `GET /users/me/videos`: all of my videos, whatever their privacy and state.
 pub async fn my_videos(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     CurrentUser(user): CurrentUser,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {

@@ -510,7 +510,7 @@ impl Db {
             p.now,
             p.host
         )
-        .map_err(DbError::from_write)
+        .map_err(|e| remote_profile_error(e, "account", p.handle))
     }
 
     /// A remote channel by handle, owned by the remote account `account_id`.
@@ -535,7 +535,7 @@ impl Db {
             p.now,
             p.host
         )
-        .map_err(DbError::from_write)
+        .map_err(|e| remote_profile_error(e, "channel", p.handle))
     }
 
     /// Inserts an abuse report; `None` when one with this activity URL already exists.
@@ -591,6 +591,16 @@ pub struct AbuseRow {
     pub reason: String,
     pub state: i64,
     pub created_at: i64,
+}
+
+/// The upserts of remote profiles update only remote rows (`WHERE host IS NOT NULL`): a handle
+/// held by a local account or channel makes them return no row, which is a conflict (not a
+/// database failure to retry).
+fn remote_profile_error(e: sqlx::Error, what: &str, handle: &str) -> DbError {
+    match e {
+        sqlx::Error::RowNotFound => DbError::Conflict(format!("{what} {handle} is a local {what}")),
+        e => DbError::from_write(e),
+    }
 }
 
 async fn read_scalar_all(

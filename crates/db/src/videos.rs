@@ -612,18 +612,33 @@ impl Db {
         now: i64,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
+        self.save_transcode_result_in(&mut tx, video_id, r, publish, now)
+            .await?;
+        tx.commit().await
+    }
+
+    /// [`Db::save_transcode_result`] inside the caller's transaction, so that what follows from
+    /// it (the federation of a published video) commits with it or not at all.
+    pub async fn save_transcode_result_in(
+        &self,
+        tx: &mut Tx,
+        video_id: i64,
+        r: &TranscodeResult,
+        publish: bool,
+        now: i64,
+    ) -> Result<()> {
         tx_exec!(
-            &mut tx,
+            &mut *tx,
             "DELETE FROM video_files WHERE video_id = $1 AND kind IN ('hls', 'web')",
             video_id
         )?;
         tx_exec!(
-            &mut tx,
+            &mut *tx,
             "DELETE FROM streaming_playlists WHERE video_id = $1",
             video_id
         )?;
         tx_exec!(
-            &mut tx,
+            &mut *tx,
             "INSERT INTO streaming_playlists (video_id, master_filename, sha256_filename, created_at) VALUES ($1, $2, $3, $4)",
             video_id,
             &r.master_filename,
@@ -632,7 +647,7 @@ impl Db {
         )?;
         for f in &r.files {
             tx_exec!(
-                &mut tx,
+                &mut *tx,
                 "INSERT INTO video_files (video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video, metadata, created_at, torrent_filename, info_hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                 video_id,
@@ -653,7 +668,7 @@ impl Db {
             )?;
         }
         tx_exec!(
-            &mut tx,
+            &mut *tx,
             "UPDATE videos SET duration = $1, aspect_ratio = $2, thumbnail_name = COALESCE(thumbnail_name, $3), \
              preview_name = COALESCE(preview_name, $4), updated_at = $5 WHERE id = $6",
             r.duration,
@@ -665,13 +680,13 @@ impl Db {
         )?;
         if publish {
             tx_exec!(
-                &mut tx,
+                &mut *tx,
                 "UPDATE videos SET state = 1, state_reason = NULL, published_at = $1 WHERE id = $2",
                 now,
                 video_id
             )?;
         }
-        tx.commit().await
+        Ok(())
     }
 
     pub async fn delete_video(&self, video_id: i64) -> Result<bool> {

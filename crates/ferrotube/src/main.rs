@@ -76,11 +76,11 @@ fn load(config: Option<&std::path::Path>) -> anyhow::Result<Settings> {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listen = settings.listen.clone();
     let public = settings.public_url.clone();
-    let state = ferrotube_api::build(settings)
+    let state = ferrotube_app::build(settings)
         .await
         .context("cannot start the instance")?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let background = ferrotube_api::spawn_background(&state, stop_rx);
+    let background = ferrotube_app::spawn_background(&state, stop_rx);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

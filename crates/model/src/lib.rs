@@ -8,4 +8,4 @@ pub mod timefmt;
 pub mod validate;
 
 pub use ids::{short_uuid, uuid_from_short};
-pub use state::{CommentsPolicy, Privacy, UserRole, VideoState};
+pub use state::{CommentsPolicy, FileKind, Privacy, UserRole, VideoState};

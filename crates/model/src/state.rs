@@ -165,3 +165,27 @@ pub fn resolution_label(resolution: i64) -> String {
         format!("{resolution}p")
     }
 }
+
+/// The two kinds of video files PeerTube serves: fragmented MP4s of the HLS streaming playlist
+/// and plain MP4 "web videos". Stored as `"hls"` / `"web"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    Hls,
+    WebVideo,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Hls => "hls",
+            FileKind::WebVideo => "web",
+        }
+    }
+    pub fn parse(s: &str) -> Option<FileKind> {
+        match s {
+            "hls" => Some(FileKind::Hls),
+            "web" => Some(FileKind::WebVideo),
+            _ => None,
+        }
+    }
+}

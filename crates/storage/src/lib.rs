@@ -134,6 +134,93 @@ impl ObjectStore for LocalStore {
     }
 }
 
+/// Where resumable uploads collect their chunks until the file is complete. Local disk keeps
+/// them as files under the store's temp folder; a shared store (S3 multipart parts) lets any
+/// node take the next chunk. Upload ids are checked like keys.
+#[allow(async_fn_in_trait)]
+pub trait ChunkStore: Send + Sync {
+    /// Creates an empty upload.
+    async fn create_upload(&self, upload_id: &str) -> Result<()>;
+    /// Writes `data` at `offset` (the bytes received so far).
+    async fn write_chunk(&self, upload_id: &str, offset: u64, data: &[u8]) -> Result<()>;
+    /// Makes what was written durable (before the offset is recorded as received).
+    async fn sync_upload(&self, upload_id: &str) -> Result<()>;
+    /// Cuts the upload back to `len` bytes (a chunk that failed half-way is forgotten).
+    async fn truncate_upload(&self, upload_id: &str, len: u64) -> Result<()>;
+    async fn remove_upload(&self, upload_id: &str) -> Result<()>;
+    /// A local file holding the complete upload, for probing and moving into the store.
+    fn upload_file(&self, upload_id: &str) -> Result<PathBuf>;
+}
+
+impl LocalStore {
+    fn uploads_dir(&self) -> PathBuf {
+        self.temp_dir().join("uploads")
+    }
+}
+
+impl ChunkStore for LocalStore {
+    async fn create_upload(&self, upload_id: &str) -> Result<()> {
+        let path = self.upload_file(upload_id)?;
+        let dir = self.uploads_dir();
+        tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
+        tokio::fs::File::create(&path).await.map_err(io(&path))?;
+        Ok(())
+    }
+
+    async fn write_chunk(&self, upload_id: &str, offset: u64, data: &[u8]) -> Result<()> {
+        use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+        let path = self.upload_file(upload_id)?;
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .await
+            .map_err(io(&path))?;
+        file.seek(std::io::SeekFrom::Start(offset))
+            .await
+            .map_err(io(&path))?;
+        file.write_all(data).await.map_err(io(&path))?;
+        file.flush().await.map_err(io(&path))?;
+        Ok(())
+    }
+
+    async fn sync_upload(&self, upload_id: &str) -> Result<()> {
+        let path = self.upload_file(upload_id)?;
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .await
+            .map_err(io(&path))?;
+        file.sync_data().await.map_err(io(&path))
+    }
+
+    async fn truncate_upload(&self, upload_id: &str, len: u64) -> Result<()> {
+        let path = self.upload_file(upload_id)?;
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .await
+            .map_err(io(&path))?;
+        file.set_len(len).await.map_err(io(&path))
+    }
+
+    async fn remove_upload(&self, upload_id: &str) -> Result<()> {
+        let path = self.upload_file(upload_id)?;
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StorageError::Io { path, source: e }),
+        }
+    }
+
+    fn upload_file(&self, upload_id: &str) -> Result<PathBuf> {
+        check_key(upload_id)?;
+        if upload_id.contains('/') {
+            return Err(StorageError::BadKey(upload_id.to_string()));
+        }
+        Ok(self.uploads_dir().join(upload_id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -165,5 +252,21 @@ mod tests {
         assert_eq!(entries, 1, "old copy removed");
         store.delete_prefix("hls/x").await.unwrap();
         assert!(!root.path().join("hls/x").exists());
+    }
+
+    #[tokio::test]
+    async fn chunks_are_written_at_their_offset_and_cut_back() {
+        let root = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(root.path());
+        assert!(store.create_upload("../x").await.is_err(), "ids stay inside");
+        store.create_upload("up1").await.unwrap();
+        store.write_chunk("up1", 0, b"hello ").await.unwrap();
+        store.write_chunk("up1", 6, b"world").await.unwrap();
+        store.truncate_upload("up1", 8).await.unwrap();
+        let path = store.upload_file("up1").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"hello wo");
+        store.remove_upload("up1").await.unwrap();
+        assert!(!path.exists());
+        store.remove_upload("up1").await.unwrap();
     }
 }

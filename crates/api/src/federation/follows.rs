@@ -1,15 +1,17 @@
 //! PeerTube's admin API for instance follows (`/api/v1/server/following`, `/followers`) and the
 //! server blocklist.
 
-use super::actors::{instance_actor, resolve_handle};
-use super::inbox::{answer_follow, follow, follow_activity_id, unfollow};
+use ferrotube_app::federation::actors::{instance_actor, resolve_handle};
+use ferrotube_app::federation::inbox::{answer_follow, follow, follow_activity_id, unfollow};
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ParamLocation};
 use crate::params::Params;
-use crate::state::AppState;
-use axum::extract::{Path, RawQuery, State};
+use crate::shapes::JsonViews;
+use crate::Instance;
+use crate::extract::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::Json;
+use crate::extract::Json;
 use ferrotube_db::federation::{ActorRow, FollowRow, FOLLOW_ACCEPTED};
 use ferrotube_federation::vocab::activity::ActivityKind;
 use ferrotube_model::timefmt::{iso, now_ms};
@@ -17,7 +19,7 @@ use ferrotube_model::UserRole;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-fn actor_summary(state: &AppState, a: &ActorRow) -> Value {
+fn actor_summary(state: &Instance, a: &ActorRow) -> Value {
     json!({
         "id": a.id,
         "url": a.url,
@@ -32,7 +34,7 @@ fn actor_summary(state: &AppState, a: &ActorRow) -> Value {
     })
 }
 
-async fn follow_json(state: &AppState, f: &FollowRow) -> ApiResult<Value> {
+async fn follow_json(state: &Instance, f: &FollowRow) -> ApiResult<Value> {
     let follower = state.db.actor_by_id(f.follower_id).await?;
     let following = state.db.actor_by_id(f.following_id).await?;
     let (Some(follower), Some(following)) = (follower, following) else {
@@ -72,7 +74,7 @@ fn valid_host(h: &str) -> bool {
 /// `POST /api/v1/server/following`: the instance follows instances (by host: their instance
 /// actor) or actors (by handle).
 pub async fn follow_servers(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Json(body): Json<FollowBody>,
 ) -> ApiResult<StatusCode> {
@@ -82,7 +84,7 @@ pub async fn follow_servers(
             "hosts",
             "",
             "Should have hosts or handles",
-            "body",
+            ParamLocation::Body,
         ));
     }
     let mut handles = Vec::new();
@@ -92,10 +94,10 @@ pub async fn follow_servers(
                 "hosts",
                 h,
                 "Should have a valid host",
-                "body",
+                ParamLocation::Body,
             ));
         }
-        handles.push(format!("{}@{h}", super::actors::INSTANCE_ACTOR));
+        handles.push(format!("{}@{h}", ferrotube_app::federation::actors::INSTANCE_ACTOR));
     }
     handles.extend(body.handles.iter().cloned());
     let me = instance_actor(&state).await?;
@@ -110,7 +112,7 @@ pub async fn follow_servers(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list(state: &AppState, q: Option<&str>, following: bool) -> ApiResult<Json<Value>> {
+async fn list(state: &Instance, q: Option<&str>, following: bool) -> ApiResult<Json<Value>> {
     let p = Params::parse(q);
     let (start, count) = p.pagination(15)?;
     p.sort(&[("createdAt", "id")], "id")?;
@@ -121,7 +123,7 @@ async fn list(state: &AppState, q: Option<&str>, following: bool) -> ApiResult<J
                 "state",
                 s,
                 "Should have a valid follow state",
-                "query",
+                ParamLocation::Query,
             ));
         }
     }
@@ -142,7 +144,7 @@ async fn list(state: &AppState, q: Option<&str>, following: bool) -> ApiResult<J
 
 /// `GET /api/v1/server/following` (public in PeerTube).
 pub async fn list_following(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
     list(&state, q.as_deref(), true).await
@@ -150,18 +152,18 @@ pub async fn list_following(
 
 /// `GET /api/v1/server/followers` (public in PeerTube).
 pub async fn list_followers(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
     list(&state, q.as_deref(), false).await
 }
 
 /// A known remote actor from a host (its instance actor) or a handle.
-async fn known_actor(state: &AppState, host_or_handle: &str) -> ApiResult<ActorRow> {
+async fn known_actor(state: &Instance, host_or_handle: &str) -> ApiResult<ActorRow> {
     let handle = if host_or_handle.contains('@') {
         host_or_handle.trim_start_matches('@').to_string()
     } else {
-        format!("{}@{host_or_handle}", super::actors::INSTANCE_ACTOR)
+        format!("{}@{host_or_handle}", ferrotube_app::federation::actors::INSTANCE_ACTOR)
     };
     let account = state.db.account_by_name(&handle).await?;
     let actor = match account {
@@ -176,7 +178,7 @@ async fn known_actor(state: &AppState, host_or_handle: &str) -> ApiResult<ActorR
 
 /// `DELETE /api/v1/server/following/{hostOrHandle}`.
 pub async fn unfollow_server(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path(target): Path<String>,
 ) -> ApiResult<StatusCode> {
@@ -199,7 +201,7 @@ pub async fn unfollow_server(
 }
 
 async fn follower_of_me(
-    state: &AppState,
+    state: &Instance,
     handle: &str,
 ) -> ApiResult<(ActorRow, ActorRow, FollowRow)> {
     let them = known_actor(state, handle).await?;
@@ -214,7 +216,7 @@ async fn follower_of_me(
 
 /// `POST /api/v1/server/followers/{handle}/accept` (with manual approval).
 pub async fn accept_follower(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path(handle): Path<String>,
 ) -> ApiResult<StatusCode> {
@@ -234,7 +236,7 @@ pub async fn accept_follower(
 
 /// `POST /api/v1/server/followers/{handle}/reject` and `DELETE /api/v1/server/followers/{handle}`.
 pub async fn reject_follower(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path(handle): Path<String>,
 ) -> ApiResult<StatusCode> {
@@ -253,7 +255,7 @@ pub struct BlockServer {
 }
 
 pub async fn block_server(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Json(body): Json<BlockServer>,
 ) -> ApiResult<StatusCode> {
@@ -263,7 +265,7 @@ pub async fn block_server(
             "host",
             &body.host,
             "Should have a valid host",
-            "body",
+            ParamLocation::Body,
         ));
     }
     if body.host == state.host {
@@ -273,13 +275,13 @@ pub async fn block_server(
         ));
     }
     state.db.block_server(&body.host, now_ms()).await?;
-    super::blocklist_changed(&state);
+    ferrotube_app::federation::blocklist_changed(&state);
     tracing::info!(host = %body.host, "server blocked");
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn unblock_server(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path(host): Path<String>,
 ) -> ApiResult<StatusCode> {
@@ -287,12 +289,12 @@ pub async fn unblock_server(
     if !state.db.unblock_server(&host).await? {
         return Err(ApiError::not_found("Server block not found"));
     }
-    super::blocklist_changed(&state);
+    ferrotube_app::federation::blocklist_changed(&state);
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn list_blocked_servers(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
 ) -> ApiResult<Json<Value>> {
     user.require(UserRole::Moderator)?;
@@ -318,7 +320,7 @@ pub struct BlockAccount {
 
 /// `POST /api/v1/server/blocklist/accounts` `{accountName}` (`name` or `name@host`).
 pub async fn block_account(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Json(body): Json<BlockAccount>,
 ) -> ApiResult<StatusCode> {
@@ -341,7 +343,7 @@ pub async fn block_account(
 }
 
 pub async fn unblock_account(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
@@ -358,7 +360,7 @@ pub async fn unblock_account(
 }
 
 pub async fn list_blocked_accounts(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     user: CurrentUser,
 ) -> ApiResult<Json<Value>> {
     user.require(UserRole::Moderator)?;

@@ -2,12 +2,13 @@
 //! and comment objects (when the request asks for ActivityPub JSON), the inboxes, WebFinger,
 //! NodeInfo and host-meta.
 
-use super::actors::{actor_json, instance_actor, local_actor_by_url, INSTANCE_ACTOR};
-use super::objects::{federates, note_object, video_object};
-use super::FedError;
+use ferrotube_app::federation::actors::{actor_json, instance_actor, local_actor_by_url, INSTANCE_ACTOR};
+use ferrotube_app::federation::objects::{federates, note_object, video_object};
+use ferrotube_app::federation::FedError;
 use crate::auth::MaybeUser;
-use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use crate::Instance;
+use crate::extract::{Path, Query};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -25,7 +26,7 @@ use serde_json::{json, Value};
 const AP_CONTENT_TYPE: &str = "application/activity+json; charset=utf-8";
 const PAGE_SIZE: i64 = 10;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Instance> {
     Router::new()
         .route("/.well-known/webfinger", get(webfinger))
         .route("/.well-known/nodeinfo", get(nodeinfo_index))
@@ -96,7 +97,7 @@ pub struct WebFingerQuery {
     resource: Option<String>,
 }
 
-async fn webfinger(State(state): State<AppState>, Query(q): Query<WebFingerQuery>) -> Response {
+async fn webfinger(State(state): State<Instance>, Query(q): Query<WebFingerQuery>) -> Response {
     let Some(resource) = q.resource else {
         return crate::error::ApiError::bad_request("resource is required").into_response();
     };
@@ -134,7 +135,7 @@ async fn webfinger(State(state): State<AppState>, Query(q): Query<WebFingerQuery
         .into_response()
 }
 
-async fn nodeinfo_index(State(state): State<AppState>) -> Response {
+async fn nodeinfo_index(State(state): State<Instance>) -> Response {
     axum::Json(discovery::nodeinfo_index(
         &state.url,
         &state.account_url(INSTANCE_ACTOR),
@@ -142,7 +143,7 @@ async fn nodeinfo_index(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
-async fn nodeinfo(State(state): State<AppState>) -> Response {
+async fn nodeinfo(State(state): State<Instance>) -> Response {
     let users = state.db.count_users().await.unwrap_or(0);
     let posts = state
         .db
@@ -184,7 +185,7 @@ async fn nodeinfo(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn host_meta(State(state): State<AppState>) -> Response {
+async fn host_meta(State(state): State<Instance>) -> Response {
     (
         [(header::CONTENT_TYPE, discovery::HOST_META_CONTENT_TYPE)],
         discovery::host_meta(&state.url),
@@ -192,7 +193,7 @@ async fn host_meta(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn actor_response(state: &AppState, headers: &HeaderMap, url: String) -> Response {
+async fn actor_response(state: &Instance, headers: &HeaderMap, url: String) -> Response {
     if !wants_activity_json(headers) {
         // No account or channel pages yet: send people to the home page.
         return (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
@@ -208,7 +209,7 @@ async fn actor_response(state: &AppState, headers: &HeaderMap, url: String) -> R
 }
 
 async fn account(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Response {
@@ -217,7 +218,7 @@ async fn account(
 }
 
 async fn channel(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Response {
@@ -231,7 +232,7 @@ pub struct PageQuery {
 }
 
 async fn account_collection(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     Path((name, collection)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Response {
@@ -240,7 +241,7 @@ async fn account_collection(
 }
 
 async fn channel_collection(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     Path((name, collection)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Response {
@@ -249,7 +250,7 @@ async fn channel_collection(
 }
 
 async fn actor_collection(
-    state: &AppState,
+    state: &Instance,
     actor_url: String,
     collection: &str,
     page: Option<i64>,
@@ -282,7 +283,7 @@ fn paged(id: &str, total: i64, page: Option<i64>, items: Vec<Value>) -> Value {
 }
 
 /// The videos an actor shares, as Announces of their URLs (a crawler fetches each from us).
-async fn outbox(state: &AppState, actor: &ActorRow, page: Option<i64>) -> Result<Value, FedError> {
+async fn outbox(state: &Instance, actor: &ActorRow, page: Option<i64>) -> Result<Value, FedError> {
     let id = format!("{}/outbox", actor.url);
     let filter = VideoFilter {
         is_local: Some(true),
@@ -307,13 +308,13 @@ async fn outbox(state: &AppState, actor: &ActorRow, page: Option<i64>) -> Result
         .iter()
         .filter(|v| federates(v))
         .map(|v| {
-            let url = super::objects::video_url(state, v);
+            let url = ferrotube_app::federation::objects::video_url(state, v);
             json!({
                 "type": "Announce",
                 "id": format!("{url}/announces/{}", actor.id),
                 "actor": actor.url,
                 "object": url,
-                "to": [super::PUBLIC],
+                "to": [ferrotube_app::federation::PUBLIC],
                 "cc": [format!("{}/followers", actor.url)],
             })
         })
@@ -322,7 +323,7 @@ async fn outbox(state: &AppState, actor: &ActorRow, page: Option<i64>) -> Result
 }
 
 async fn follow_collection(
-    state: &AppState,
+    state: &Instance,
     actor: &ActorRow,
     page: Option<i64>,
     following: bool,
@@ -355,7 +356,7 @@ async fn follow_collection(
 
 /// `/videos/watch/{id}`: the Video object for ActivityPub clients, the watch page otherwise.
 pub async fn watch_or_object(
-    state: State<AppState>,
+    state: State<Instance>,
     user: MaybeUser,
     headers: HeaderMap,
     path: Path<String>,
@@ -364,7 +365,7 @@ pub async fn watch_or_object(
         return crate::pages::watch(state, user, path).await;
     }
     let url = format!("{}/videos/watch/{}", state.url, path.0);
-    match super::objects::local_video_by_url(&state, &url).await {
+    match ferrotube_app::federation::objects::local_video_by_url(&state, &url).await {
         Ok(Some(v)) if federates(&v) => match video_object(&state, &v).await {
             Ok(obj) => ap(video_to_json(&obj)),
             Err(e) => fed_error(e),
@@ -375,7 +376,7 @@ pub async fn watch_or_object(
 }
 
 async fn comment(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     Path((id, comment)): Path<(String, String)>,
 ) -> Response {
     // Our comments live under the watch URL of their video, whichever instance hosts the video.
@@ -408,11 +409,11 @@ async fn comment(
 
 /// The likes / dislikes / announces / comments collections of a video: totals only.
 async fn video_collection(
-    State(state): State<AppState>,
+    State(state): State<Instance>,
     Path((id, collection)): Path<(String, String)>,
 ) -> Response {
     let url = format!("{}/videos/watch/{id}", state.url);
-    let v = match super::objects::local_video_by_url(&state, &url).await {
+    let v = match ferrotube_app::federation::objects::local_video_by_url(&state, &url).await {
         Ok(Some(v)) if federates(&v) => v,
         Ok(_) => return not_found(),
         Err(e) => return fed_error(e),
@@ -435,6 +436,6 @@ async fn video_collection(
 }
 
 /// Makes sure the instance actor exists at start (so WebFinger and NodeInfo answer at once).
-pub async fn ensure_instance_actor(state: &AppState) -> Result<(), FedError> {
+pub async fn ensure_instance_actor(state: &Instance) -> Result<(), FedError> {
     instance_actor(state).await.map(|_| ())
 }

@@ -2,10 +2,11 @@
 //! configured), thumbnails and file metadata. The job is idempotent: a rerun after a crash starts
 //! from the original again and replaces whatever a previous run left, so no rung is ever doubled.
 
-use crate::state::AppState;
+use crate::Instance;
 use ferrotube_db::videos::{NewFile, TranscodeResult, VideoRow};
 use ferrotube_jobs::{JobContext, JobError};
 use ferrotube_media::MediaError;
+use ferrotube_model::FileKind;
 use ferrotube_model::timefmt::now_ms;
 use ferrotube_model::VideoState;
 use ferrotube_storage::ObjectStore;
@@ -21,10 +22,6 @@ pub struct TranscodePayload {
     pub probe_duration: f64,
 }
 
-fn random_name(suffix: &str) -> String {
-    format!("{}-{suffix}", uuid::Uuid::new_v4())
-}
-
 /// Removes a temp directory when the job ends, however it ends (including cancellation).
 struct TempDir(PathBuf);
 impl Drop for TempDir {
@@ -33,7 +30,7 @@ impl Drop for TempDir {
     }
 }
 
-pub async fn run_transcode(state: AppState, ctx: JobContext) -> Result<(), JobError> {
+pub async fn run_transcode(state: Instance, ctx: JobContext) -> Result<(), JobError> {
     let p: TranscodePayload = serde_json::from_value(ctx.payload.clone())
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     let video = match state.db.video_by_uuid(&p.uuid).await {
@@ -54,7 +51,7 @@ pub async fn run_transcode(state: AppState, ctx: JobContext) -> Result<(), JobEr
     }
 }
 
-pub async fn mark_failed(state: &AppState, uuid: &str, reason: &str) {
+pub async fn mark_failed(state: &Instance, uuid: &str, reason: &str) {
     if let Ok(Some(v)) = state.db.video_by_uuid(uuid).await {
         if let Err(e) = state
             .db
@@ -80,7 +77,7 @@ fn media_err(e: MediaError) -> JobError {
 }
 
 async fn transcode(
-    state: &AppState,
+    state: &Instance,
     video: &VideoRow,
     p: &TranscodePayload,
     ctx: &JobContext,
@@ -114,25 +111,10 @@ async fn transcode(
             job_progress.send_replace(v.round() as i64);
         }
     });
-    let names = |r: u32| {
-        (
-            random_name(&format!("{r}.m3u8")),
-            random_name(&format!("{r}-fragmented.mp4")),
-        )
-    };
-    let master = random_name("master.m3u8");
-    let sha = random_name("segments-sha256.json");
-    let out = ferrotube_media::transcode_hls(
-        &input,
-        &hls_dir,
-        &probe,
-        &resolutions,
-        &names,
-        &master,
-        &sha,
-        Some(ptx),
-    )
-    .await;
+    // PeerTube's names: one uuid per rung shared by its playlist and fragmented MP4.
+    let names = ferrotube_media::HlsNames::generate(&resolutions);
+    let out =
+        ferrotube_media::transcode_hls_named(&input, &hls_dir, &probe, &names, Some(ptx)).await;
     forward.abort();
     let out = out.map_err(media_err)?;
 
@@ -166,7 +148,7 @@ async fn transcode(
     };
 
     let metadata = serde_json::to_string(&probe.raw).ok();
-    let hls_seed_base = state.file_base_url(video, "hls");
+    let hls_seed_base = state.file_base_url(video, FileKind::Hls);
     let mut files: Vec<NewFile> = Vec::with_capacity(out.renditions.len());
     for r in &out.renditions {
         let (torrent, hash) = make_torrent(
@@ -207,7 +189,7 @@ async fn transcode(
                 .await
                 .map(|m| m.len())
                 .unwrap_or(0);
-            let seed = format!("{}/{name}", state.file_base_url(video, "web"));
+            let seed = format!("{}/{name}", state.file_base_url(video, FileKind::WebVideo));
             let (torrent, hash) =
                 make_torrent(state, video, &local, r.resolution, &seed, &work, "web").await?;
             state
@@ -249,19 +231,27 @@ async fn transcode(
         thumbnail_name,
         preview_name,
     };
+    // Published and its federation queued in one transaction: a failed enqueue leaves the video
+    // unpublished (the job retries) rather than published and never federated.
+    let retry = |e: String| JobError::Retry(e);
+    let mut tx = state.db.begin().await.map_err(|e| retry(e.to_string()))?;
     state
         .db
-        .save_transcode_result(video.id, &result, true, now_ms())
+        .save_transcode_result_in(&mut tx, video.id, &result, true, now_ms())
         .await
-        .map_err(|e| JobError::Retry(e.to_string()))?;
+        .map_err(|e| retry(e.to_string()))?;
+    crate::federation::outbox::queue_video_changed(state, &mut tx, video.id, true)
+        .await
+        .map_err(|e| retry(e.to_string()))?;
+    tx.commit().await.map_err(|e| retry(e.to_string()))?;
+    state.queue.wake();
     state.videos_changed();
     tracing::info!(video = %video.uuid, rungs = ?resolutions, "video published");
-    crate::federation::deliver::video_changed(state, video.id, true).await;
     Ok(())
 }
 
 async fn make_image(
-    state: &AppState,
+    state: &Instance,
     input: &Path,
     probe: &ferrotube_media::ProbeInfo,
     work: &Path,
@@ -284,7 +274,7 @@ async fn make_image(
 /// Builds the BitTorrent v1 metainfo of one file (web seed = its HTTP URL) as PeerTube does, and
 /// stores it under `torrents/`; answers its file name and hex info hash.
 async fn make_torrent(
-    state: &AppState,
+    state: &Instance,
     v: &VideoRow,
     local: &Path,
     resolution: u32,
@@ -324,7 +314,7 @@ async fn make_torrent(
 /// Deletes everything stored for a video (after its row is gone); `files` are its file rows
 /// read before the delete (their torrents go too).
 pub async fn remove_video_files(
-    state: &AppState,
+    state: &Instance,
     v: &VideoRow,
     files: &[ferrotube_db::videos::FileRow],
 ) {
@@ -333,7 +323,7 @@ pub async fn remove_video_files(
         if let Some(t) = &f.torrent_filename {
             let _ = store.delete(&format!("torrents/{t}")).await;
         }
-        if f.kind == "web" {
+        if f.kind == FileKind::WebVideo.as_str() {
             let _ = store.delete(&format!("web-videos/{}", f.filename)).await;
         }
     }
@@ -353,14 +343,14 @@ pub async fn remove_video_files(
             .unwrap_or("mp4")
             .to_ascii_lowercase();
         let _ = store
-            .delete(&crate::upload::original_key(&v.uuid, &ext))
+            .delete(&crate::uploads::original_key(&v.uuid, &ext))
             .await;
     }
 }
 
 /// Work directories of attempts that never finished (their node was killed) are removed a day
 /// later; a day is far longer than any transcode, so a running job's directory is never touched.
-pub async fn remove_stale_work_dirs(state: &AppState) {
+pub async fn remove_stale_work_dirs(state: &Instance) {
     let dir = state.store.temp_dir().join("jobs");
     let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
         return;

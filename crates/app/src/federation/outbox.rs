@@ -6,7 +6,7 @@
 use super::actors::{account_actor, channel_actor, instance_actor, signer_of};
 use super::objects::{federates, note_object, video_object, video_url};
 use super::{url_host, FedError, FedResult, DELIVER, FEDERATE_VIDEO, FETCH_OUTBOX};
-use crate::state::AppState;
+use crate::Instance;
 use ferrotube_db::comments::CommentRow;
 use ferrotube_db::federation::ActorRow;
 use ferrotube_db::videos::VideoRow;
@@ -40,7 +40,7 @@ fn park_ms(extra_failures: i64) -> i64 {
 
 /// Enqueues one delivery per distinct inbox (ours excluded), all in one transaction.
 pub async fn enqueue_deliveries(
-    state: &AppState,
+    state: &Instance,
     signer: &ActorRow,
     body: &Value,
     inboxes: impl IntoIterator<Item = String>,
@@ -69,7 +69,7 @@ pub async fn enqueue_deliveries(
     Ok(n)
 }
 
-pub async fn run_delivery(state: AppState, ctx: JobContext) -> Result<(), JobError> {
+pub async fn run_delivery(state: Instance, ctx: JobContext) -> Result<(), JobError> {
     let d: Delivery = serde_json::from_value(ctx.payload)
         .map_err(|e| JobError::Permanent(format!("bad delivery payload: {e}")))?;
     let host = url_host(&d.inbox).ok_or_else(|| JobError::Permanent("bad inbox URL".into()))?;
@@ -126,7 +126,7 @@ pub async fn run_delivery(state: AppState, ctx: JobContext) -> Result<(), JobErr
 
 /// The actors whose followers hear about a local video: its channel, its account and the
 /// instance (instances follow each other's instance actor).
-async fn video_audience_actors(state: &AppState, v: &VideoRow) -> FedResult<(ActorRow, Vec<i64>)> {
+async fn video_audience_actors(state: &Instance, v: &VideoRow) -> FedResult<(ActorRow, Vec<i64>)> {
     let account = state
         .db
         .account_by_id(v.account_id)
@@ -172,18 +172,38 @@ struct FederateVideo {
     kind: String,
 }
 
-/// Queues the Create or Update of a local video to its audience (after the caller's commit).
-pub async fn video_changed(state: &AppState, video_id: i64, created: bool) {
-    let job = FederateVideo {
+fn federate_job(video_id: i64, created: bool) -> FederateVideo {
+    FederateVideo {
         video_id,
         kind: if created { "create" } else { "update" }.into(),
-    };
+    }
+}
+
+/// Queues the Create or Update of a local video to its audience (after the caller's commit).
+pub async fn video_changed(state: &Instance, video_id: i64, created: bool) {
+    let job = federate_job(video_id, created);
     if let Err(e) = state.queue.enqueue(FEDERATE_VIDEO, &job, 30).await {
         warn!(video_id, error = %e, "cannot queue video federation");
     }
 }
 
-pub async fn run_federate_video(state: AppState, ctx: JobContext) -> Result<(), JobError> {
+/// Queues the Create or Update of a local video in the caller's transaction: the change and its
+/// federation commit together. Call `state.queue.wake()` after the commit.
+pub async fn queue_video_changed(
+    state: &Instance,
+    tx: &mut ferrotube_db::Tx,
+    video_id: i64,
+    created: bool,
+) -> Result<(), ferrotube_jobs::QueueError> {
+    let job = federate_job(video_id, created);
+    state
+        .queue
+        .enqueue_in(tx, FEDERATE_VIDEO, &job, 30)
+        .await
+        .map(|_| ())
+}
+
+pub async fn run_federate_video(state: Instance, ctx: JobContext) -> Result<(), JobError> {
     let job: FederateVideo = serde_json::from_value(ctx.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     let Some(v) = state
@@ -199,7 +219,7 @@ pub async fn run_federate_video(state: AppState, ctx: JobContext) -> Result<(), 
         .map_err(FedError::into_job_error)
 }
 
-async fn federate_video(state: &AppState, v: &VideoRow, created: bool) -> FedResult<()> {
+async fn federate_video(state: &Instance, v: &VideoRow, created: bool) -> FedResult<()> {
     let (account_actor, audience) = video_audience_actors(state, v).await?;
     let inboxes = state.db.follower_inboxes(&audience).await?;
     if !federates(v) {
@@ -237,7 +257,7 @@ async fn federate_video(state: &AppState, v: &VideoRow, created: bool) -> FedRes
 
 /// PeerTube's sharing of a new video: its channel and the instance actor each Announce it to
 /// their own followers (a Mastodon follower of the channel sees it as the channel's boost).
-async fn announce_video(state: &AppState, v: &VideoRow, url: &str) -> FedResult<usize> {
+async fn announce_video(state: &Instance, v: &VideoRow, url: &str) -> FedResult<usize> {
     let channel = state
         .db
         .channel_by_id(v.channel_id)
@@ -267,7 +287,7 @@ async fn announce_video(state: &AppState, v: &VideoRow, url: &str) -> FedResult<
 }
 
 async fn send_video_delete(
-    state: &AppState,
+    state: &Instance,
     v: &VideoRow,
     account_actor: &ActorRow,
     inboxes: Vec<String>,
@@ -286,7 +306,7 @@ async fn send_video_delete(
 }
 
 /// Before a local video's rows go: tells its audience to delete it.
-pub async fn video_deleted(state: &AppState, v: &VideoRow) {
+pub async fn video_deleted(state: &Instance, v: &VideoRow) {
     if !v.is_local() {
         return;
     }
@@ -305,7 +325,7 @@ pub async fn video_deleted(state: &AppState, v: &VideoRow) {
 /// the video's origin; always the followers of the author; and, as PeerTube does, the remote
 /// authors of the comments it answers up the thread (or a Mastodon user never sees the reply).
 async fn comment_inboxes(
-    state: &AppState,
+    state: &Instance,
     v: &VideoRow,
     author: &ActorRow,
     c: &CommentRow,
@@ -341,7 +361,7 @@ async fn comment_inboxes(
 }
 
 /// A local comment was written (or deleted, when the row carries `deleted_at`).
-pub async fn comment_changed(state: &AppState, v: &VideoRow, comment_id: i64) {
+pub async fn comment_changed(state: &Instance, v: &VideoRow, comment_id: i64) {
     let result = async {
         let Some(c) = state.db.comment_by_id(comment_id).await? else {
             return Ok(());
@@ -390,7 +410,7 @@ pub async fn comment_changed(state: &AppState, v: &VideoRow, comment_id: i64) {
 /// audience (PeerTube's forwarding): other followers of the video learn about the comment. The
 /// receivers see our signature, not the author's, so they check the object at its origin.
 pub async fn forward_to_video_audience(
-    state: &AppState,
+    state: &Instance,
     v: &VideoRow,
     body: &Value,
     except_host: &str,
@@ -410,7 +430,7 @@ pub async fn forward_to_video_audience(
 
 /// A like, dislike, their undo or a view of a remote video, sent to its origin.
 pub async fn send_to_video_origin(
-    state: &AppState,
+    state: &Instance,
     v: &VideoRow,
     from: &ActorRow,
     body: &Value,
@@ -430,7 +450,7 @@ pub struct FetchOutbox {
 
 /// Crawls a followed actor's outbox and stores the videos it shares (what a new follower of an
 /// instance sees at once, before any new activity).
-pub async fn run_fetch_outbox(state: AppState, ctx: JobContext) -> Result<(), JobError> {
+pub async fn run_fetch_outbox(state: Instance, ctx: JobContext) -> Result<(), JobError> {
     let job: FetchOutbox = serde_json::from_value(ctx.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     crawl_outbox(&state, &job.url)
@@ -440,7 +460,7 @@ pub async fn run_fetch_outbox(state: AppState, ctx: JobContext) -> Result<(), Jo
 
 const MAX_OUTBOX_PAGES: usize = 50;
 
-async fn crawl_outbox(state: &AppState, url: &str) -> FedResult<()> {
+async fn crawl_outbox(state: &Instance, url: &str) -> FedResult<()> {
     let host = url_host(url).ok_or_else(|| FedError::Refused(format!("bad URL {url}")))?;
     let signer = super::actors::instance_signer(state).await?;
     let client = &state.federation.client;
@@ -476,7 +496,7 @@ async fn crawl_outbox(state: &AppState, url: &str) -> FedResult<()> {
     Ok(())
 }
 
-pub async fn enqueue_outbox_crawl(state: &AppState, outbox: &str) -> FedResult<()> {
+pub async fn enqueue_outbox_crawl(state: &Instance, outbox: &str) -> FedResult<()> {
     state
         .queue
         .enqueue(
@@ -492,7 +512,7 @@ pub async fn enqueue_outbox_crawl(state: &AppState, outbox: &str) -> FedResult<(
 
 /// A local account rated a remote video: Like / Dislike, or Undo of the previous one.
 pub async fn rate_remote_video(
-    state: &AppState,
+    state: &Instance,
     v: &VideoRow,
     account_id: i64,
     before: Option<&str>,
@@ -551,7 +571,7 @@ pub async fn rate_remote_video(
 }
 
 /// A view of a remote video, sent to its origin by the instance actor (as PeerTube does).
-pub async fn view_remote_video(state: &AppState, v: &VideoRow) {
+pub async fn view_remote_video(state: &Instance, v: &VideoRow) {
     let result = async {
         let me = instance_actor(state).await?;
         let url = video_url(state, v);
@@ -573,7 +593,7 @@ pub async fn view_remote_video(state: &AppState, v: &VideoRow) {
 
 /// A report of a remote video goes to its origin as a `Flag` by our instance actor (the
 /// reporter stays anonymous to the other instance, as in PeerTube).
-pub async fn flag_remote_video(state: &AppState, v: &VideoRow, reason: &str, abuse_id: i64) {
+pub async fn flag_remote_video(state: &Instance, v: &VideoRow, reason: &str, abuse_id: i64) {
     let result = async {
         let me = instance_actor(state).await?;
         let url = video_url(state, v);
@@ -603,7 +623,7 @@ struct RefreshVideo {
 
 /// A remote video read after `refresh_after_secs` is refetched from its origin in the
 /// background (the reader gets what we have at once); a video gone at the origin is removed.
-pub async fn refresh_if_stale(state: &AppState, v: &VideoRow) {
+pub async fn refresh_if_stale(state: &Instance, v: &VideoRow) {
     let Some(url) = &v.url else { return };
     let now = now_ms();
     let stale_before = now - state.settings.federation.refresh_after_secs as i64 * 1000;
@@ -622,7 +642,7 @@ pub async fn refresh_if_stale(state: &AppState, v: &VideoRow) {
     }
 }
 
-pub async fn run_refresh_video(state: AppState, ctx: JobContext) -> Result<(), JobError> {
+pub async fn run_refresh_video(state: Instance, ctx: JobContext) -> Result<(), JobError> {
     let job: RefreshVideo = serde_json::from_value(ctx.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     match super::objects::fetch_remote_video(&state, &job.url, true).await {

@@ -2,7 +2,7 @@
 
 use super::actors::{account_actor, channel_actor, remote_actor};
 use super::{url_host, FedError, FedResult, PUBLIC};
-use crate::state::AppState;
+use crate::Instance;
 use ferrotube_db::comments::{CommentRow, NewComment};
 use ferrotube_db::remote_videos::{RemoteFile, RemotePlaylist, RemoteVideo};
 use ferrotube_db::videos::{FileRow, VideoRow};
@@ -11,17 +11,18 @@ use ferrotube_federation::vocab::note::{Mention, NoteObject};
 use ferrotube_federation::vocab::video::{
     parse_video, HlsPlaylistLink, VideoFileLink, VideoObject,
 };
+use ferrotube_model::FileKind;
 use ferrotube_model::constants::{categories, language_label, licences};
 use ferrotube_model::timefmt::{iso, now_ms};
 use ferrotube_model::{CommentsPolicy, Privacy, VideoState};
 
-pub fn video_url(state: &AppState, v: &VideoRow) -> String {
+pub fn video_url(state: &Instance, v: &VideoRow) -> String {
     v.url
         .clone()
         .unwrap_or_else(|| format!("{}/videos/watch/{}", state.url, v.uuid))
 }
 
-pub fn comment_url(state: &AppState, video_uuid: &str, c: &CommentRow) -> String {
+pub fn comment_url(state: &Instance, video_uuid: &str, c: &CommentRow) -> String {
     c.url
         .clone()
         .unwrap_or_else(|| format!("{}/videos/watch/{video_uuid}/comments/{}", state.url, c.id))
@@ -46,7 +47,7 @@ pub fn audience(v: &VideoRow, followers: String) -> (Vec<String>, Vec<String>) {
     }
 }
 
-fn file_link(state: &AppState, v: &VideoRow, f: &FileRow, base: &str) -> VideoFileLink {
+fn file_link(state: &Instance, v: &VideoRow, f: &FileRow, base: &str) -> VideoFileLink {
     let url = format!("{base}/{}", f.filename);
     let torrent_url = f
         .torrent_filename
@@ -74,7 +75,7 @@ fn file_link(state: &AppState, v: &VideoRow, f: &FileRow, base: &str) -> VideoFi
         width: Some(f.width.max(0) as u32),
         fps: Some(f.fps.max(0) as u32),
         size: Some(f.size),
-        fragmented: f.kind == "hls",
+        fragmented: f.kind == FileKind::Hls.as_str(),
         has_audio: f.has_audio,
         has_video: f.has_video,
         metadata_url: Some(format!(
@@ -88,7 +89,7 @@ fn file_link(state: &AppState, v: &VideoRow, f: &FileRow, base: &str) -> VideoFi
 }
 
 /// A local video as PeerTube's `Video` object.
-pub async fn video_object(state: &AppState, v: &VideoRow) -> FedResult<VideoObject> {
+pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObject> {
     let id = video_url(state, v);
     let account = state
         .db
@@ -111,11 +112,11 @@ pub async fn video_object(state: &AppState, v: &VideoRow) -> FedResult<VideoObje
     );
     let files = state.db.video_files(v.id).await?;
     let playlist = state.db.video_playlist(v.id).await?;
-    let hls_base = state.file_base_url(v, "hls");
-    let web_base = state.file_base_url(v, "web");
+    let hls_base = state.file_base_url(v, FileKind::Hls);
+    let web_base = state.file_base_url(v, FileKind::WebVideo);
     let hls = playlist.map(|p| {
         let master_url = format!("{hls_base}/{}", p.master_filename);
-        let hls_files: Vec<&FileRow> = files.iter().filter(|f| f.kind == "hls").collect();
+        let hls_files: Vec<&FileRow> = files.iter().filter(|f| f.kind == FileKind::Hls.as_str()).collect();
         HlsPlaylistLink {
             infohashes: (0..hls_files.len())
                 .map(|i| hex::encode(ferrotube_p2p::hls_swarm_infohash(&master_url, i)))
@@ -130,7 +131,7 @@ pub async fn video_object(state: &AppState, v: &VideoRow) -> FedResult<VideoObje
     });
     let web_files = files
         .iter()
-        .filter(|f| f.kind == "web")
+        .filter(|f| f.kind == FileKind::WebVideo.as_str())
         .map(|f| file_link(state, v, f, &web_base))
         .collect();
     let mut icons = Vec::new();
@@ -229,7 +230,7 @@ fn remote_file(kind: &'static str, f: &VideoFileLink) -> RemoteFile {
 /// Stores a remote video object. `origin_host` is the host vouching for it (the signer of the
 /// activity, or the server we fetched it from): a server may only describe its own videos.
 pub async fn store_remote_video(
-    state: &AppState,
+    state: &Instance,
     obj: &VideoObject,
     origin_host: &str,
 ) -> FedResult<i64> {
@@ -344,7 +345,7 @@ pub async fn store_remote_video(
 
 /// Fetches a video from its origin and stores it: what an Announce, a forwarded activity or a
 /// crawl of an outbox leads to. Known and fresh videos are not refetched.
-pub async fn fetch_remote_video(state: &AppState, url: &str, refresh: bool) -> FedResult<i64> {
+pub async fn fetch_remote_video(state: &Instance, url: &str, refresh: bool) -> FedResult<i64> {
     if url.starts_with(&state.url) {
         return local_video_by_url(state, url)
             .await?
@@ -374,7 +375,7 @@ pub async fn fetch_remote_video(state: &AppState, url: &str, refresh: bool) -> F
 }
 
 /// Our video behind `/videos/watch/{uuid}` (or `/w/{shortUUID}`).
-pub async fn local_video_by_url(state: &AppState, url: &str) -> FedResult<Option<VideoRow>> {
+pub async fn local_video_by_url(state: &Instance, url: &str) -> FedResult<Option<VideoRow>> {
     let Some(path) = url.strip_prefix(&state.url) else {
         return Ok(None);
     };
@@ -400,7 +401,7 @@ pub async fn local_video_by_url(state: &AppState, url: &str) -> FedResult<Option
 }
 
 /// A comment of ours behind `/videos/watch/{uuid}/comments/{id}`.
-pub async fn local_comment_by_url(state: &AppState, url: &str) -> FedResult<Option<CommentRow>> {
+pub async fn local_comment_by_url(state: &Instance, url: &str) -> FedResult<Option<CommentRow>> {
     let Some(rest) = url
         .strip_prefix(&state.url)
         .and_then(|p| p.strip_prefix("/videos/watch/"))
@@ -421,7 +422,7 @@ pub async fn local_comment_by_url(state: &AppState, url: &str) -> FedResult<Opti
 }
 
 /// A video (local or remote) by its ActivityPub URL.
-pub async fn video_by_any_url(state: &AppState, url: &str) -> FedResult<Option<VideoRow>> {
+pub async fn video_by_any_url(state: &Instance, url: &str) -> FedResult<Option<VideoRow>> {
     if url.starts_with(&state.url) {
         return local_video_by_url(state, url).await;
     }
@@ -430,14 +431,14 @@ pub async fn video_by_any_url(state: &AppState, url: &str) -> FedResult<Option<V
 
 /// A video remote actors may rate or view: a remote one, or one of ours that federates (a
 /// private or unpublished video of ours is not there for them, whoever knows its URL).
-pub async fn video_for_remote(state: &AppState, url: &str) -> FedResult<Option<VideoRow>> {
+pub async fn video_for_remote(state: &Instance, url: &str) -> FedResult<Option<VideoRow>> {
     Ok(video_by_any_url(state, url)
         .await?
         .filter(|v| !v.is_local() || federates(v)))
 }
 
 /// A comment (local or remote) by its ActivityPub URL.
-pub async fn comment_by_any_url(state: &AppState, url: &str) -> FedResult<Option<CommentRow>> {
+pub async fn comment_by_any_url(state: &Instance, url: &str) -> FedResult<Option<CommentRow>> {
     if url.starts_with(&state.url) {
         return local_comment_by_url(state, url).await;
     }
@@ -445,7 +446,7 @@ pub async fn comment_by_any_url(state: &AppState, url: &str) -> FedResult<Option
 }
 
 /// Our comment as a `Note` (a `Tombstone` once deleted).
-pub async fn note_object(state: &AppState, v: &VideoRow, c: &CommentRow) -> FedResult<NoteObject> {
+pub async fn note_object(state: &Instance, v: &VideoRow, c: &CommentRow) -> FedResult<NoteObject> {
     let id = comment_url(state, &v.uuid, c);
     let in_reply_to = match c.in_reply_to_id {
         Some(parent) => match state.db.comment_by_id(parent).await? {
@@ -585,7 +586,7 @@ fn decode_entities(s: &str) -> String {
 /// Stores a remote Note replying to a video or to a comment we know. Answers the comment id
 /// and the video it belongs to.
 pub async fn store_remote_note(
-    state: &AppState,
+    state: &Instance,
     note: &NoteObject,
     origin_host: &str,
 ) -> FedResult<(i64, VideoRow)> {

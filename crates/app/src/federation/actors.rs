@@ -2,7 +2,7 @@
 //! on first use, and remote actors fetched, validated and cached.
 
 use super::{strip_fragment, url_host, FedError, FedResult};
-use crate::state::AppState;
+use crate::Instance;
 use ferrotube_db::accounts::{AccountRow, ChannelRow};
 use ferrotube_db::federation::{ActorFields, ActorRow, RemoteProfile};
 use ferrotube_federation::vocab::actor::{parse_actor, ActorKind, ActorObject};
@@ -18,7 +18,7 @@ pub const INSTANCE_ACTOR: &str = "peertube";
 const KEY_CACHE_TTL: Duration = Duration::from_secs(600);
 
 async fn ensure_local(
-    state: &AppState,
+    state: &Instance,
     url: String,
     kind: &str,
     username: &str,
@@ -52,7 +52,7 @@ async fn ensure_local(
 }
 
 /// The instance actor (`/accounts/peertube`), which follows and is followed by instances.
-pub async fn instance_actor(state: &AppState) -> FedResult<ActorRow> {
+pub async fn instance_actor(state: &Instance) -> FedResult<ActorRow> {
     state
         .federation
         .instance_actor
@@ -83,7 +83,7 @@ pub async fn instance_actor(state: &AppState) -> FedResult<ActorRow> {
         .cloned()
 }
 
-pub async fn account_actor(state: &AppState, a: &AccountRow) -> FedResult<ActorRow> {
+pub async fn account_actor(state: &Instance, a: &AccountRow) -> FedResult<ActorRow> {
     if a.host.is_some() {
         return state
             .db
@@ -105,7 +105,7 @@ pub async fn account_actor(state: &AppState, a: &AccountRow) -> FedResult<ActorR
     .await
 }
 
-pub async fn channel_actor(state: &AppState, c: &ChannelRow) -> FedResult<ActorRow> {
+pub async fn channel_actor(state: &Instance, c: &ChannelRow) -> FedResult<ActorRow> {
     if c.host.is_some() {
         return state
             .db
@@ -125,7 +125,7 @@ pub async fn channel_actor(state: &AppState, c: &ChannelRow) -> FedResult<ActorR
 }
 
 /// Our actor behind a URL of ours (`/accounts/x`, `/video-channels/x`, `/a/x`, `/c/x`).
-pub async fn local_actor_by_url(state: &AppState, url: &str) -> FedResult<Option<ActorRow>> {
+pub async fn local_actor_by_url(state: &Instance, url: &str) -> FedResult<Option<ActorRow>> {
     let Some(path) = url.strip_prefix(&state.url) else {
         return Ok(None);
     };
@@ -148,7 +148,7 @@ pub async fn local_actor_by_url(state: &AppState, url: &str) -> FedResult<Option
 }
 
 /// The key pair of one of our actors, generated and stored the first time it is needed.
-pub async fn local_keys(state: &AppState, actor: &ActorRow) -> FedResult<(ActorRow, Signer)> {
+pub async fn local_keys(state: &Instance, actor: &ActorRow) -> FedResult<(ActorRow, Signer)> {
     if let Some(s) = state
         .federation
         .signers
@@ -195,24 +195,24 @@ pub async fn local_keys(state: &AppState, actor: &ActorRow) -> FedResult<(ActorR
     Ok((row, signer))
 }
 
-pub async fn signer_of(state: &AppState, actor: &ActorRow) -> FedResult<Signer> {
+pub async fn signer_of(state: &Instance, actor: &ActorRow) -> FedResult<Signer> {
     Ok(local_keys(state, actor).await?.1)
 }
 
 /// Signs our GETs: instances with authorized fetch answer only signed requests.
-pub async fn instance_signer(state: &AppState) -> FedResult<Signer> {
+pub async fn instance_signer(state: &Instance) -> FedResult<Signer> {
     let actor = instance_actor(state).await?;
     signer_of(state, &actor).await
 }
 
 /// A remote actor by URL: from the cache when fresh (unless `refresh`), else fetched,
 /// validated and stored (its account or channel row too).
-pub async fn remote_actor(state: &AppState, url: &str, refresh: bool) -> FedResult<ActorRow> {
+pub async fn remote_actor(state: &Instance, url: &str, refresh: bool) -> FedResult<ActorRow> {
     remote_actor_depth(state, strip_fragment(url), refresh, 0).await
 }
 
 fn remote_actor_depth<'a>(
-    state: &'a AppState,
+    state: &'a Instance,
     url: &'a str,
     refresh: bool,
     depth: u8,
@@ -245,7 +245,7 @@ fn remote_actor_depth<'a>(
 }
 
 async fn store_remote_actor(
-    state: &AppState,
+    state: &Instance,
     url: &str,
     host: &str,
     obj: &ActorObject,
@@ -344,7 +344,7 @@ async fn store_remote_actor(
 
 /// The public key of a remote actor, from memory, the database or its server.
 pub async fn remote_public_key(
-    state: &AppState,
+    state: &Instance,
     actor_url: &str,
     refresh: bool,
 ) -> FedResult<(ActorRow, PublicKey)> {
@@ -380,7 +380,7 @@ pub async fn remote_public_key(
 }
 
 /// Resolves `name@host` through WebFinger to an actor URL, then fetches the actor.
-pub async fn resolve_handle(state: &AppState, handle: &str) -> FedResult<ActorRow> {
+pub async fn resolve_handle(state: &Instance, handle: &str) -> FedResult<ActorRow> {
     let handle = handle.trim().trim_start_matches('@');
     let (name, host) = handle
         .split_once('@')
@@ -432,7 +432,7 @@ pub async fn resolve_handle(state: &AppState, handle: &str) -> FedResult<ActorRo
 }
 
 /// Our actor as ActivityPub JSON.
-pub async fn actor_json(state: &AppState, actor: &ActorRow) -> FedResult<serde_json::Value> {
+pub async fn actor_json(state: &Instance, actor: &ActorRow) -> FedResult<serde_json::Value> {
     let (row, _) = local_keys(state, actor).await?;
     let (name, summary, published, support, attributed_to) = match (row.account_id, row.channel_id)
     {

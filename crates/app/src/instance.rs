@@ -1,7 +1,10 @@
-//! What every handler shares.
+//! The running instance: settings, store, queue, storage, caches, federation and P2P state.
+//! Every operation of the core takes an [`Instance`]; the HTTP layer holds one in its router.
 
 use ferrotube_config::Settings;
+use ferrotube_db::videos::VideoRow;
 use ferrotube_db::Db;
+use ferrotube_model::{FileKind, Privacy};
 use ferrotube_jobs::Queue;
 use ferrotube_storage::LocalStore;
 use std::collections::HashMap;
@@ -10,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Clone)]
-pub struct AppState(pub Arc<Inner>);
+pub struct Instance(pub Arc<Inner>);
 
 pub struct Inner {
     pub settings: Settings,
@@ -25,14 +28,15 @@ pub struct Inner {
     pub cache: crate::cache::ResponseCache,
     /// The instance's trackers, as torrents and magnets name them.
     pub trackers: ferrotube_p2p::Trackers,
-    /// `/api/v1/config`, serialised once at start.
-    pub config_json: String,
+    /// `/api/v1/config`, serialised by the API on its first request (it depends only on the
+    /// settings).
+    pub config_json: std::sync::OnceLock<String>,
     pub federation: crate::federation::FederationState,
     /// Tracker, known info hashes, playback metrics.
     pub p2p: crate::p2p::P2p,
 }
 
-impl std::ops::Deref for AppState {
+impl std::ops::Deref for Instance {
     type Target = Inner;
     fn deref(&self) -> &Inner {
         &self.0
@@ -83,6 +87,33 @@ impl RateLimiter {
 }
 
 impl Inner {
+    pub fn account_url(&self, name: &str) -> String {
+        format!("{}/accounts/{name}", self.url)
+    }
+    pub fn channel_url(&self, name: &str) -> String {
+        format!("{}/video-channels/{name}", self.url)
+    }
+    /// The URL folder a file of `kind` is served from. Files of videos not readable by anyone
+    /// live under `/private/`, as in PeerTube, so a proxy or CDN can tell which paths need
+    /// authorization; both paths serve a file after the same check, so a torrent's web seed
+    /// keeps working when the privacy changes.
+    pub fn file_base_url(&self, v: &VideoRow, kind: FileKind) -> String {
+        let private = !Privacy::from_id(v.privacy).is_some_and(Privacy::readable_by_anyone);
+        match (kind, private) {
+            (FileKind::WebVideo, false) => format!("{}/static/web-videos", self.url),
+            (FileKind::WebVideo, true) => format!("{}/static/web-videos/private", self.url),
+            (FileKind::Hls, false) => self.hls_base(&v.uuid),
+            (FileKind::Hls, true) => format!(
+                "{}/static/streaming-playlists/hls/private/{}",
+                self.url, v.uuid
+            ),
+        }
+    }
+
+    pub fn hls_base(&self, uuid: &str) -> String {
+        format!("{}/static/streaming-playlists/hls/{uuid}", self.url)
+    }
+
     /// Something public reads show changed (see [`crate::cache`]).
     pub fn videos_changed(&self) {
         self.cache.invalidate();

@@ -1,0 +1,171 @@
+//! Peer-to-peer state of the instance: the tracker (served by `crates/api` at `/tracker/*`) and
+//! the set of info hashes this instance tracks, playback totals.
+//!
+//! The tracker is private by default: it only serves info hashes in [`KnownSet`], which holds the
+//! torrents of local files and the HLS swarm ids of local playlists. The set lives in memory (the
+//! tracker asks on every announce) and is rebuilt from the database when videos change
+//! ([`crate::instance::Inner::videos_changed`]) and once a minute (other nodes' changes).
+//! More sources, such as the videos of followed instances, are one more function in
+//! [`known_sources`].
+
+use crate::Instance;
+use ferrotube_model::Privacy;
+use ferrotube_p2p::tracker::Id;
+use ferrotube_p2p::{Tracker, TrackerConfig};
+use std::collections::HashSet;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// Info hashes the tracker accepts.
+#[derive(Default)]
+pub struct KnownSet {
+    hashes: RwLock<HashSet<Id>>,
+}
+
+impl KnownSet {
+    pub fn contains(&self, h: &Id) -> bool {
+        self.hashes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(h)
+    }
+
+    fn replace(&self, hashes: HashSet<Id>) {
+        *self.hashes.write().unwrap_or_else(|e| e.into_inner()) = hashes;
+    }
+
+    pub fn len(&self) -> usize {
+        self.hashes.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Playback figures players reported (`POST /api/v1/metrics/playback`), summed since start.
+#[derive(Default)]
+pub struct PlaybackTotals {
+    pub reports: AtomicU64,
+    pub downloaded_p2p: AtomicU64,
+    pub downloaded_http: AtomicU64,
+    pub uploaded_p2p: AtomicU64,
+}
+
+/// The P2P part of the shared state.
+pub struct P2p {
+    pub tracker: Arc<Tracker>,
+    pub known: Arc<KnownSet>,
+    pub playback: PlaybackTotals,
+    changed: Notify,
+}
+
+impl P2p {
+    pub fn new(settings: &ferrotube_config::Settings) -> P2p {
+        let t = &settings.tracker;
+        let known = Arc::new(KnownSet::default());
+        let config = TrackerConfig {
+            interval: Duration::from_secs(t.interval_secs.max(1)),
+            trust_proxy: t.trust_proxy,
+            max_requests_per_minute: t.max_announces_per_minute,
+            ..TrackerConfig::default()
+        };
+        let private = t.private;
+        let set = known.clone();
+        let tracker = Tracker::new(config, move |h| !private || set.contains(h));
+        P2p {
+            tracker: Arc::new(tracker),
+            known,
+            playback: PlaybackTotals::default(),
+            changed: Notify::new(),
+        }
+    }
+
+    /// Asks for the known set to be rebuilt (soon, off the caller's path).
+    pub fn changed(&self) {
+        self.changed.notify_one();
+    }
+}
+
+/// The master playlist URL a playlist's swarm ids are made from: its `playlistUrl`.
+pub fn master_url(state: &Instance, uuid: &str, privacy: i64, master: &str) -> String {
+    let public = Privacy::from_id(privacy).is_some_and(Privacy::readable_by_anyone);
+    if public {
+        format!("{}/{master}", state.hls_base(uuid))
+    } else {
+        format!(
+            "{}/static/streaming-playlists/hls/private/{uuid}/{master}",
+            state.url
+        )
+    }
+}
+
+/// Torrents of this instance's files.
+async fn local_torrents(state: &Instance) -> ferrotube_db::Result<Vec<Id>> {
+    Ok(state
+        .db
+        .torrent_info_hashes()
+        .await?
+        .iter()
+        .filter_map(|h| hex::decode(h).ok()?.try_into().ok())
+        .collect())
+}
+
+/// HLS swarms of this instance's playlists: `sha1("2" + masterPlaylistUrl + "+V" + i)` for each
+/// variant `i`.
+async fn local_swarms(state: &Instance) -> ferrotube_db::Result<Vec<Id>> {
+    let mut out = Vec::new();
+    for p in state.db.swarm_playlists().await? {
+        // Remote videos (of instances we follow) swarm under their origin's playlist URL.
+        let url = p
+            .playlist_url
+            .clone()
+            .unwrap_or_else(|| master_url(state, &p.video_uuid, p.privacy, &p.master_filename));
+        for i in 0..p.variants.max(0) as usize {
+            out.push(ferrotube_p2p::hls_swarm_infohash(&url, i));
+        }
+    }
+    Ok(out)
+}
+
+/// Every info hash the tracker serves. Add a source here (e.g. followed instances' videos).
+pub async fn known_sources(state: &Instance) -> ferrotube_db::Result<HashSet<Id>> {
+    let mut set = HashSet::new();
+    set.extend(local_torrents(state).await?);
+    set.extend(local_swarms(state).await?);
+    Ok(set)
+}
+
+/// Rebuilds the known set now.
+pub async fn refresh(state: &Instance) {
+    match known_sources(state).await {
+        Ok(set) => state.p2p.known.replace(set),
+        Err(e) => tracing::warn!(error = %e, "cannot rebuild the tracker's known info hashes"),
+    }
+}
+
+/// Keeps the known set fresh and purges silent peers, until `shutdown`.
+pub fn spawn(
+    state: &Instance,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let s = state.clone();
+    tokio::spawn(async move {
+        let mut last_purge = Instant::now();
+        loop {
+            refresh(&s).await;
+            if last_purge.elapsed() >= Duration::from_secs(30) {
+                s.p2p.tracker.purge_expired(Instant::now());
+                last_purge = Instant::now();
+            }
+            tokio::select! {
+                _ = s.p2p.changed.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+    })
+}
+

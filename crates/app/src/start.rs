@@ -1,0 +1,201 @@
+//! Starting an instance: connect the store (running migrations), prepare directories, create
+//! the administrator on first start, then run the job workers and periodic maintenance.
+
+use crate::instance::{Inner, RateLimiter};
+use crate::{accounts, federation, p2p, transcode, uploads, Instance};
+use ferrotube_config::Settings;
+use ferrotube_db::Db;
+use ferrotube_jobs::{Queue, Runner};
+use ferrotube_model::UserRole;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("database: {0}")]
+    Db(#[from] ferrotube_db::DbError),
+    #[error("invalid public URL {0}: {1}")]
+    PublicUrl(String, url::ParseError),
+    #[error("cannot create the administrator: {0}")]
+    Root(String),
+    #[error("federation: {0}")]
+    Federation(String),
+}
+
+/// Connects the database (running migrations), prepares directories and creates the `root`
+/// administrator on first start.
+pub async fn build(settings: Settings) -> Result<Instance, StartError> {
+    let data = settings.data_dir.clone();
+    std::fs::create_dir_all(data.join("storage").join("tmp"))
+        .map_err(|e| StartError::DataDir(data.display().to_string(), e))?;
+    let db = Db::connect(&settings.database_url()).await?;
+    let queue = Queue::new(
+        db.clone(),
+        Duration::from_secs(settings.jobs.lease_secs.max(3)),
+        settings.jobs.max_attempts.max(1),
+    );
+    let store = ferrotube_storage::LocalStore::new(data.join("storage"));
+    let host = settings.public_host();
+    let cache_ttl = settings.cache.public_api_ttl_ms;
+    let trackers = url::Url::parse(&settings.public_url)
+        .map(|u| ferrotube_p2p::Trackers::for_public_url(&u))
+        .map_err(|e| StartError::PublicUrl(settings.public_url.clone(), e))?;
+    let url = settings.public_url.clone();
+    let limiter = RateLimiter::new(
+        settings.rates_limit.login_max,
+        Duration::from_secs(settings.rates_limit.login_window_secs),
+    );
+    let client = ferrotube_federation::ApClient::new(ferrotube_federation::ClientConfig {
+        allow_private: settings.federation.allow_private_network,
+        user_agent: format!(
+            "Ferrotube/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            settings.public_url
+        ),
+        ..Default::default()
+    })
+    .map_err(|e| StartError::Federation(e.to_string()))?;
+    let federation =
+        federation::FederationState::new(client, settings.federation.per_host_concurrency);
+    let p2p = p2p::P2p::new(&settings);
+    let inner = Inner {
+        p2p,
+        settings,
+        db,
+        queue,
+        store,
+        login_limiter: limiter,
+        view_dedup: Mutex::new(Default::default()),
+        url,
+        host,
+        config_json: Default::default(),
+        trackers,
+        cache: crate::cache::ResponseCache::new(Duration::from_millis(cache_ttl), 4096),
+        federation,
+    };
+    let state = Instance(Arc::new(inner));
+    ensure_root(&state).await?;
+    federation::actors::instance_actor(&state)
+        .await
+        .map_err(|e| StartError::Federation(e.to_string()))?;
+    Ok(state)
+}
+
+async fn ensure_root(state: &Instance) -> Result<(), StartError> {
+    if state.db.count_users().await? > 0 {
+        return Ok(());
+    }
+    let (password, generated) = match &state.settings.initial_root_password {
+        Some(p) => (p.clone(), false),
+        None => (accounts::random_token(12), true),
+    };
+    let root = accounts::LocalUser {
+        username: "root",
+        password: &password,
+        email: "admin@example.com",
+        role: UserRole::Administrator,
+        quota: (-1, -1),
+        display_name: None,
+        channel: Some(("root_channel", "Main root channel")),
+    };
+    accounts::create_local_user(state, root)
+        .await
+        .map_err(|e| StartError::Root(e.detail))?;
+    if generated {
+        // Printed once, on the first start only, as PeerTube does.
+        println!("Administrator created. Username: root  Password: {password}");
+    }
+    tracing::info!("created the administrator account root");
+    Ok(())
+}
+
+/// Starts the job workers and periodic maintenance on this node.
+pub fn spawn_background(
+    state: &Instance,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let s = state.clone();
+    let give_up_state = state.clone();
+    let runner = Runner::new(state.queue.clone()).register(
+        transcode::TRANSCODE,
+        state.settings.transcoding.concurrency,
+        Arc::new(move |ctx| Box::pin(transcode::run_transcode(s.clone(), ctx))),
+        Some(Arc::new(move |payload, why| {
+            let st = give_up_state.clone();
+            Box::pin(async move {
+                if let Some(uuid) = payload.get("uuid").and_then(|u| u.as_str()) {
+                    transcode::mark_failed(&st, uuid, &why).await;
+                }
+            })
+        })),
+    );
+    let fed = &state.settings.federation;
+    let (s1, s2, s3, s4, s5) = (
+        state.clone(),
+        state.clone(),
+        state.clone(),
+        state.clone(),
+        state.clone(),
+    );
+    let runner = runner
+        .register(
+            federation::DELIVER,
+            fed.delivery_concurrency,
+            Arc::new(move |ctx| Box::pin(federation::outbox::run_delivery(s1.clone(), ctx))),
+            None,
+        )
+        .register(
+            federation::INBOX,
+            fed.inbox_concurrency,
+            Arc::new(move |ctx| Box::pin(federation::inbox::run_inbox(s2.clone(), ctx))),
+            None,
+        )
+        .register(
+            federation::FETCH_OUTBOX,
+            2,
+            Arc::new(move |ctx| Box::pin(federation::outbox::run_fetch_outbox(s3.clone(), ctx))),
+            None,
+        )
+        .register(
+            federation::FEDERATE_VIDEO,
+            2,
+            Arc::new(move |ctx| Box::pin(federation::outbox::run_federate_video(s4.clone(), ctx))),
+            None,
+        )
+        .register(
+            federation::REFRESH_VIDEO,
+            2,
+            Arc::new(move |ctx| Box::pin(federation::outbox::run_refresh_video(s5.clone(), ctx))),
+            None,
+        );
+    let mut handles = runner.spawn(shutdown.clone());
+    handles.push(p2p::spawn(state, shutdown.clone()));
+    let s = state.clone();
+    let mut stop = shutdown;
+    handles.push(tokio::spawn(async move {
+        loop {
+            uploads::expire_stale_uploads(&s).await;
+            transcode::remove_stale_work_dirs(&s).await;
+            let now = ferrotube_model::timefmt::now_ms();
+            if let Err(e) = s.db.purge_expired_tokens(now).await {
+                tracing::warn!(error = %e, "cannot purge expired tokens");
+            }
+            // Redeliveries come within hours; a week of activity ids is plenty.
+            if let Err(e) = s.db.purge_seen_activities(now - 7 * 86_400_000).await {
+                tracing::warn!(error = %e, "cannot purge seen activities");
+            }
+            // Finished jobs stay listed in /api/v1/jobs for a week.
+            if let Err(e) = s.db.purge_finished_jobs(now - 7 * 86_400_000).await {
+                tracing::warn!(error = %e, "cannot purge finished jobs");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+                _ = stop.changed() => break,
+            }
+        }
+    }));
+    handles
+}
+

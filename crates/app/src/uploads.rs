@@ -1,0 +1,554 @@
+//! From uploaded bytes to a video. Bytes collect in temp storage (resumable chunks through the
+//! [`ChunkStore`] trait); only a complete file that ffprobe accepts becomes a video, and the
+//! video row and its transcoding job are committed together. A rejected upload leaves nothing
+//! behind.
+
+use crate::error::{Error, ErrorCode, ParamLocation, Result};
+use crate::transcode::{TranscodePayload, TRANSCODE};
+use crate::videos::{owned_channel, VideoFields, VIDEO_EXTENSIONS};
+use crate::Instance;
+use bytes::Bytes;
+use ferrotube_db::uploads::UploadSessionRow;
+use ferrotube_db::users::UserRow;
+use ferrotube_db::videos::NewVideo;
+use ferrotube_model::timefmt::{now_ms, parse_iso};
+use ferrotube_model::VideoState;
+use ferrotube_storage::{ChunkStore, ObjectStore};
+use futures::{Stream, StreamExt};
+use http::StatusCode;
+use std::path::{Path, PathBuf};
+
+/// The supported extension of a video file name, lowercased.
+pub fn extension_of(filename: &str) -> Option<String> {
+    let ext = Path::new(filename)
+        .extension()?
+        .to_str()?
+        .to_ascii_lowercase();
+    VIDEO_EXTENSIONS.contains(&ext.as_str()).then_some(ext)
+}
+
+pub fn unsupported_file() -> Error {
+    Error::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        format!(
+            "This file is not supported. Please, make sure it is of the following type: {}",
+            VIDEO_EXTENSIONS
+                .iter()
+                .map(|e| format!(".{e}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+}
+
+/// Quota and size checks for `size` more bytes from `user`, with PeerTube's status codes.
+pub async fn check_room(instance: &Instance, user: &UserRow, size: i64) -> Result<()> {
+    if size < 0 || size as u64 > instance.settings.upload.max_file_size {
+        return Err(Error::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The video is too large (max: {} bytes)",
+                instance.settings.upload.max_file_size
+            ),
+        )
+        .code(ErrorCode::MaxFileSizeReached));
+    }
+    if user.video_quota < 0 && user.video_quota_daily < 0 {
+        return Ok(());
+    }
+    let (total, daily) = instance
+        .db
+        .video_quota_used(user.account_id, now_ms() - 24 * 3600 * 1000)
+        .await?;
+    if user.video_quota >= 0 && total + size > user.video_quota {
+        return Err(Error::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The user video quota is exceeded with this video.",
+        )
+        .code(ErrorCode::QuotaReached));
+    }
+    if user.video_quota_daily >= 0 && daily + size > user.video_quota_daily {
+        return Err(Error::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The user video daily quota is exceeded with this video.",
+        )
+        .code(ErrorCode::QuotaReached));
+    }
+    Ok(())
+}
+
+/// The fields an upload must carry (a name, the uploader's own channel), all valid.
+pub async fn check_fields(instance: &Instance, user: &UserRow, f: &VideoFields) -> Result<()> {
+    let Some(name) = &f.name else {
+        return Err(Error::bad_param(
+            "name",
+            "",
+            "Should have a video name",
+            ParamLocation::Body,
+        ));
+    };
+    ferrotube_model::validate::video_name(name)?;
+    f.validate()?;
+    let Some(channel_id) = f.channel_id else {
+        return Err(Error::bad_param(
+            "channelId",
+            "",
+            "Should have correct video channel id",
+            ParamLocation::Body,
+        ));
+    };
+    owned_channel(instance, user, channel_id).await
+}
+
+/// Scratch space for multipart uploads and scaled images, on the store's filesystem.
+pub fn scratch_dir(instance: &Instance) -> PathBuf {
+    instance.store.temp_dir().join("uploads")
+}
+
+pub fn original_key(uuid: &str, ext: &str) -> String {
+    format!("original-video-files/{uuid}.{ext}")
+}
+
+/// Turns a complete uploaded file into a video: ffprobe gate, row + job in one transaction, the
+/// file moved to the originals store. On any error the file is removed.
+pub async fn create_video(
+    instance: &Instance,
+    user: &UserRow,
+    f: &VideoFields,
+    file: &Path,
+    filename: &str,
+    size: i64,
+) -> Result<(i64, String)> {
+    let probe = match ferrotube_media::probe(file).await {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(file).await;
+            tracing::info!(error = %e, "upload rejected by ffprobe");
+            return Err(Error::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Video file unreadable: {e}"),
+            ));
+        }
+    };
+    if let Err(e) = check_room(instance, user, size).await {
+        let _ = tokio::fs::remove_file(file).await;
+        return Err(e);
+    }
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let ext = extension_of(filename).unwrap_or_else(|| "mp4".into());
+    let key = original_key(&uuid, &ext);
+    if let Err(e) = instance.store.put_file(file, &key).await {
+        let _ = tokio::fs::remove_file(file).await;
+        return Err(Error::internal(e));
+    }
+    let now = now_ms();
+    let new = NewVideo {
+        uuid: uuid.clone(),
+        channel_id: f.channel_id.unwrap_or_default(),
+        name: f.name.clone().unwrap_or_default().trim().to_string(),
+        description: f.description.clone().flatten(),
+        support: f.support.clone().flatten(),
+        category: f.category.flatten(),
+        licence: f.licence.flatten(),
+        language: f.language.clone().flatten(),
+        privacy: f.privacy.unwrap_or(1),
+        nsfw: f.nsfw.unwrap_or(false),
+        comments_policy: f.comments_policy_id().unwrap_or(1),
+        download_enabled: f.download_enabled.unwrap_or(true),
+        wait_transcoding: f.wait_transcoding.unwrap_or(true),
+        state: VideoState::ToTranscode.id(),
+        input_size: size,
+        source_filename: Some(filename.to_string()),
+        originally_published_at: f
+            .originally_published_at
+            .clone()
+            .flatten()
+            .as_deref()
+            .and_then(parse_iso),
+        tags: f.tags.clone().unwrap_or_default(),
+        now,
+    };
+    let job = TranscodePayload {
+        uuid: uuid.clone(),
+        original_key: key.clone(),
+        probe_duration: probe.duration_secs,
+    };
+    let result: Result<i64> = async {
+        let mut tx = instance.db.begin().await?;
+        let id = instance.db.insert_video(&mut tx, &new).await?;
+        instance
+            .queue
+            .enqueue_in(&mut tx, TRANSCODE, &job, 50)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+    .await;
+    match result {
+        Ok(id) => {
+            instance.queue.wake();
+            instance.videos_changed();
+            tracing::info!(video = %uuid, size, "video created; transcoding queued");
+            Ok((id, uuid))
+        }
+        Err(e) => {
+            let _ = instance.store.delete(&key).await;
+            Err(e)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- resumable
+
+/// Opens a resumable upload of `size` bytes (`X-Upload-Content-Length`) with the video's fields
+/// (`raw`, as the client sent them); answers the upload id. Checks in PeerTube's order.
+pub async fn start_resumable(
+    instance: &Instance,
+    user: &UserRow,
+    raw: serde_json::Map<String, serde_json::Value>,
+    size: Option<i64>,
+    mime: String,
+) -> Result<String> {
+    let f = crate::videos::parse_fields(&raw)?;
+    check_fields(instance, user, &f).await?;
+    let filename = raw
+        .get("filename")
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string();
+    if extension_of(&filename).is_none() {
+        return Err(unsupported_file());
+    }
+    let Some(size) = size else {
+        return Err(Error::bad_param(
+            "X-Upload-Content-Length",
+            "",
+            "Should have a valid file size",
+            ParamLocation::Headers,
+        ));
+    };
+    if size <= 0 {
+        return Err(Error::bad_param(
+            "X-Upload-Content-Length",
+            &size.to_string(),
+            "Should have a positive file size",
+            ParamLocation::Headers,
+        ));
+    }
+    check_room(instance, user, size).await?;
+    let upload_id = crate::accounts::random_token(16);
+    instance
+        .store
+        .create_upload(&upload_id)
+        .await
+        .map_err(Error::internal)?;
+    let now = now_ms();
+    let session = UploadSessionRow {
+        upload_id: upload_id.clone(),
+        user_id: user.id,
+        metadata: serde_json::Value::Object(raw).to_string(),
+        filename,
+        mime,
+        total_size: size,
+        received: 0,
+        video_uuid: None,
+        created_at: now,
+        updated_at: now,
+    };
+    instance.db.insert_upload_session(&session).await?;
+    Ok(upload_id)
+}
+
+/// The user's upload session `upload_id`.
+pub async fn session_of(
+    instance: &Instance,
+    user: &UserRow,
+    upload_id: &str,
+) -> Result<UploadSessionRow> {
+    match instance.db.upload_session(upload_id).await? {
+        Some(s) if s.user_id == user.id => Ok(s),
+        Some(_) => Err(Error::forbidden("This upload belongs to another user")),
+        None => Err(Error::not_found("Upload not found")),
+    }
+}
+
+/// What a `PUT` of the resumable protocol came to.
+pub enum ChunkOutcome {
+    /// More is expected; the client resumes after `received` bytes.
+    Resume { received: i64 },
+    /// The chunk did not start where the upload stands; nothing was written.
+    OutOfOrder { received: i64 },
+    /// The upload is complete and became this video.
+    Created { id: i64, uuid: String },
+}
+
+/// Takes one chunk `[start, end]` of the upload (or answers where it stands, for `None`).
+pub async fn put_chunk<S, E>(
+    instance: &Instance,
+    user: &UserRow,
+    session: UploadSessionRow,
+    range: Option<(i64, i64)>,
+    body: S,
+) -> Result<ChunkOutcome>
+where
+    S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    if let Some(uuid) = &session.video_uuid {
+        // The last chunk was already taken (a client retrying after a lost answer).
+        let v = instance
+            .db
+            .video_by_uuid(uuid)
+            .await?
+            .ok_or_else(|| Error::not_found("Upload not found"))?;
+        return Ok(ChunkOutcome::Created {
+            id: v.id,
+            uuid: uuid.clone(),
+        });
+    }
+    let Some((start, end)) = range else {
+        return Ok(ChunkOutcome::Resume {
+            received: session.received,
+        });
+    };
+    if start != session.received {
+        return Ok(ChunkOutcome::OutOfOrder {
+            received: session.received,
+        });
+    }
+    let upload_id = session.upload_id.as_str();
+    let expected = end - start + 1;
+    let written = match write_chunk(instance, upload_id, start, expected, body).await {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = instance
+                .store
+                .truncate_upload(upload_id, session.received.max(0) as u64)
+                .await;
+            return Err(e);
+        }
+    };
+    if written != expected {
+        let _ = instance
+            .store
+            .truncate_upload(upload_id, session.received.max(0) as u64)
+            .await;
+        return Err(Error::bad_request(format!(
+            "Chunk is truncated: Content-Range announces {expected} bytes, {written} arrived"
+        )));
+    }
+    let now = now_ms();
+    if !instance
+        .db
+        .advance_upload(upload_id, start, end + 1, now)
+        .await?
+    {
+        return Err(Error::conflict(
+            "Another chunk for this offset was accepted first",
+        ));
+    }
+    if end + 1 < session.total_size {
+        return Ok(ChunkOutcome::Resume { received: end + 1 });
+    }
+    // Complete: becomes a video, or is rejected with nothing left behind.
+    let raw: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&session.metadata).unwrap_or_default();
+    let f = crate::videos::parse_fields(&raw)?;
+    let path = instance
+        .store
+        .upload_file(upload_id)
+        .map_err(Error::internal)?;
+    let created = create_video(
+        instance,
+        user,
+        &f,
+        &path,
+        &session.filename,
+        session.total_size,
+    )
+    .await;
+    match created {
+        Ok((id, uuid)) => {
+            instance
+                .db
+                .finish_upload_session(upload_id, &uuid, now)
+                .await?;
+            Ok(ChunkOutcome::Created { id, uuid })
+        }
+        Err(e) => {
+            instance.db.delete_upload_session(upload_id).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Bytes are buffered up to this much between writes to the chunk store.
+const WRITE_BUFFER: usize = 1 << 20;
+
+async fn write_chunk<S, E>(
+    instance: &Instance,
+    upload_id: &str,
+    start: i64,
+    expected: i64,
+    mut body: S,
+) -> Result<i64>
+where
+    S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let store = &instance.store;
+    let mut written: i64 = 0;
+    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUFFER.min(expected.max(0) as usize));
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| Error::bad_request(format!("Upload interrupted: {e}")))?;
+        if written + (buf.len() + chunk.len()) as i64 > expected {
+            return Err(Error::bad_request("Chunk is larger than its Content-Range"));
+        }
+        buf.extend_from_slice(&chunk);
+        if buf.len() >= WRITE_BUFFER {
+            store
+                .write_chunk(upload_id, (start + written) as u64, &buf)
+                .await
+                .map_err(Error::internal)?;
+            written += buf.len() as i64;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        store
+            .write_chunk(upload_id, (start + written) as u64, &buf)
+            .await
+            .map_err(Error::internal)?;
+        written += buf.len() as i64;
+    }
+    store.sync_upload(upload_id).await.map_err(Error::internal)?;
+    Ok(written)
+}
+
+/// Drops an unfinished upload.
+pub async fn cancel_resumable(instance: &Instance, session: &UploadSessionRow) -> Result<()> {
+    instance.db.delete_upload_session(&session.upload_id).await?;
+    let _ = instance.store.remove_upload(&session.upload_id).await;
+    Ok(())
+}
+
+/// Removes unfinished uploads nobody touched for `resumable_expiry_secs`.
+pub async fn expire_stale_uploads(instance: &Instance) {
+    let cutoff = now_ms() - instance.settings.upload.resumable_expiry_secs as i64 * 1000;
+    match instance.db.stale_upload_sessions(cutoff).await {
+        Ok(sessions) => {
+            for s in sessions {
+                let _ = instance.store.remove_upload(&s.upload_id).await;
+                let _ = instance.db.delete_upload_session(&s.upload_id).await;
+                tracing::info!(upload_id = %s.upload_id, "expired a stale resumable upload");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot list stale uploads"),
+    }
+}
+
+// ---------------------------------------------------------------- custom images
+
+/// Which custom image: PeerTube's form field names, which errors name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageKind {
+    Thumbnail,
+    Preview,
+}
+
+impl ImageKind {
+    pub fn field(self) -> &'static str {
+        match self {
+            ImageKind::Thumbnail => "thumbnailfile",
+            ImageKind::Preview => "previewfile",
+        }
+    }
+    fn folder(self) -> &'static str {
+        match self {
+            ImageKind::Thumbnail => "thumbnails",
+            ImageKind::Preview => "previews",
+        }
+    }
+    fn size(self) -> (u32, u32) {
+        match self {
+            ImageKind::Thumbnail => ferrotube_media::THUMBNAIL_SIZE,
+            ImageKind::Preview => ferrotube_media::PREVIEW_SIZE,
+        }
+    }
+}
+
+fn unreadable(kind: ImageKind, why: impl std::fmt::Display) -> Error {
+    Error::bad_param(
+        kind.field(),
+        "",
+        format!("Unreadable image: {why}"),
+        ParamLocation::Body,
+    )
+}
+
+/// Checks that a custom image is readable, before anything is created.
+pub async fn check_image(image: &Path, kind: ImageKind) -> Result<()> {
+    ferrotube_media::probe_image(image)
+        .await
+        .map(|_| ())
+        .map_err(|e| unreadable(kind, e))
+}
+
+/// Scales a custom thumbnail or preview to PeerTube's size and stores it; answers its file name.
+pub async fn store_custom_image(
+    instance: &Instance,
+    image: &Path,
+    kind: ImageKind,
+) -> Result<String> {
+    let probe = ferrotube_media::probe_image(image)
+        .await
+        .map_err(|e| unreadable(kind, e))?;
+    if !probe.has_video {
+        return Err(Error::bad_param(
+            kind.field(),
+            "",
+            "Unreadable image",
+            ParamLocation::Body,
+        ));
+    }
+    let name = format!("{}.jpg", uuid::Uuid::new_v4());
+    let out = scratch_dir(instance).join(format!("scaled-{name}"));
+    let (w, h) = kind.size();
+    if let Err(e) = ferrotube_media::thumbnail(image, &probe, &out, w, h).await {
+        let _ = tokio::fs::remove_file(&out).await;
+        return Err(unreadable(kind, e));
+    }
+    if let Err(e) = instance
+        .store
+        .put_file(&out, &format!("{}/{name}", kind.folder()))
+        .await
+    {
+        let _ = tokio::fs::remove_file(&out).await;
+        return Err(Error::internal(e));
+    }
+    Ok(name)
+}
+
+/// Stores custom images and records them on the video.
+pub async fn apply_custom_images(
+    instance: &Instance,
+    video_id: i64,
+    thumbnail: Option<&Path>,
+    preview: Option<&Path>,
+) -> Result<()> {
+    let mut update = ferrotube_db::videos::VideoUpdate::default();
+    if let Some(t) = thumbnail {
+        update.thumbnail_name = Some(store_custom_image(instance, t, ImageKind::Thumbnail).await?);
+    }
+    if let Some(p) = preview {
+        update.preview_name = Some(store_custom_image(instance, p, ImageKind::Preview).await?);
+    }
+    if update.thumbnail_name.is_some() || update.preview_name.is_some() {
+        instance
+            .db
+            .update_video(video_id, &update, now_ms())
+            .await?;
+        instance.videos_changed();
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Store-level tests of `ferrotube-db`: one story per area, each told on SQLite and on
+//! PostgreSQL (`on_both_backends!`), one level below the instance tests of `crates/ferrotube`.
+//! Every store call checks what it answered and what it left in the database, with a message
+//! naming the call, so a failure says which statement broke on which backend (the test name
+//! ends in `::sqlite` or `::postgres`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod common;
+
+mod accounts;
+mod comments;
+mod connect;
+mod federation;
+mod jobs;
+mod p2p;
+mod remote_videos;
+mod uploads;
+mod users;
+mod videos;
