@@ -3,11 +3,12 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ParamLocation};
+use crate::extract::Json;
 use crate::params::Params;
 use crate::shapes::JsonViews;
 use crate::Instance;
 use axum::extract::{RawQuery, State};
-use crate::extract::Json;
+use ferrotube_db::sort::{CreatedAtSort, Sort};
 use ferrotube_model::timefmt::{iso, now_ms};
 use ferrotube_model::UserRole;
 use serde::Deserialize;
@@ -29,7 +30,7 @@ pub async fn list(
     user.require(UserRole::Moderator)?;
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
-    p.sort(&[("createdAt", "id")], "id")?;
+    p.sort(Sort::asc(CreatedAtSort::CreatedAt))?;
     let (total, rows) = state.db.list_abuses(start, count).await?;
     let mut data = Vec::new();
     for a in rows {

@@ -2,12 +2,12 @@
 //! bearer tokens stored hashed-free (they are random 40-hex strings, compared by lookup).
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::extract::{Form, Json};
 use crate::Instance;
-use ferrotube_app::accounts::{random_token, verify_password};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use crate::extract::{Form, Json};
+use ferrotube_app::accounts::{random_token, verify_password};
 use ferrotube_db::tokens::TokenRow;
 use ferrotube_db::users::UserRow;
 use ferrotube_model::timefmt::now_ms;

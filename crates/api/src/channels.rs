@@ -2,20 +2,20 @@
 
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{ApiError, ApiResult, ParamLocation};
+use crate::extract::Json;
+use crate::extract::Path;
 use crate::params::Params;
 use crate::shapes::JsonViews;
-use crate::Instance;
 use crate::videos::{filter_from, list_with};
-use crate::extract::Path;
+use crate::Instance;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use crate::extract::Json;
 use ferrotube_db::accounts::{AccountRow, ChannelRow};
+use ferrotube_db::sort::{ChannelSort, Direction, Sort};
 use ferrotube_model::timefmt::now_ms;
 use ferrotube_model::{validate, UserRole};
 use serde::Deserialize;
 use serde_json::{json, Value};
-
 
 /// `name` or `name@host` where host is ours (remote actors arrive with federation).
 fn local_handle<'a>(state: &Instance, handle: &'a str) -> ApiResult<&'a str> {
@@ -45,12 +45,6 @@ async fn account_by_handle(state: &Instance, handle: &str) -> ApiResult<AccountR
         .ok_or_else(|| ApiError::not_found("Account not found"))
 }
 
-const CHANNEL_SORTS: &[(&str, &str)] = &[
-    ("createdAt", "created_at, id"),
-    ("name", "name, id"),
-    ("updatedAt", "updated_at, id"),
-];
-
 async fn channels_json(state: &Instance, rows: &[ChannelRow]) -> ApiResult<Vec<Value>> {
     let mut ids: Vec<i64> = rows.iter().map(|c| c.account_id).collect();
     ids.sort_unstable();
@@ -65,8 +59,8 @@ async fn channels_json(state: &Instance, rows: &[ChannelRow]) -> ApiResult<Vec<V
 pub async fn list(State(state): State<Instance>, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
-    let order = p.sort(CHANNEL_SORTS, "created_at ASC, id ASC")?;
-    let (total, rows) = state.db.list_channels(start, count, &order).await?;
+    let order = p.sort(Sort::asc(ChannelSort::CreatedAt))?;
+    let (total, rows) = state.db.list_channels(start, count, order).await?;
     Ok(Json(
         json!({ "total": total, "data": channels_json(&state, &rows).await? }),
     ))
@@ -250,14 +244,16 @@ pub async fn account_channels(
     let a = account_by_handle(&state, &handle).await?;
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
-    let order = p.sort(CHANNEL_SORTS, "id ASC")?;
+    let order = p.sort(Sort::asc(ChannelSort::Id))?;
     let mut rows = state.db.channels_of_account(a.id).await?;
-    if order.starts_with("name") {
-        rows.sort_by(|x, y| x.name.cmp(&y.name));
-    } else if order.starts_with("updated_at") {
-        rows.sort_by_key(|c| c.updated_at);
+    // An account has a handful of channels: sorted here rather than by another statement.
+    match order.key {
+        ChannelSort::Name => rows.sort_by(|x, y| x.name.cmp(&y.name)),
+        ChannelSort::UpdatedAt => rows.sort_by_key(|c| c.updated_at),
+        ChannelSort::CreatedAt => rows.sort_by_key(|c| c.created_at),
+        ChannelSort::Id => rows.sort_by_key(|c| c.id),
     }
-    if order.contains("DESC") {
+    if order.direction == Direction::Desc {
         rows.reverse();
     }
     let total = rows.len() as i64;

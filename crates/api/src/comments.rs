@@ -3,16 +3,17 @@
 
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{ApiError, ApiResult, ParamLocation};
+use crate::extract::Json;
+use crate::extract::Path;
 use crate::params::Params;
 use crate::shapes::JsonViews;
 use crate::Instance;
-use ferrotube_app::videos::{find_video, visible_to};
-use crate::extract::Path;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use crate::extract::Json;
+use ferrotube_app::videos::{find_video, visible_to};
 use ferrotube_db::accounts::AccountRow;
 use ferrotube_db::comments::{CommentRow, NewComment};
+use ferrotube_db::sort::{CommentSort, Sort};
 use ferrotube_db::videos::VideoRow;
 use ferrotube_model::timefmt::{iso, now_ms};
 use ferrotube_model::{CommentsPolicy, UserRole};
@@ -65,18 +66,12 @@ pub async fn list_threads(
 ) -> ApiResult<Json<Value>> {
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
-    let order = p.sort(
-        &[
-            ("createdAt", "cm.created_at"),
-            ("totalReplies", "total_replies"),
-        ],
-        "cm.created_at DESC",
-    )?;
+    let order = p.sort(Sort::desc(CommentSort::CreatedAt))?;
     let v = find_video(&state, &id).await?;
     visible_to(&v, user.as_ref())?;
     let (total, alive, rows) = state
         .db
-        .list_comment_threads(v.id, start, count, &format!("{order}, cm.id DESC"))
+        .list_comment_threads(v.id, start, count, order)
         .await?;
     let data: Vec<Value> = rows.iter().map(|c| comment_json(&state, &v, c)).collect();
     Ok(Json(json!({
@@ -196,7 +191,12 @@ pub async fn create_thread(
 
 async fn comment_of(state: &Instance, v: &VideoRow, raw: &str) -> ApiResult<CommentRow> {
     let cid: i64 = raw.parse().map_err(|_| {
-        ApiError::bad_param("commentId", raw, "Should have a valid comment id", ParamLocation::Params)
+        ApiError::bad_param(
+            "commentId",
+            raw,
+            "Should have a valid comment id",
+            ParamLocation::Params,
+        )
     })?;
     state
         .db

@@ -4,13 +4,13 @@
 
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult};
-use crate::Instance;
-use ferrotube_app::videos::visible_to;
-use axum::body::Body;
 use crate::extract::Path;
+use crate::Instance;
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use ferrotube_app::videos::visible_to;
 use ferrotube_db::videos::VideoRow;
 use ferrotube_model::Privacy;
 use ferrotube_storage::ObjectStore;
@@ -127,12 +127,10 @@ pub async fn hls_private(
 }
 
 /// `<uuid>-<resolution>.mp4` (web videos) or `<uuid>-<resolution>-fragmented.mp4` (HLS downloads).
+/// `<uuid>-<rest>`: never panics on arbitrary input (a multibyte character where the uuid
+/// ends used to panic the worker here).
 fn split_file_name(name: &str) -> Option<(&str, &str)> {
-    if name.len() < 37 {
-        return None;
-    }
-    let (uuid, rest) = name.split_at(36);
-    Some((uuid, rest.strip_prefix('-')?))
+    ferrotube_model::file_names::split_uuid_prefix(name)
 }
 
 pub async fn web_video(
@@ -197,7 +195,7 @@ pub async fn download_hls(
     let files = state.db.video_files(v.id).await?;
     let f = files
         .iter()
-        .find(|f| f.kind == "hls" && f.resolution == res)
+        .find(|f| f.kind == ferrotube_model::FileKind::Hls.as_str() && f.resolution == res)
         .ok_or_else(|| ApiError::not_found("File not found"))?;
     serve(
         &state,

@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod federation;
 pub mod files;
+mod last_defence;
 pub mod p2p;
 pub mod pages;
 pub mod params;
@@ -211,6 +212,10 @@ pub fn router(state: Instance) -> Router {
         .merge(federation::routes::router())
         .merge(p2p::router(&state))
         .fallback(pages::fallback)
+        .layer(axum::middleware::from_fn(last_defence::problem_for_bare_errors))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            last_defence::panic_to_problem,
+        ))
         .layer(axum::middleware::from_fn(close_if_body_unread))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path())

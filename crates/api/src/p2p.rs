@@ -4,17 +4,17 @@
 
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult, ParamLocation};
-use crate::Instance;
+use crate::extract::Json;
 use crate::extract::Path;
+use crate::Instance;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use crate::extract::Json;
 use axum::Router;
 use ferrotube_app::p2p::master_url;
-use ferrotube_model::Privacy;
 use ferrotube_app::videos::{find_video, visible_to};
+use ferrotube_model::Privacy;
 use ferrotube_storage::ObjectStore;
 use serde::Deserialize;
 use serde_json::json;

@@ -2,12 +2,13 @@
 //! this module only gathers what a page shows, through the same privacy rule as the API.
 
 use crate::auth::MaybeUser;
-use crate::Instance;
-use ferrotube_app::videos::{find_video, visible_to};
 use crate::extract::Path;
+use crate::Instance;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use ferrotube_app::videos::{find_video, visible_to};
+use ferrotube_db::sort::{Sort, VideoSort};
 use ferrotube_db::videos::VideoFilter;
 use ferrotube_model::timefmt::iso;
 use ferrotube_model::{short_uuid, VideoState};
@@ -25,7 +26,7 @@ pub async fn home(State(state): State<Instance>) -> Response {
     };
     let rows = match state
         .db
-        .list_videos(&filter, "v.published_at DESC, v.id DESC", 0, 24, true)
+        .list_videos(&filter, Sort::desc(VideoSort::PublishedAt), 0, 24, true)
         .await
     {
         Ok((_, rows)) => rows,

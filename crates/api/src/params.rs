@@ -2,6 +2,7 @@
 //! never a 500. Arrays come as repeated keys (`tagsOneOf=a&tagsOneOf=b`) or with `[]`.
 
 use crate::error::{ApiError, ApiResult, ParamLocation};
+use ferrotube_db::sort::{Sort, SortKey};
 
 pub struct Params {
     pairs: Vec<(String, String)>,
@@ -86,33 +87,20 @@ impl Params {
         Ok((start, count))
     }
 
-    /// Maps PeerTube's `sort` (`-createdAt`...) to an ORDER BY clause from `allowed`.
-    pub fn sort(
-        &self,
-        allowed: &[(&str, &'static str)],
-        default: &'static str,
-    ) -> ApiResult<String> {
+    /// PeerTube's `sort` (`-createdAt`...) as a key of the list's sort enum; `default` when
+    /// absent, a 400 for a key the list does not have.
+    pub fn sort<K: SortKey>(&self, default: Sort<K>) -> ApiResult<Sort<K>> {
         let Some(raw) = self.str("sort").filter(|s| !s.is_empty()) else {
-            return Ok(default.to_string());
+            return Ok(default);
         };
-        let (desc, key) = match raw.strip_prefix('-') {
-            Some(k) => (true, k),
-            None => (false, raw),
-        };
-        let col = allowed
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, c)| *c)
-            .ok_or_else(|| {
-                ApiError::bad_param("sort", raw, "Should have correct sortable column", ParamLocation::Query)
-            })?;
-        let dir = if desc { "DESC" } else { "ASC" };
-        // Tie-break on a column of the same expression's table so paging is stable.
-        Ok(col
-            .split(',')
-            .map(|c| format!("{} {dir}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", "))
+        Sort::parse(raw).ok_or_else(|| {
+            ApiError::bad_param(
+                "sort",
+                raw,
+                "Should have correct sortable column",
+                ParamLocation::Query,
+            )
+        })
     }
 }
 
@@ -120,6 +108,7 @@ impl Params {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use ferrotube_db::sort::VideoSort;
 
     #[test]
     fn parses_and_rejects() {
@@ -129,13 +118,13 @@ mod tests {
         assert!(p.pagination(15).is_err());
         assert_eq!(p.all("tagsOneOf"), vec!["a", "b"]);
         assert_eq!(
-            p.sort(&[("createdAt", "v.created_at")], "x").unwrap(),
-            "v.created_at DESC"
+            p.sort(Sort::asc(VideoSort::Name)).unwrap(),
+            Sort::desc(VideoSort::CreatedAt)
         );
         assert!(p.bool("nsfw").is_err());
         let p = Params::parse(Some("count=101"));
         assert!(p.pagination(15).is_err());
         let p = Params::parse(Some("sort=nope"));
-        assert!(p.sort(&[("createdAt", "v.created_at")], "x").is_err());
+        assert!(p.sort(Sort::asc(VideoSort::Name)).is_err());
     }
 }

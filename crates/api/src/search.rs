@@ -5,12 +5,12 @@
 
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
 use crate::params::Params;
 use crate::shapes::JsonViews;
 use crate::Instance;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use crate::extract::Json;
 use serde_json::{json, Value};
 
 fn looks_like_url(s: &str) -> bool {

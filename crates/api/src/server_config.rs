@@ -2,13 +2,14 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ParamLocation};
+use crate::extract::Json;
+use crate::extract::Path;
 use crate::params::Params;
 use crate::Instance;
-use crate::extract::Path;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use crate::extract::Json;
+use ferrotube_db::sort::{CreatedAtSort, Sort};
 use ferrotube_model::timefmt::{iso, now_ms};
 use ferrotube_model::UserRole;
 use serde_json::{json, Value};
@@ -92,7 +93,7 @@ pub async fn jobs(
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
     // PeerTube sorts jobs by creation only; the order is newest first either way.
-    p.sort(&[("createdAt", "id")], "id")?;
+    p.sort(Sort::asc(CreatedAtSort::CreatedAt))?;
     let kind = p.str("jobType").filter(|s| !s.is_empty());
     let now = now_ms();
     let (total, rows) = state

@@ -7,7 +7,7 @@ use ferrotube_db::users::UserRow;
 use ferrotube_db::videos::{FileRow, PlaylistRow, VideoRow};
 use ferrotube_model::constants::{categories, language_label, licences};
 use ferrotube_model::timefmt::iso;
-use ferrotube_model::{short_uuid, FileKind, CommentsPolicy, Privacy, UserRole, VideoState};
+use ferrotube_model::{short_uuid, CommentsPolicy, FileKind, Privacy, UserRole, VideoState};
 use serde::Serialize;
 use serde_json::{json, Value};
 

@@ -3,16 +3,17 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ParamLocation};
-use ferrotube_app::federation::actors::{account_actor, resolve_handle};
+use crate::extract::Json;
+use crate::extract::Path;
 use crate::params::Params;
 use crate::shapes::JsonViews;
 use crate::Instance;
-use crate::extract::Path;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use crate::extract::Json;
+use ferrotube_app::federation::actors::{account_actor, resolve_handle};
 use ferrotube_db::federation::ActorRow;
+use ferrotube_db::sort::{CreatedAtSort, Sort};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -108,7 +109,7 @@ pub async fn list(
 ) -> ApiResult<Json<Value>> {
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
-    p.sort(&[("createdAt", "id")], "id")?;
+    p.sort(Sort::asc(CreatedAtSort::CreatedAt))?;
     let me = my_actor(&state, &user).await?;
     let (total, rows) = state.db.followed_channels(me.id, start, count).await?;
     let mut data = Vec::new();

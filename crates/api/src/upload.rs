@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ferrotube_app::uploads::{self, ChunkOutcome, ImageKind};
 use ferrotube_app::videos::parse_fields;
-use ferrotube_model::short_uuid;
+use ferrotube_model::{short_uuid, ContentRange};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
@@ -85,39 +85,15 @@ fn resume_response(received: i64) -> Response {
     r
 }
 
-enum ContentRange {
-    Ask { total: i64 },
-    Chunk { start: i64, end: i64, total: i64 },
-}
-
+/// The `Content-Range` of a chunk ([`ferrotube_model::parse_content_range`], fuzzed).
 fn parse_content_range(headers: &HeaderMap) -> ApiResult<ContentRange> {
-    let bad = |v: &str| {
-        ApiError::bad_param(
-            "Content-Range",
-            v,
-            "Should have a valid Content-Range (bytes a-b/total)",
-            ParamLocation::Headers,
-        )
-    };
     let raw = headers
         .get(header::CONTENT_RANGE)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| bad(""))?;
-    let spec = raw.trim().strip_prefix("bytes ").ok_or_else(|| bad(raw))?;
-    let (range, total) = spec.split_once('/').ok_or_else(|| bad(raw))?;
-    let total: i64 = total.trim().parse().map_err(|_| bad(raw))?;
-    if range.trim() == "*" {
-        return Ok(ContentRange::Ask { total });
-    }
-    let (a, b) = range.split_once('-').ok_or_else(|| bad(raw))?;
-    let (start, end): (i64, i64) = (
-        a.trim().parse().map_err(|_| bad(raw))?,
-        b.trim().parse().map_err(|_| bad(raw))?,
-    );
-    if start < 0 || end < start || end >= total {
-        return Err(bad(raw));
-    }
-    Ok(ContentRange::Chunk { start, end, total })
+        .map(|v| v.to_str().unwrap_or("(not text)"))
+        .unwrap_or("");
+    ferrotube_model::parse_content_range(raw).map_err(|e| {
+        ApiError::bad_param("Content-Range", raw, e.to_string(), ParamLocation::Headers)
+    })
 }
 
 pub async fn resumable_put(
@@ -257,7 +233,10 @@ pub async fn read_multipart(
                 if uploads::extension_of(&filename).is_none() {
                     return Err(uploads::unsupported_file().into());
                 }
-                let path = dir.join(format!("legacy-{}", ferrotube_app::accounts::random_token(12)));
+                let path = dir.join(format!(
+                    "legacy-{}",
+                    ferrotube_app::accounts::random_token(12)
+                ));
                 // Registered before writing so that a failed write is cleaned up too.
                 form.video = Some((path.clone(), filename, 0));
                 let size = save_field(field, &path, state.settings.upload.max_file_size).await?;
@@ -279,7 +258,10 @@ pub async fn read_multipart(
                         ParamLocation::Body,
                     ));
                 }
-                let path = dir.join(format!("image-{}.{ext}", ferrotube_app::accounts::random_token(12)));
+                let path = dir.join(format!(
+                    "image-{}.{ext}",
+                    ferrotube_app::accounts::random_token(12)
+                ));
                 if name == "thumbnailfile" {
                     form.thumbnail = Some(path.clone());
                 } else {

@@ -1,22 +1,21 @@
 //! Users: admin-created and self-registered, `/users/me`, quotas, and PeerTube's roles.
 
 use crate::auth::CurrentUser;
-use ferrotube_app::accounts::{create_local_user, hash_password, verify_password, LocalUser};
-use crate::error::{ApiError, ApiResult, ParamLocation, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorCode, ParamLocation};
+use crate::extract::Json;
+use crate::extract::Path;
 use crate::params::Params;
 use crate::shapes::JsonViews;
 use crate::Instance;
-use crate::extract::Path;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use crate::extract::Json;
+use ferrotube_app::accounts::{create_local_user, hash_password, verify_password, LocalUser};
+use ferrotube_db::sort::{Sort, UserSort};
 use ferrotube_db::users::UserRow;
 use ferrotube_model::timefmt::now_ms;
 use ferrotube_model::{validate, UserRole};
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-
 
 pub async fn user_json(state: &Instance, u: &UserRow) -> ApiResult<Value> {
     let account = state
@@ -147,7 +146,12 @@ pub async fn create(
     admin.require(UserRole::Moderator)?;
     let role = match b.role {
         Some(r) => UserRole::from_id(r).ok_or_else(|| {
-            ApiError::bad_param("role", &r.to_string(), "Should have a valid role", ParamLocation::Body)
+            ApiError::bad_param(
+                "role",
+                &r.to_string(),
+                "Should have a valid role",
+                ParamLocation::Body,
+            )
         })?,
         None => {
             return Err(ApiError::bad_param(
@@ -269,13 +273,6 @@ pub async fn register(
     Ok(StatusCode::NO_CONTENT)
 }
 
-const USER_SORTS: &[(&str, &str)] = &[
-    ("id", "u.id"),
-    ("username", "u.username, u.id"),
-    ("createdAt", "u.created_at, u.id"),
-    ("role", "u.role, u.id"),
-];
-
 pub async fn list(
     State(state): State<Instance>,
     admin: CurrentUser,
@@ -284,9 +281,9 @@ pub async fn list(
     admin.require(UserRole::Moderator)?;
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
-    let order = p.sort(USER_SORTS, "u.id ASC")?;
+    let order = p.sort(Sort::asc(UserSort::Id))?;
     let total = state.db.count_users().await?;
-    let rows = state.db.list_users(start, count, &order).await?;
+    let rows = state.db.list_users(start, count, order).await?;
     let mut data = Vec::with_capacity(rows.len());
     for u in &rows {
         data.push(user_json(&state, u).await?);
@@ -296,9 +293,9 @@ pub async fn list(
 
 async fn managed_user(state: &Instance, admin: &CurrentUser, id: &str) -> ApiResult<UserRow> {
     admin.require(UserRole::Moderator)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::bad_param("id", id, "Should have a valid id", ParamLocation::Params))?;
+    let id: i64 = id.parse().map_err(|_| {
+        ApiError::bad_param("id", id, "Should have a valid id", ParamLocation::Params)
+    })?;
     let u = state
         .db
         .user_by_id(id)
@@ -347,7 +344,12 @@ pub async fn update(
     }
     if let Some(r) = b.role {
         let role = UserRole::from_id(r).ok_or_else(|| {
-            ApiError::bad_param("role", &r.to_string(), "Should have a valid role", ParamLocation::Body)
+            ApiError::bad_param(
+                "role",
+                &r.to_string(),
+                "Should have a valid role",
+                ParamLocation::Body,
+            )
         })?;
         if !admin.role().can_manage(role) {
             return Err(ApiError::forbidden("Cannot give this role"));

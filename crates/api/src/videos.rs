@@ -3,37 +3,21 @@
 
 use crate::auth::{ClientIp, CurrentUser, MaybeUser};
 use crate::error::{ApiError, ApiResult, ParamLocation};
+use crate::extract::Json;
+use crate::extract::Path;
 use crate::params::Params;
 use crate::shapes::JsonViews;
 use crate::Instance;
-use ferrotube_app::videos::{find_video, is_moderator, parse_fields, visible_to, Rating};
-use crate::extract::Path;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use crate::extract::Json;
+use ferrotube_app::videos::{find_video, is_moderator, parse_fields, visible_to, Rating};
+use ferrotube_db::sort::{Sort, VideoSort};
 use ferrotube_db::users::UserRow;
 use ferrotube_db::videos::{VideoFilter, VideoRow};
 use ferrotube_model::Privacy;
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-pub const VIDEO_SORTS: &[(&str, &str)] = &[
-    ("name", "v.name, v.id"),
-    ("duration", "v.duration, v.id"),
-    ("createdAt", "v.created_at, v.id"),
-    ("publishedAt", "v.published_at, v.id"),
-    (
-        "originallyPublishedAt",
-        "COALESCE(v.originally_published_at, v.published_at), v.id",
-    ),
-    ("views", "v.views, v.id"),
-    ("likes", "v.likes, v.id"),
-    ("trending", "v.views, v.id"),
-    ("hot", "v.views, v.id"),
-    ("best", "v.likes, v.id"),
-    ("match", "v.published_at, v.id"),
-];
 
 /// A list filter from PeerTube's common video query parameters.
 pub fn filter_from(p: &Params, user: Option<&UserRow>) -> ApiResult<VideoFilter> {
@@ -110,11 +94,11 @@ pub async fn list_body(
     with_state: bool,
 ) -> ApiResult<Vec<u8>> {
     let (start, count) = p.pagination(15)?;
-    let order = p.sort(VIDEO_SORTS, "v.published_at DESC, v.id DESC")?;
+    let order = p.sort(Sort::desc(VideoSort::PublishedAt))?;
     let skip_count = p.bool("skipCount")?.unwrap_or(false);
     let (total, rows) = state
         .db
-        .list_videos(&filter, &order, start, count, skip_count)
+        .list_videos(&filter, order, start, count, skip_count)
         .await?;
     let data: Vec<_> = rows.iter().map(|v| state.video(v, with_state)).collect();
     serde_json::to_vec(&Page { total, data: &data }).map_err(ApiError::internal)
@@ -298,7 +282,9 @@ pub async fn update(
         (parse_fields(&raw)?, None)
     };
     let v = find_video(&state, &id).await?;
-    let images = form.as_ref().map(|f| (f.thumbnail.as_deref(), f.preview.as_deref()));
+    let images = form
+        .as_ref()
+        .map(|f| (f.thumbnail.as_deref(), f.preview.as_deref()));
     let (thumbnail, preview) = images.unwrap_or((None, None));
     ferrotube_app::videos::update(&state, &user, &v, &f, thumbnail, preview).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -421,10 +407,10 @@ pub async fn my_videos(
         filter.search = Some(s.to_string());
     }
     let (start, count) = p.pagination(15)?;
-    let order = p.sort(VIDEO_SORTS, "v.created_at DESC, v.id DESC")?;
+    let order = p.sort(Sort::desc(VideoSort::CreatedAt))?;
     let (total, rows) = state
         .db
-        .list_videos(&filter, &order, start, count, false)
+        .list_videos(&filter, order, start, count, false)
         .await?;
     let data: Vec<_> = rows.iter().map(|v| state.video(v, true)).collect();
     Ok(Json(json!({ "total": total, "data": data })))

@@ -149,7 +149,9 @@ impl Error {
 impl From<ferrotube_db::DbError> for Error {
     fn from(e: ferrotube_db::DbError) -> Self {
         match e {
-            ferrotube_db::DbError::Conflict(what) => Error::conflict(format!("Already exists: {what}")),
+            ferrotube_db::DbError::Conflict(what) => {
+                Error::conflict(format!("Already exists: {what}"))
+            }
             other => Error::internal(other),
         }
     }

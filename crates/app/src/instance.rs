@@ -4,8 +4,8 @@
 use ferrotube_config::Settings;
 use ferrotube_db::videos::VideoRow;
 use ferrotube_db::Db;
-use ferrotube_model::{FileKind, Privacy};
 use ferrotube_jobs::Queue;
+use ferrotube_model::{FileKind, Privacy};
 use ferrotube_storage::LocalStore;
 use std::collections::HashMap;
 use std::net::IpAddr;

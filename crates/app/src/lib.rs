@@ -18,4 +18,4 @@ pub mod videos;
 
 pub use error::{Error, ErrorCode, ParamLocation, Result};
 pub use instance::Instance;
-pub use start::{build, spawn_background, StartError};
+pub use start::{build, job_runner, spawn_background, StartError};

@@ -111,11 +111,9 @@ async fn ensure_root(state: &Instance) -> Result<(), StartError> {
     Ok(())
 }
 
-/// Starts the job workers and periodic maintenance on this node.
-pub fn spawn_background(
-    state: &Instance,
-    shutdown: tokio::sync::watch::Receiver<bool>,
-) -> Vec<tokio::task::JoinHandle<()>> {
+/// Every job kind of the instance with its body and concurrency, not yet running: a node spawns
+/// it ([`spawn_background`]); a test runs it inline (`Runner::run_until_idle`).
+pub fn job_runner(state: &Instance) -> Runner {
     let s = state.clone();
     let give_up_state = state.clone();
     let runner = Runner::new(state.queue.clone()).register(
@@ -170,7 +168,15 @@ pub fn spawn_background(
             Arc::new(move |ctx| Box::pin(federation::outbox::run_refresh_video(s5.clone(), ctx))),
             None,
         );
-    let mut handles = runner.spawn(shutdown.clone());
+    runner
+}
+
+/// Starts the job workers and periodic maintenance on this node.
+pub fn spawn_background(
+    state: &Instance,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut handles = job_runner(state).spawn(shutdown.clone());
     handles.push(p2p::spawn(state, shutdown.clone()));
     let s = state.clone();
     let mut stop = shutdown;
@@ -198,4 +204,3 @@ pub fn spawn_background(
     }));
     handles
 }
-

@@ -6,8 +6,8 @@ use crate::Instance;
 use ferrotube_db::videos::{NewFile, TranscodeResult, VideoRow};
 use ferrotube_jobs::{JobContext, JobError};
 use ferrotube_media::MediaError;
-use ferrotube_model::FileKind;
 use ferrotube_model::timefmt::now_ms;
+use ferrotube_model::FileKind;
 use ferrotube_model::VideoState;
 use ferrotube_storage::ObjectStore;
 use serde::{Deserialize, Serialize};
@@ -153,14 +153,15 @@ async fn transcode(
     for r in &out.renditions {
         let (torrent, hash) = make_torrent(
             state,
-            video,
+            &video.name,
             &hls_dir.join(&r.fragmented_file),
             r.resolution,
             &format!("{hls_seed_base}/{}", r.fragmented_file),
             &work,
-            "hls",
+            FileKind::Hls,
         )
-        .await?;
+        .await
+        .map_err(JobError::Retry)?;
         files.push(NewFile {
             kind: "hls".into(),
             resolution: r.resolution as i64,
@@ -190,8 +191,17 @@ async fn transcode(
                 .map(|m| m.len())
                 .unwrap_or(0);
             let seed = format!("{}/{name}", state.file_base_url(video, FileKind::WebVideo));
-            let (torrent, hash) =
-                make_torrent(state, video, &local, r.resolution, &seed, &work, "web").await?;
+            let (torrent, hash) = make_torrent(
+                state,
+                &video.name,
+                &local,
+                r.resolution,
+                &seed,
+                &work,
+                FileKind::WebVideo,
+            )
+            .await
+            .map_err(JobError::Retry)?;
             state
                 .store
                 .put_file(&local, &format!("web-videos/{name}"))
@@ -231,6 +241,12 @@ async fn transcode(
         thumbnail_name,
         preview_name,
     };
+    // What an earlier run (or the upload) listed, to remove once the new files are committed.
+    let before = state
+        .db
+        .video_files(video.id)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
     // Published and its federation queued in one transaction: a failed enqueue leaves the video
     // unpublished (the job retries) rather than published and never federated.
     let retry = |e: String| JobError::Retry(e);
@@ -247,6 +263,7 @@ async fn transcode(
     state.queue.wake();
     state.videos_changed();
     tracing::info!(video = %video.uuid, rungs = ?resolutions, "video published");
+    remove_replaced_files(state, &before, &result.files).await;
     Ok(())
 }
 
@@ -273,42 +290,65 @@ async fn make_image(
 
 /// Builds the BitTorrent v1 metainfo of one file (web seed = its HTTP URL) as PeerTube does, and
 /// stores it under `torrents/`; answers its file name and hex info hash.
-async fn make_torrent(
+pub(crate) async fn make_torrent(
     state: &Instance,
-    v: &VideoRow,
+    video_name: &str,
     local: &Path,
     resolution: u32,
     web_seed: &str,
     work: &Path,
-    kind: &str,
-) -> Result<(String, String), JobError> {
+    kind: FileKind,
+) -> Result<(String, String), String> {
     let trackers = state.trackers.clone();
     let label = if resolution == 0 {
         "audio".to_string()
     } else {
         format!("{resolution}p")
     };
-    let name = format!("{} {label}.mp4", v.name);
+    let name = format!("{video_name} {label}.mp4");
     let (file, seed) = (local.to_path_buf(), web_seed.to_string());
     // Hashing reads the whole file: keep it off the async workers.
     let torrent = tokio::task::spawn_blocking(move || {
         ferrotube_p2p::make_torrent(&file, &name, &seed, &trackers)
     })
     .await
-    .map_err(|e| JobError::Retry(e.to_string()))?
-    .map_err(|e| JobError::Retry(e.to_string()))?;
-    let suffix = if kind == "hls" { "-hls" } else { "" };
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    let suffix = if kind == FileKind::Hls { "-hls" } else { "" };
     let torrent_name = format!("{}-{resolution}{suffix}.torrent", uuid::Uuid::new_v4());
     let tmp = work.join(&torrent_name);
     tokio::fs::write(&tmp, &torrent.bytes)
         .await
-        .map_err(|e| JobError::Retry(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     state
         .store
         .put_file(&tmp, &format!("torrents/{torrent_name}"))
         .await
-        .map_err(|e| JobError::Retry(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     Ok((torrent_name, torrent.info_hash_hex()))
+}
+
+/// Deletes the web videos and torrents of `before` that the new `files` do not reuse (the
+/// listed upload, the outputs of an interrupted earlier run).
+async fn remove_replaced_files(
+    state: &Instance,
+    before: &[ferrotube_db::videos::FileRow],
+    files: &[NewFile],
+) {
+    for old in before {
+        let web = old.kind == FileKind::WebVideo.as_str();
+        if web && !files.iter().any(|f| f.filename == old.filename) {
+            let _ = state
+                .store
+                .delete(&format!("web-videos/{}", old.filename))
+                .await;
+        }
+        if let Some(t) = &old.torrent_filename {
+            if !files.iter().any(|f| f.torrent_filename.as_ref() == Some(t)) {
+                let _ = state.store.delete(&format!("torrents/{t}")).await;
+            }
+        }
+    }
 }
 
 /// Deletes everything stored for a video (after its row is gone); `files` are its file rows

@@ -10,9 +10,9 @@ use crate::Instance;
 use bytes::Bytes;
 use ferrotube_db::uploads::UploadSessionRow;
 use ferrotube_db::users::UserRow;
-use ferrotube_db::videos::NewVideo;
+use ferrotube_db::videos::{NewFile, NewVideo};
 use ferrotube_model::timefmt::{now_ms, parse_iso};
-use ferrotube_model::VideoState;
+use ferrotube_model::{FileKind, VideoState};
 use ferrotube_storage::{ChunkStore, ObjectStore};
 use futures::{Stream, StreamExt};
 use http::StatusCode;
@@ -141,17 +141,32 @@ pub async fn create_video(
         let _ = tokio::fs::remove_file(file).await;
         return Err(Error::internal(e));
     }
+    // Listed in `files` (with its torrent) until transcoding replaces it, as PeerTube does: a
+    // client may play it at once when `waitTranscoding` is false, and clients read `files[0]`.
+    let privacy = f.privacy.unwrap_or(1);
+    let name = f.name.clone().unwrap_or_default().trim().to_string();
+    let upload_file = match list_upload_as_web_video(
+        instance, &uuid, &name, &key, &ext, privacy, &probe, size,
+    )
+    .await
+    {
+        Ok(file) => Some(file),
+        Err(e) => {
+            tracing::warn!(video = %uuid, error = %e, "the upload is not listed as a file until transcoded");
+            None
+        }
+    };
     let now = now_ms();
     let new = NewVideo {
         uuid: uuid.clone(),
         channel_id: f.channel_id.unwrap_or_default(),
-        name: f.name.clone().unwrap_or_default().trim().to_string(),
+        name,
         description: f.description.clone().flatten(),
         support: f.support.clone().flatten(),
         category: f.category.flatten(),
         licence: f.licence.flatten(),
         language: f.language.clone().flatten(),
-        privacy: f.privacy.unwrap_or(1),
+        privacy,
         nsfw: f.nsfw.unwrap_or(false),
         comments_policy: f.comments_policy_id().unwrap_or(1),
         download_enabled: f.download_enabled.unwrap_or(true),
@@ -176,6 +191,12 @@ pub async fn create_video(
     let result: Result<i64> = async {
         let mut tx = instance.db.begin().await?;
         let id = instance.db.insert_video(&mut tx, &new).await?;
+        if let Some(file) = &upload_file {
+            instance
+                .db
+                .insert_video_file(&mut tx, id, file, now)
+                .await?;
+        }
         instance
             .queue
             .enqueue_in(&mut tx, TRANSCODE, &job, 50)
@@ -193,9 +214,89 @@ pub async fn create_video(
         }
         Err(e) => {
             let _ = instance.store.delete(&key).await;
+            if let Some(file) = &upload_file {
+                let _ = instance
+                    .store
+                    .delete(&format!("web-videos/{}", file.filename))
+                    .await;
+                if let Some(t) = &file.torrent_filename {
+                    let _ = instance.store.delete(&format!("torrents/{t}")).await;
+                }
+            }
             Err(e)
         }
     }
+}
+
+/// Makes the stored original available as a web video `<uuid>-<resolution>.<ext>` with its
+/// torrent; answers its file row.
+#[allow(clippy::too_many_arguments)]
+async fn list_upload_as_web_video(
+    instance: &Instance,
+    uuid: &str,
+    video_name: &str,
+    original_key: &str,
+    ext: &str,
+    privacy: i64,
+    probe: &ferrotube_media::ProbeInfo,
+    size: i64,
+) -> std::result::Result<NewFile, String> {
+    let resolution = if probe.has_video {
+        probe.width.min(probe.height)
+    } else {
+        0
+    };
+    let filename = format!("{uuid}-{resolution}.{ext}");
+    let key = format!("web-videos/{filename}");
+    instance
+        .store
+        .link(original_key, &key)
+        .await
+        .map_err(|e| e.to_string())?;
+    let local = instance.store.local_path(&key).map_err(|e| e.to_string())?;
+    let public = ferrotube_model::Privacy::from_id(privacy)
+        .is_some_and(ferrotube_model::Privacy::readable_by_anyone);
+    let base = if public {
+        format!("{}/static/web-videos", instance.url)
+    } else {
+        format!("{}/static/web-videos/private", instance.url)
+    };
+    let work = scratch_dir(instance);
+    tokio::fs::create_dir_all(&work)
+        .await
+        .map_err(|e| e.to_string())?;
+    let torrent = crate::transcode::make_torrent(
+        instance,
+        video_name,
+        &local,
+        resolution,
+        &format!("{base}/{filename}"),
+        &work,
+        FileKind::WebVideo,
+    )
+    .await;
+    let (torrent, hash) = match torrent {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = instance.store.delete(&key).await;
+            return Err(e);
+        }
+    };
+    Ok(NewFile {
+        kind: FileKind::WebVideo.as_str().into(),
+        resolution: resolution.into(),
+        width: probe.width.into(),
+        height: probe.height.into(),
+        fps: probe.fps.round() as i64,
+        size,
+        filename,
+        playlist_filename: None,
+        has_audio: probe.has_audio,
+        has_video: probe.has_video,
+        metadata: serde_json::to_string(&probe.raw).ok(),
+        torrent_filename: Some(torrent),
+        info_hash: Some(hash),
+    })
 }
 
 // ---------------------------------------------------------------- resumable
@@ -421,13 +522,19 @@ where
             .map_err(Error::internal)?;
         written += buf.len() as i64;
     }
-    store.sync_upload(upload_id).await.map_err(Error::internal)?;
+    store
+        .sync_upload(upload_id)
+        .await
+        .map_err(Error::internal)?;
     Ok(written)
 }
 
 /// Drops an unfinished upload.
 pub async fn cancel_resumable(instance: &Instance, session: &UploadSessionRow) -> Result<()> {
-    instance.db.delete_upload_session(&session.upload_id).await?;
+    instance
+        .db
+        .delete_upload_session(&session.upload_id)
+        .await?;
     let _ = instance.store.remove_upload(&session.upload_id).await;
     Ok(())
 }

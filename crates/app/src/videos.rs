@@ -74,6 +74,16 @@ pub fn can_manage(v: &VideoRow, user: &UserRow) -> Result<()> {
     }
 }
 
+/// For fields that may be cleared: absent is `None` (unchanged), `null` is `Some(None)`
+/// (cleared), a value is `Some(Some(v))`. (Serde's own `Option<Option<T>>` reads `null` as absent.)
+fn present_or_null<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// The body of `PUT /videos/{id}` (JSON or multipart fields, already collected).
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "camelCase")]
@@ -81,10 +91,15 @@ pub struct VideoFields {
     pub name: Option<String>,
     pub channel_id: Option<i64>,
     pub privacy: Option<i64>,
+    #[serde(default, deserialize_with = "present_or_null")]
     pub category: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present_or_null")]
     pub licence: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present_or_null")]
     pub language: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present_or_null")]
     pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present_or_null")]
     pub support: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub nsfw: Option<bool>,
@@ -92,6 +107,7 @@ pub struct VideoFields {
     pub comments_policy: Option<i64>,
     pub download_enabled: Option<bool>,
     pub wait_transcoding: Option<bool>,
+    #[serde(default, deserialize_with = "present_or_null")]
     pub originally_published_at: Option<Option<String>>,
 }
 
@@ -194,7 +210,12 @@ pub fn parse_fields(raw: &serde_json::Map<String, serde_json::Value>) -> Result<
                 serde_json::Value::Null
             } else {
                 s.parse::<i64>().map(serde_json::Value::from).map_err(|_| {
-                    Error::bad_param(key, s, format!("Should have a valid {key}"), ParamLocation::Body)
+                    Error::bad_param(
+                        key,
+                        s,
+                        format!("Should have a valid {key}"),
+                        ParamLocation::Body,
+                    )
                 })?
             };
             m.insert(key.into(), parsed);
@@ -242,7 +263,9 @@ pub async fn update(
     f.validate()?;
     can_manage(v, user)?;
     if !v.is_local() {
-        return Err(Error::forbidden("Cannot update a video of another instance"));
+        return Err(Error::forbidden(
+            "Cannot update a video of another instance",
+        ));
     }
     if let Some(c) = f.channel_id {
         owned_channel(instance, user, c).await?;

@@ -112,11 +112,13 @@ impl Db {
         &self,
         start: i64,
         count: i64,
-        order_by: &str,
+        sort: crate::sort::Sort<crate::sort::ChannelSort>,
     ) -> Result<(i64, Vec<ChannelRow>)> {
         let total = read_scalar!(self, i64, "SELECT COUNT(*) FROM channels")?;
-        let sql =
-            format!("SELECT {CHANNEL_COLS} FROM channels ORDER BY {order_by} LIMIT $1 OFFSET $2");
+        let sql = format!(
+            "SELECT {CHANNEL_COLS} FROM channels ORDER BY {} LIMIT $1 OFFSET $2",
+            sort.order_by()
+        );
         Ok((total, read_all!(self, ChannelRow, &sql, count, start)?))
     }
 

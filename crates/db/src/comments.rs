@@ -95,7 +95,7 @@ impl Db {
         video_id: i64,
         start: i64,
         count: i64,
-        order_by: &str,
+        sort: crate::sort::Sort<crate::sort::CommentSort>,
     ) -> Result<(i64, i64, Vec<CommentRow>)> {
         let total = read_scalar!(
             self,
@@ -110,7 +110,8 @@ impl Db {
             video_id
         )?;
         let sql = format!(
-            "{COMMENT_SELECT} WHERE cm.video_id = $1 AND cm.thread_id IS NULL ORDER BY {order_by} LIMIT $2 OFFSET $3"
+            "{COMMENT_SELECT} WHERE cm.video_id = $1 AND cm.thread_id IS NULL ORDER BY {} LIMIT $2 OFFSET $3",
+            sort.order_by()
         );
         let rows = read_all!(self, CommentRow, &sql, video_id, count, start)?;
         Ok((total, alive, rows))

@@ -93,8 +93,13 @@ impl Db {
         Ok(read_scalar!(self, i64, "SELECT COUNT(*) FROM users")?)
     }
 
-    pub async fn list_users(&self, start: i64, count: i64, order_by: &str) -> Result<Vec<UserRow>> {
-        let sql = format!("SELECT {USER_COLS} FROM users u JOIN accounts a ON a.user_id = u.id ORDER BY {order_by} LIMIT $1 OFFSET $2");
+    pub async fn list_users(
+        &self,
+        start: i64,
+        count: i64,
+        sort: crate::sort::Sort<crate::sort::UserSort>,
+    ) -> Result<Vec<UserRow>> {
+        let sql = format!("SELECT {USER_COLS} FROM users u JOIN accounts a ON a.user_id = u.id ORDER BY {} LIMIT $1 OFFSET $2", sort.order_by());
         Ok(read_all!(self, UserRow, &sql, count, start)?)
     }
 

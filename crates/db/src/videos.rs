@@ -397,7 +397,7 @@ impl Db {
     pub async fn list_videos(
         &self,
         filter: &VideoFilter,
-        order_by: &str,
+        sort: crate::sort::Sort<crate::sort::VideoSort>,
         start: i64,
         count: i64,
         skip_count: bool,
@@ -405,7 +405,8 @@ impl Db {
         let (where_sql, args) = filter.where_clause();
         let n = args.len();
         let sql = format!(
-            "{VIDEO_SELECT}{where_sql} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
+            "{VIDEO_SELECT}{where_sql} ORDER BY {} LIMIT ${} OFFSET ${}",
+            sort.order_by(),
             n + 1,
             n + 2
         );
@@ -461,6 +462,38 @@ impl Db {
         .into_iter()
         .map(|(t,)| t)
         .collect())
+    }
+
+    /// Adds one file to a video inside the caller's transaction (the uploaded file, listed until
+    /// transcoding replaces it).
+    pub async fn insert_video_file(
+        &self,
+        tx: &mut Tx,
+        video_id: i64,
+        f: &NewFile,
+        now: i64,
+    ) -> Result<()> {
+        tx_exec!(
+            &mut *tx,
+            "INSERT INTO video_files (video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video, metadata, created_at, torrent_filename, info_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            video_id,
+            &f.kind,
+            f.resolution,
+            f.width,
+            f.height,
+            f.fps,
+            f.size,
+            &f.filename,
+            &f.playlist_filename,
+            f.has_audio,
+            f.has_video,
+            &f.metadata,
+            now,
+            &f.torrent_filename,
+            &f.info_hash
+        )?;
+        Ok(())
     }
 
     pub async fn video_files(&self, video_id: i64) -> Result<Vec<FileRow>> {

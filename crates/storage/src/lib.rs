@@ -48,6 +48,9 @@ pub trait ObjectStore: Send + Sync {
     async fn put_dir(&self, local_dir: &Path, prefix: &str) -> Result<()>;
     /// Moves one finished local file to `key`.
     async fn put_file(&self, local: &Path, key: &str) -> Result<()>;
+    /// Makes the object at `from` also available at `to` (replacing what was there): a hard
+    /// link on a local disk, a server-side copy on object storage.
+    async fn link(&self, from: &str, to: &str) -> Result<()>;
     async fn delete_prefix(&self, prefix: &str) -> Result<()>;
     async fn delete(&self, key: &str) -> Result<()>;
     /// A local path to serve `key` from, when the store is a local disk.
@@ -106,6 +109,24 @@ impl ObjectStore for LocalStore {
         }
         tokio::fs::rename(local, &dest).await.map_err(io(&dest))?;
         Ok(())
+    }
+
+    async fn link(&self, from: &str, to: &str) -> Result<()> {
+        check_key(from)?;
+        check_key(to)?;
+        let (src, dest) = (self.root.join(from), self.root.join(to));
+        if let Some(parent) = dest.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(io(parent))?;
+        }
+        // Linked under a temporary name, then renamed over the destination: readers see the
+        // old file or the new one.
+        let tmp = dest.with_extension(format!("link-{}", uuid::Uuid::new_v4()));
+        if tokio::fs::hard_link(&src, &tmp).await.is_err() {
+            tokio::fs::copy(&src, &tmp).await.map_err(io(&src))?;
+        }
+        tokio::fs::rename(&tmp, &dest).await.map_err(io(&dest))
     }
 
     async fn delete_prefix(&self, prefix: &str) -> Result<()> {
@@ -255,10 +276,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn link_shares_the_object_under_another_key() {
+        let root = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(root.path());
+        let src = root.path().join("upload");
+        tokio::fs::write(&src, b"video").await.unwrap();
+        store.put_file(&src, "originals/a.mp4").await.unwrap();
+        store
+            .link("originals/a.mp4", "web/a-720.mp4")
+            .await
+            .unwrap();
+        store.delete("originals/a.mp4").await.unwrap();
+        let got = std::fs::read(store.local_path("web/a-720.mp4").unwrap()).unwrap();
+        assert_eq!(got, b"video", "the link outlives the original key");
+        assert!(store.link("../x", "web/b").await.is_err());
+    }
+
+    #[tokio::test]
     async fn chunks_are_written_at_their_offset_and_cut_back() {
         let root = tempfile::tempdir().unwrap();
         let store = LocalStore::new(root.path());
-        assert!(store.create_upload("../x").await.is_err(), "ids stay inside");
+        assert!(
+            store.create_upload("../x").await.is_err(),
+            "ids stay inside"
+        );
         store.create_upload("up1").await.unwrap();
         store.write_chunk("up1", 0, b"hello ").await.unwrap();
         store.write_chunk("up1", 6, b"world").await.unwrap();

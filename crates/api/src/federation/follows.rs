@@ -1,18 +1,19 @@
 //! PeerTube's admin API for instance follows (`/api/v1/server/following`, `/followers`) and the
 //! server blocklist.
 
-use ferrotube_app::federation::actors::{instance_actor, resolve_handle};
-use ferrotube_app::federation::inbox::{answer_follow, follow, follow_activity_id, unfollow};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ParamLocation};
+use crate::extract::Json;
+use crate::extract::Path;
 use crate::params::Params;
 use crate::shapes::JsonViews;
 use crate::Instance;
-use crate::extract::Path;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use crate::extract::Json;
+use ferrotube_app::federation::actors::{instance_actor, resolve_handle};
+use ferrotube_app::federation::inbox::{answer_follow, follow, follow_activity_id, unfollow};
 use ferrotube_db::federation::{ActorRow, FollowRow, FOLLOW_ACCEPTED};
+use ferrotube_db::sort::{CreatedAtSort, Sort};
 use ferrotube_federation::vocab::activity::ActivityKind;
 use ferrotube_model::timefmt::{iso, now_ms};
 use ferrotube_model::UserRole;
@@ -97,7 +98,10 @@ pub async fn follow_servers(
                 ParamLocation::Body,
             ));
         }
-        handles.push(format!("{}@{h}", ferrotube_app::federation::actors::INSTANCE_ACTOR));
+        handles.push(format!(
+            "{}@{h}",
+            ferrotube_app::federation::actors::INSTANCE_ACTOR
+        ));
     }
     handles.extend(body.handles.iter().cloned());
     let me = instance_actor(&state).await?;
@@ -115,7 +119,7 @@ pub async fn follow_servers(
 async fn list(state: &Instance, q: Option<&str>, following: bool) -> ApiResult<Json<Value>> {
     let p = Params::parse(q);
     let (start, count) = p.pagination(15)?;
-    p.sort(&[("createdAt", "id")], "id")?;
+    p.sort(Sort::asc(CreatedAtSort::CreatedAt))?;
     let wanted_state = p.str("state").filter(|s| !s.is_empty());
     if let Some(s) = wanted_state {
         if s != "pending" && s != "accepted" && s != "rejected" {
@@ -163,7 +167,10 @@ async fn known_actor(state: &Instance, host_or_handle: &str) -> ApiResult<ActorR
     let handle = if host_or_handle.contains('@') {
         host_or_handle.trim_start_matches('@').to_string()
     } else {
-        format!("{}@{host_or_handle}", ferrotube_app::federation::actors::INSTANCE_ACTOR)
+        format!(
+            "{}@{host_or_handle}",
+            ferrotube_app::federation::actors::INSTANCE_ACTOR
+        )
     };
     let account = state.db.account_by_name(&handle).await?;
     let actor = match account {

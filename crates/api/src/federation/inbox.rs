@@ -30,4 +30,3 @@ pub async fn post_inbox(
         Err((status, why)) => refuse(status, why),
     }
 }
-

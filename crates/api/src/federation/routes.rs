@@ -2,18 +2,21 @@
 //! and comment objects (when the request asks for ActivityPub JSON), the inboxes, WebFinger,
 //! NodeInfo and host-meta.
 
-use ferrotube_app::federation::actors::{actor_json, instance_actor, local_actor_by_url, INSTANCE_ACTOR};
-use ferrotube_app::federation::objects::{federates, note_object, video_object};
-use ferrotube_app::federation::FedError;
 use crate::auth::MaybeUser;
-use crate::Instance;
 use crate::extract::{Path, Query};
+use crate::Instance;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use ferrotube_app::federation::actors::{
+    actor_json, instance_actor, local_actor_by_url, INSTANCE_ACTOR,
+};
+use ferrotube_app::federation::objects::{federates, note_object, video_object};
+use ferrotube_app::federation::FedError;
 use ferrotube_db::federation::ActorRow;
+use ferrotube_db::sort::{CommentSort, Sort, VideoSort};
 use ferrotube_db::videos::VideoFilter;
 use ferrotube_federation::discovery;
 use ferrotube_federation::vocab::collection::{ordered_collection, ordered_collection_page};
@@ -154,7 +157,7 @@ async fn nodeinfo(State(state): State<Instance>) -> Response {
                 published_only: true,
                 ..Default::default()
             },
-            "v.id",
+            Sort::asc(VideoSort::Id),
             0,
             0,
             false,
@@ -298,7 +301,7 @@ async fn outbox(state: &Instance, actor: &ActorRow, page: Option<i64>) -> Result
         .db
         .list_videos(
             &filter,
-            "v.published_at DESC, v.id DESC",
+            Sort::desc(VideoSort::PublishedAt),
             (p - 1) * PAGE_SIZE,
             if page.is_some() { PAGE_SIZE } else { 0 },
             false,
@@ -422,7 +425,11 @@ async fn video_collection(
         "likes" => v.likes,
         "dislikes" => v.dislikes,
         "announces" => 0,
-        "comments" => match state.db.list_comment_threads(v.id, 0, 0, "cm.id").await {
+        "comments" => match state
+            .db
+            .list_comment_threads(v.id, 0, 0, Sort::asc(CommentSort::Id))
+            .await
+        {
             Ok((_, alive, _)) => alive,
             Err(e) => return fed_error(e.into()),
         },

@@ -3,16 +3,15 @@
 //! dropped), and only the job changes anything: an accepted activity survives a restart.
 
 use super::actors::{local_actor_by_url, remote_actor, remote_public_key};
-use super::outbox::{
-    activity, enqueue_deliveries, enqueue_outbox_crawl, forward_to_video_audience,
-};
 use super::objects::{
     comment_by_any_url, fetch_remote_video, store_remote_note, store_remote_video,
     video_by_any_url, video_for_remote,
 };
+use super::outbox::{
+    activity, enqueue_deliveries, enqueue_outbox_crawl, forward_to_video_audience,
+};
 use super::{strip_fragment, url_host, FedError, FedResult, INBOX};
 use crate::Instance;
-use http::{HeaderMap, Method, StatusCode, Uri};
 use ferrotube_db::federation::{FOLLOW_ACCEPTED, FOLLOW_PENDING};
 use ferrotube_federation::signature::IncomingSignature;
 use ferrotube_federation::vocab::activity::{parse_activity, Activity, ActivityKind, ObjectRef};
@@ -21,6 +20,7 @@ use ferrotube_federation::vocab::video::parse_video;
 use ferrotube_federation::{verify_digest, VerifyOptions};
 use ferrotube_jobs::{JobContext, JobError};
 use ferrotube_model::timefmt::now_ms;
+use http::{HeaderMap, Method, StatusCode, Uri};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::{Duration, SystemTime};

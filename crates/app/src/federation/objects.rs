@@ -11,9 +11,9 @@ use ferrotube_federation::vocab::note::{Mention, NoteObject};
 use ferrotube_federation::vocab::video::{
     parse_video, HlsPlaylistLink, VideoFileLink, VideoObject,
 };
-use ferrotube_model::FileKind;
 use ferrotube_model::constants::{categories, language_label, licences};
 use ferrotube_model::timefmt::{iso, now_ms};
+use ferrotube_model::FileKind;
 use ferrotube_model::{CommentsPolicy, Privacy, VideoState};
 
 pub fn video_url(state: &Instance, v: &VideoRow) -> String {
@@ -116,7 +116,10 @@ pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObje
     let web_base = state.file_base_url(v, FileKind::WebVideo);
     let hls = playlist.map(|p| {
         let master_url = format!("{hls_base}/{}", p.master_filename);
-        let hls_files: Vec<&FileRow> = files.iter().filter(|f| f.kind == FileKind::Hls.as_str()).collect();
+        let hls_files: Vec<&FileRow> = files
+            .iter()
+            .filter(|f| f.kind == FileKind::Hls.as_str())
+            .collect();
         HlsPlaylistLink {
             infohashes: (0..hls_files.len())
                 .map(|i| hex::encode(ferrotube_p2p::hls_swarm_infohash(&master_url, i)))

@@ -2,6 +2,7 @@
 //! namespace.
 
 use crate::common::*;
+use ferrotube_db::sort::{ChannelSort, Sort};
 use ferrotube_db::{Db, DbError};
 
 async fn accounts_lookups_and_system_account(db: &Db) {
@@ -196,7 +197,7 @@ async fn channels_lookups_listing_and_search(db: &Db) {
     assert_eq!(db.count_channels_of_account(b.account_id).await.unwrap(), 2);
 
     let (total, page) = db
-        .list_channels(1, 2, "name ASC")
+        .list_channels(1, 2, Sort::asc(ChannelSort::Name))
         .await
         .expect("list_channels");
     assert_eq!(
@@ -208,7 +209,10 @@ async fn channels_lookups_listing_and_search(db: &Db) {
         ["alice_channel", "alice_music"],
         "list_channels(start 1, count 2) by name"
     );
-    let (total, page) = db.list_channels(0, 10, "id DESC").await.unwrap();
+    let (total, page) = db
+        .list_channels(0, 10, Sort::desc(ChannelSort::Id))
+        .await
+        .unwrap();
     assert_eq!(
         (total, page.first().map(|c| c.name.clone())),
         (5, Some("axb".into())),

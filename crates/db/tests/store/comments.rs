@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use ferrotube_db::comments::{CommentRow, NewComment};
+use ferrotube_db::sort::{CommentSort, Sort};
 use ferrotube_db::Db;
 
 fn local(
@@ -113,7 +114,7 @@ async fn comment_threads_replies_and_tombstones(db: &Db) {
     assert!(db.comment_by_id(9999).await.unwrap().is_none());
 
     let (total, alive, roots) = db
-        .list_comment_threads(vid, 0, 10, "cm.created_at DESC")
+        .list_comment_threads(vid, 0, 10, Sort::desc(CommentSort::CreatedAt))
         .await
         .expect("list_comment_threads");
     assert_eq!(
@@ -132,7 +133,7 @@ async fn comment_threads_replies_and_tombstones(db: &Db) {
         "list_comment_threads: roots only, newest first, with their reply counts"
     );
     let (total, _, page) = db
-        .list_comment_threads(vid, 1, 1, "cm.id ASC")
+        .list_comment_threads(vid, 1, 1, Sort::asc(CommentSort::Id))
         .await
         .unwrap();
     assert_eq!(
@@ -194,7 +195,7 @@ async fn comment_threads_replies_and_tombstones(db: &Db) {
         "the tombstone's thread keeps its replies"
     );
     let (total, alive, roots) = db
-        .list_comment_threads(vid, 0, 10, "cm.id ASC")
+        .list_comment_threads(vid, 0, 10, Sort::asc(CommentSort::Id))
         .await
         .unwrap();
     assert_eq!(
@@ -288,7 +289,10 @@ async fn remote_comments_are_keyed_by_url(db: &Db) {
         1,
         "count_local_comments counts local comments only"
     );
-    let (total, alive, _) = db.list_comment_threads(vid, 0, 10, "cm.id").await.unwrap();
+    let (total, alive, _) = db
+        .list_comment_threads(vid, 0, 10, Sort::asc(CommentSort::Id))
+        .await
+        .unwrap();
     assert_eq!(
         (total, alive),
         (1, 2),

@@ -5,6 +5,7 @@ use crate::common::*;
 use ferrotube_db::federation::{
     ActorFields, ActorRow, RemoteProfile, FOLLOW_ACCEPTED, FOLLOW_PENDING,
 };
+use ferrotube_db::sort::{Sort, VideoSort};
 use ferrotube_db::videos::VideoFilter;
 use ferrotube_db::{Db, DbError};
 
@@ -754,7 +755,11 @@ async fn follows_states_and_collections(db: &Db) {
         r.1.into_iter().map(|v| v.name).collect::<Vec<_>>()
     };
     assert_eq!(
-        names(db.list_videos(&subs, "v.id", 0, 10, false).await.unwrap()),
+        names(
+            db.list_videos(&subs, Sort::asc(VideoSort::Id), 0, 10, false)
+                .await
+                .unwrap()
+        ),
         ["local sub"],
         "list_videos(subscriber_actor_id): accepted follows only"
     );
@@ -762,7 +767,11 @@ async fn follows_states_and_collections(db: &Db) {
         .await
         .unwrap();
     assert_eq!(
-        names(db.list_videos(&subs, "v.id", 0, 10, false).await.unwrap()),
+        names(
+            db.list_videos(&subs, Sort::asc(VideoSort::Id), 0, 10, false)
+                .await
+                .unwrap()
+        ),
         ["local sub", "remote sub"],
         "list_videos(subscriber_actor_id) after the Accept"
     );
@@ -942,13 +951,19 @@ async fn blocklists_and_abuses(db: &Db) {
     insert(db, &new_video(rch, "from a blocked server", T0)).await;
     insert(db, &new_video(a.channel_id, "local", T0)).await;
     let listed = || async move {
-        db.list_videos(&VideoFilter::default(), "v.id", 0, 10, false)
-            .await
-            .unwrap()
-            .1
-            .into_iter()
-            .map(|v| v.name)
-            .collect::<Vec<_>>()
+        db.list_videos(
+            &VideoFilter::default(),
+            Sort::asc(VideoSort::Id),
+            0,
+            10,
+            false,
+        )
+        .await
+        .unwrap()
+        .1
+        .into_iter()
+        .map(|v| v.name)
+        .collect::<Vec<_>>()
     };
     assert_eq!(
         listed().await,

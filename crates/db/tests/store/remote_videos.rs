@@ -4,6 +4,7 @@
 use crate::common::*;
 use ferrotube_db::federation::{ActorFields, RemoteProfile};
 use ferrotube_db::remote_videos::{RemoteFile, RemotePlaylist, RemoteVideo};
+use ferrotube_db::sort::{Sort, VideoSort};
 use ferrotube_db::videos::VideoFilter;
 use ferrotube_db::{Db, DbError};
 
@@ -348,7 +349,7 @@ async fn remote_videos_upsert_and_refuse(db: &Db) {
         ..Default::default()
     };
     assert_eq!(
-        db.list_videos(&local_only, "v.id", 0, 10, false)
+        db.list_videos(&local_only, Sort::asc(VideoSort::Id), 0, 10, false)
             .await
             .unwrap()
             .1
@@ -359,7 +360,7 @@ async fn remote_videos_upsert_and_refuse(db: &Db) {
         "list_videos(is_local = true)"
     );
     assert_eq!(
-        db.list_videos(&remote_only, "v.id", 0, 10, false)
+        db.list_videos(&remote_only, Sort::asc(VideoSort::Id), 0, 10, false)
             .await
             .unwrap()
             .1

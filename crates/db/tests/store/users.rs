@@ -1,6 +1,7 @@
 //! Users and their OAuth tokens.
 
 use crate::common::*;
+use ferrotube_db::sort::{Sort, UserSort};
 use ferrotube_db::tokens::TokenRow;
 use ferrotube_db::users::NewUser;
 use ferrotube_db::{Db, DbError};
@@ -153,17 +154,24 @@ async fn users_are_created_found_and_unique(db: &Db) {
         v.into_iter().map(|u| u.username).collect::<Vec<_>>()
     };
     assert_eq!(
-        names(db.list_users(0, 10, "u.username DESC").await.unwrap()),
+        names(
+            db.list_users(0, 10, Sort::desc(UserSort::Username))
+                .await
+                .unwrap()
+        ),
         ["carl", "bob", "alice"],
         "list_users ordered by username DESC"
     );
     assert_eq!(
-        names(db.list_users(1, 1, "u.id ASC").await.unwrap()),
+        names(db.list_users(1, 1, Sort::asc(UserSort::Id)).await.unwrap()),
         ["bob"],
         "list_users(start 1, count 1) by id"
     );
     assert!(
-        db.list_users(3, 10, "u.id").await.unwrap().is_empty(),
+        db.list_users(3, 10, Sort::asc(UserSort::Id))
+            .await
+            .unwrap()
+            .is_empty(),
         "list_users past the end"
     );
 

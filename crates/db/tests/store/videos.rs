@@ -2,6 +2,7 @@
 //! a transcode, delete cascade, and the listing query's filters, sorting and totals.
 
 use crate::common::*;
+use ferrotube_db::sort::{Sort, VideoSort};
 use ferrotube_db::videos::{
     NewFile, NewVideo, TranscodeResult, VideoFilter, VideoRow, VideoUpdate,
 };
@@ -641,7 +642,7 @@ async fn catalogue(db: &Db) -> Catalogue {
 async fn listing_filters(db: &Db) {
     let c = catalogue(db).await;
     let list = |f: VideoFilter| async move {
-        db.list_videos(&f, "v.published_at ASC, v.id ASC", 0, 50, false)
+        db.list_videos(&f, Sort::asc(VideoSort::PublishedAt), 0, 50, false)
             .await
             .expect("list_videos")
     };
@@ -865,7 +866,7 @@ async fn listing_sorting_pagination_and_files_filters(db: &Db) {
     let page = |start: i64, count: i64, skip: bool| {
         let all = all.clone();
         async move {
-            db.list_videos(&all, "v.published_at DESC", start, count, skip)
+            db.list_videos(&all, Sort::desc(VideoSort::PublishedAt), start, count, skip)
                 .await
                 .expect("list_videos page")
         }
@@ -910,13 +911,19 @@ async fn listing_sorting_pagination_and_files_filters(db: &Db) {
         privacies: vec![PUBLIC],
         ..Default::default()
     };
-    let p = db.list_videos(&public, "v.id", 0, 2, false).await.unwrap();
+    let p = db
+        .list_videos(&public, Sort::asc(VideoSort::Id), 0, 2, false)
+        .await
+        .unwrap();
     assert_eq!(
         (p.0, p.1.len()),
         (6, 2),
         "list_videos(public) total counts with the filter's arguments bound"
     );
-    let p = db.list_videos(&public, "v.id", 5, 2, false).await.unwrap();
+    let p = db
+        .list_videos(&public, Sort::asc(VideoSort::Id), 5, 2, false)
+        .await
+        .unwrap();
     assert_eq!((p.0, p.1.len()), (6, 1), "list_videos(public) last page");
 
     let bob = VideoFilter {
@@ -924,7 +931,7 @@ async fn listing_sorting_pagination_and_files_filters(db: &Db) {
         ..Default::default()
     };
     let p = db
-        .list_videos(&bob, "v.name ASC", 0, 10, false)
+        .list_videos(&bob, Sort::asc(VideoSort::Name), 0, 10, false)
         .await
         .unwrap();
     assert_eq!(
@@ -939,7 +946,7 @@ async fn listing_sorting_pagination_and_files_filters(db: &Db) {
     );
     // Views sort, ties broken by id.
     let (_, rows) = db
-        .list_videos(&bob, "v.id ASC", 0, 10, false)
+        .list_videos(&bob, Sort::asc(VideoSort::Id), 0, 10, false)
         .await
         .unwrap();
     for _ in 0..3 {
@@ -947,7 +954,7 @@ async fn listing_sorting_pagination_and_files_filters(db: &Db) {
     }
     db.add_view(rows[0].id).await.unwrap();
     let p = db
-        .list_videos(&bob, "v.views DESC, v.id ASC", 0, 10, false)
+        .list_videos(&bob, Sort::desc(VideoSort::Views), 0, 10, false)
         .await
         .unwrap();
     assert_eq!(
@@ -957,8 +964,9 @@ async fn listing_sorting_pagination_and_files_filters(db: &Db) {
         [
             ("transcoding, hidden", 3),
             ("internal one", 1),
-            ("transcoding, shown", 0),
-            ("failed", 0)
+            // Ties are broken by id, in the same direction.
+            ("failed", 0),
+            ("transcoding, shown", 0)
         ],
         "list_videos sorted by views"
     );
@@ -970,7 +978,7 @@ async fn listing_sorting_pagination_and_files_filters(db: &Db) {
                 channel_id: Some(c.alice_channel),
                 ..Default::default()
             },
-            "v.id",
+            Sort::asc(VideoSort::Id),
             0,
             10,
             false,
@@ -1007,7 +1015,7 @@ async fn listing_sorting_pagination_and_files_filters(db: &Db) {
         account_id: Some(c.alice_account),
         ..Default::default()
     };
-    let sorted = "v.id ASC";
+    let sorted = Sort::asc(VideoSort::Id);
     assert_eq!(
         names(
             &db.list_videos(&f(Some(true), None), sorted, 0, 10, false)
