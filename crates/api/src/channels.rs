@@ -10,10 +10,12 @@ use crate::videos::{filter_from, list_with};
 use crate::Instance;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use ferrotube_app::channels::ChannelChanges;
+use ferrotube_app::videos::present_or_null;
 use ferrotube_db::accounts::{AccountRow, ChannelRow};
 use ferrotube_db::sort::{ChannelSort, Direction, Sort};
 use ferrotube_model::timefmt::now_ms;
-use ferrotube_model::{validate, UserRole};
+use ferrotube_model::validate;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -80,7 +82,9 @@ pub async fn get(
 pub struct ChannelBody {
     name: Option<String>,
     display_name: Option<String>,
+    #[serde(default, deserialize_with = "present_or_null")]
     description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present_or_null")]
     support: Option<Option<String>>,
 }
 
@@ -151,16 +155,6 @@ pub async fn create(
     Ok(Json(json!({ "videoChannel": { "id": id } })))
 }
 
-fn may_manage(user: &CurrentUser, c: &ChannelRow) -> ApiResult<()> {
-    if c.account_id == user.0.account_id || user.role() == UserRole::Administrator {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "Cannot manage a channel of another user",
-        ))
-    }
-}
-
 pub async fn update(
     State(state): State<Instance>,
     user: CurrentUser,
@@ -168,20 +162,13 @@ pub async fn update(
     Json(b): Json<ChannelBody>,
 ) -> ApiResult<StatusCode> {
     check_texts(&b)?;
-    let mut c = channel_by_handle(&state, &handle).await?;
-    may_manage(&user, &c)?;
-    if let Some(d) = b.display_name {
-        c.display_name = d.trim().to_string();
-    }
-    if let Some(d) = b.description {
-        c.description = d;
-    }
-    if let Some(s) = b.support {
-        c.support = s;
-    }
-    c.updated_at = now_ms();
-    state.db.update_channel(&c).await?;
-    state.videos_changed();
+    let c = channel_by_handle(&state, &handle).await?;
+    let changes = ChannelChanges {
+        display_name: b.display_name,
+        description: b.description,
+        support: b.support,
+    };
+    ferrotube_app::channels::update(&state, &user.0, c, changes).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -191,14 +178,7 @@ pub async fn delete(
     Path(handle): Path<String>,
 ) -> ApiResult<StatusCode> {
     let c = channel_by_handle(&state, &handle).await?;
-    may_manage(&user, &c)?;
-    if state.db.count_channels_of_account(c.account_id).await? <= 1 {
-        return Err(ApiError::conflict(
-            "Cannot remove the last channel of this user",
-        ));
-    }
-    state.db.delete_channel(c.id).await?;
-    state.videos_changed();
+    ferrotube_app::channels::delete(&state, &user.0, &c).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -51,6 +51,7 @@ pub async fn quota_used(
 #[serde(rename_all = "camelCase")]
 pub struct UpdateMe {
     display_name: Option<String>,
+    #[serde(default, deserialize_with = "ferrotube_app::videos::present_or_null")]
     description: Option<Option<String>>,
     email: Option<String>,
     password: Option<String>,
@@ -106,23 +107,13 @@ pub async fn update_me(
         }
     }
     state.db.update_user(&user).await?;
-    if b.display_name.is_some() || b.description.is_some() {
-        let account = state
-            .db
-            .account_by_id(user.account_id)
-            .await?
-            .ok_or_else(|| ApiError::internal("user without account"))?;
-        let name = b.display_name.clone().unwrap_or(account.display_name);
-        let desc = match &b.description {
-            Some(d) => d.clone(),
-            None => account.description,
-        };
-        state
-            .db
-            .update_account(user.account_id, name.trim(), desc.as_deref(), now_ms())
-            .await?;
-        state.videos_changed();
-    }
+    ferrotube_app::accounts::update_profile(
+        &state,
+        user.account_id,
+        b.display_name.as_deref(),
+        b.description.as_ref().map(|d| d.as_deref()),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -372,10 +363,6 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let u = managed_user(&state, &admin, &id).await?;
-    if u.username == "root" {
-        return Err(ApiError::bad_request("Cannot remove the root user"));
-    }
-    state.db.delete_user(u.id).await?;
-    state.videos_changed();
+    ferrotube_app::accounts::delete_user(&state, &u).await?;
     Ok(StatusCode::NO_CONTENT)
 }

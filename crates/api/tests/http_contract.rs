@@ -341,3 +341,33 @@ async fn a_null_description_clears_it() {
         json!(null)
     );
 }
+
+#[tokio::test]
+async fn a_null_channel_description_clears_it() {
+    let app = app().await;
+    let token = app.root_token().await;
+    let path = "/api/v1/video-channels/root_channel";
+    let a = app
+        .send_json(
+            Method::PUT,
+            path,
+            &token,
+            r#"{"description": "about this"}"#,
+        )
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        String::from_utf8_lossy(&a.body)
+    );
+    assert_eq!(
+        app.get(path, None).await.json()["description"],
+        "about this"
+    );
+    let a = app
+        .send_json(Method::PUT, path, &token, r#"{"description": null}"#)
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get(path, None).await.json()["description"], json!(null));
+}

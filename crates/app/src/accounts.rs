@@ -103,3 +103,41 @@ pub async fn create_local_user(
         .await?;
     Ok(created)
 }
+
+/// Changes the public profile of an account (display name, description).
+pub async fn update_profile(
+    instance: &Instance,
+    account_id: i64,
+    display_name: Option<&str>,
+    description: Option<Option<&str>>,
+) -> Result<()> {
+    if display_name.is_none() && description.is_none() {
+        return Ok(());
+    }
+    let account = instance
+        .db
+        .account_by_id(account_id)
+        .await?
+        .ok_or_else(|| Error::internal("user without account"))?;
+    let name = display_name.unwrap_or(&account.display_name);
+    let desc = match description {
+        Some(d) => d,
+        None => account.description.as_deref(),
+    };
+    instance
+        .db
+        .update_account(account_id, name.trim(), desc, now_ms())
+        .await?;
+    instance.videos_changed();
+    Ok(())
+}
+
+/// Deletes a user with its account, channels and videos (never `root`).
+pub async fn delete_user(instance: &Instance, user: &ferrotube_db::users::UserRow) -> Result<()> {
+    if user.username == "root" {
+        return Err(Error::bad_request("Cannot remove the root user"));
+    }
+    instance.db.delete_user(user.id).await?;
+    instance.videos_changed();
+    Ok(())
+}

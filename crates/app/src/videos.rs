@@ -76,7 +76,7 @@ pub fn can_manage(v: &VideoRow, user: &UserRow) -> Result<()> {
 
 /// For fields that may be cleared: absent is `None` (unchanged), `null` is `Some(None)`
 /// (cleared), a value is `Some(Some(v))`. (Serde's own `Option<Option<T>>` reads `null` as absent.)
-fn present_or_null<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
+pub fn present_or_null<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,

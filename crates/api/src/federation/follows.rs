@@ -198,12 +198,6 @@ pub async fn unfollow_server(
         .await?
         .ok_or_else(|| ApiError::not_found("Follow not found"))?;
     unfollow(&state, &f, &me, &them).await?;
-    if let Some(host) = &them.host {
-        // What we listed only because we followed them goes too (as PeerTube does).
-        let removed = state.db.delete_remote_videos_of_host(host).await?;
-        state.videos_changed();
-        tracing::info!(%host, removed, "unfollowed, remote videos removed");
-    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -668,5 +668,12 @@ pub async fn unfollow(
         enqueue_deliveries(state, follower, &body, [target.inbox_url.clone()]).await?;
     }
     state.db.delete_follow(follow.id).await?;
+    let instance_follow = follower.id == super::actors::instance_actor(state).await?.id;
+    if let (true, Some(host)) = (instance_follow, &target.host) {
+        // What we listed only because we followed them goes too (as PeerTube does).
+        let removed = state.db.delete_remote_videos_of_host(host).await?;
+        state.videos_changed();
+        info!(%host, removed, "unfollowed, remote videos removed");
+    }
     Ok(())
 }
