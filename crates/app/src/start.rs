@@ -137,7 +137,7 @@ pub fn job_runner(state: &Instance) -> Runner {
         state.clone(),
         state.clone(),
     );
-    let runner = runner
+    runner
         .register(
             federation::DELIVER,
             fed.delivery_concurrency,
@@ -167,8 +167,7 @@ pub fn job_runner(state: &Instance) -> Runner {
             2,
             Arc::new(move |ctx| Box::pin(federation::outbox::run_refresh_video(s5.clone(), ctx))),
             None,
-        );
-    runner
+        )
 }
 
 /// Starts the job workers and periodic maintenance on this node.
