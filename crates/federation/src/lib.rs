@@ -5,6 +5,8 @@
 
 pub mod client;
 pub mod discovery;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keys;
 pub mod signature;
 pub mod ssrf;

@@ -12,6 +12,8 @@
 //! Nothing here touches the database: the server decides which info hashes are "known" by handing
 //! the tracker a predicate.
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hls;
 pub mod torrent;
 pub mod tracker;

@@ -188,7 +188,13 @@ impl FrameReader {
                     continue;
                 }
                 let len = self.payload_len();
-                let so_far = self.fragments.len() as u64;
+                // Only continuations add to the fragmented message; a ping between its
+                // fragments is judged on its own (found by the `ws_codec` fuzz target).
+                let so_far = if self.head[0] & 0x0F == OP_CONTINUATION {
+                    self.fragments.len() as u64
+                } else {
+                    0
+                };
                 if len.saturating_add(so_far) > self.max_message as u64 {
                     return Poll::Ready(Err(FrameError::TooBig(self.max_message)));
                 }
@@ -404,6 +410,22 @@ mod tests {
             vec![
                 Ok(Incoming::Ping(Vec::new())),
                 Ok(Incoming::Text("héllo world".into())),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_ping_between_fragments_does_not_count_against_the_message() {
+        // 8 of 10 bytes in, then a 5-byte ping, then the last 2 bytes: all within the limit.
+        let mut bytes = client_frame(0x01, b"abcdefgh", [1, 2, 3, 4]);
+        bytes.extend(client_frame(0x89, b"ping!", [5, 6, 7, 8]));
+        bytes.extend(client_frame(0x80, b"ij", [9, 9, 9, 9]));
+        let got = read_all(bytes, 10).await;
+        assert_eq!(
+            got,
+            vec![
+                Ok(Incoming::Ping(b"ping!".to_vec())),
+                Ok(Incoming::Text("abcdefghij".into())),
             ]
         );
     }
