@@ -19,14 +19,13 @@
 //!     [--inbox-activities 5000] [--connections 256] [--db sqlite|postgres]
 //! ```
 
-mod fediverse;
 mod instance;
 mod load;
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use clap::{Parser, ValueEnum};
-use fediverse::Fediverse;
+use ferrotube_testkit::fediverse::{self, Fediverse};
 use instance::{FedConfig, Instance};
 use load::{blast, BlastResult, Prepared};
 use serde_json::json;
@@ -218,7 +217,8 @@ async fn presign(
         tasks.push(tokio::task::spawn_blocking(move || {
             part.into_iter()
                 .map(|(h, a, body)| {
-                    let headers = fed.sign(h, a, &inbox, body.as_bytes())?;
+                    let host = &fed.hosts[h];
+                    let headers = host.sign(&host.names()[a], &inbox, body.as_bytes())?;
                     Ok(Prepared {
                         headers,
                         body: Bytes::from(body),
@@ -308,7 +308,7 @@ async fn main() -> Result<()> {
         "the bench and the instance share these cores: anything else running skews the figures",
     );
     let work = tempfile::tempdir()?;
-    let clip = instance::make_clip(work.path())?;
+    let clip = ferrotube_testkit::make_clip(work.path(), "clip.mp4", 1, 320, 240);
 
     let fed_config = FedConfig {
         inbox_concurrency: args.inbox_concurrency,
@@ -324,7 +324,7 @@ async fn main() -> Result<()> {
         &inst.url,
     );
     let result = run(&args, &inst, &clip, &mut report).await;
-    let log = std::fs::read_to_string(&inst.log_file).unwrap_or_default();
+    let log = std::fs::read_to_string(inst.log_file()).unwrap_or_default();
     let warns: Vec<&str> = log
         .lines()
         .filter(|l| l.contains(" WARN ") || l.contains(" ERROR "))
@@ -338,7 +338,7 @@ async fn main() -> Result<()> {
     if let Err(e) = &result {
         eprintln!(
             "\nbench failed: {e:#}\n--- instance log tail\n{}",
-            inst.log_tail(30)
+            inst.log_tail_n(30)
         );
     }
     result
@@ -361,7 +361,15 @@ async fn run(
         secs(t.elapsed()),
         format!("{} keys (not part of any figure)", args.hosts),
     );
-    let fed = Fediverse::start(keys, args.actors_per_host).await?;
+    let hosts = keys
+        .into_iter()
+        .map(|k| {
+            (0..args.actors_per_host)
+                .map(|a| (format!("u{a}"), k.clone()))
+                .collect()
+        })
+        .collect();
+    let fed = Fediverse::start("127.0.0.1", hosts, true).await?;
     let instance_actor = format!("{}/accounts/peertube", inst.url);
     fed.learn_instance_key(&instance_actor).await?;
     fed.learn_instance_key(&format!("{}/accounts/root", inst.url))
@@ -433,7 +441,7 @@ async fn run(
     let accepted = wait_until(
         Duration::from_secs(300),
         "all Accepts delivered",
-        || async { Ok(fed.received(|r| r.kind == "Accept").len() >= b.ok) },
+        || async { Ok(fed.count(|r| r.kind == "Accept") >= b.ok) },
     )
     .await?;
     report.add(
@@ -530,13 +538,17 @@ async fn run(
         Duration::from_secs(120),
         "the Create on every host",
         || async {
-            let hosts: HashSet<usize> = fed.received(is_create).iter().map(|r| r.host).collect();
+            let hosts: HashSet<usize> = fed
+                .received_where(is_create)
+                .iter()
+                .map(|r| r.host)
+                .collect();
             Ok(hosts.len() >= args.hosts)
         },
     )
     .await?;
     perf.stop();
-    let creates = fed.received(is_create);
+    let creates = fed.received_where(is_create);
     let first = creates.iter().map(|r| r.at).min().unwrap_or(published_at);
     let last = creates.iter().map(|r| r.at).max().unwrap_or(published_at);
     let shared = creates.iter().filter(|r| r.shared).count();
@@ -583,7 +595,7 @@ async fn run(
     );
     inst.wait_jobs_idle(DELIVER_JOB, Duration::from_secs(60))
         .await?;
-    let announces = fed.received(|r| r.kind == "Announce" && r.object_id.contains(&uuid));
+    let announces = fed.received_where(|r| r.kind == "Announce" && r.object_id.contains(&uuid));
     report.add(
         "fan-out: Announce deliveries of the video",
         announces.len().to_string(),

@@ -208,6 +208,35 @@ impl Runner {
     }
 }
 
+impl Runner {
+    /// Runs the claimable jobs of the registered kinds one at a time, inline in the caller's
+    /// task, in the queue's order (priority, then age), until none is left to claim now (a job
+    /// scheduled for later, such as a retry after its backoff, stays queued); returns how many
+    /// ran. For tests that want no worker loops and no polling: jobs the bodies enqueue are run
+    /// too.
+    pub async fn run_until_idle(&self) -> Result<usize, QueueError> {
+        let kinds: Vec<&str> = self.kinds.keys().copied().collect();
+        let q = &self.queue;
+        let mut ran = 0;
+        loop {
+            let now = now_ms();
+            let lease_ms = q.lease.as_millis() as i64;
+            let Some(job) =
+                q.db.claim_job(&q.worker_id, &kinds, now, now + lease_ms)
+                    .await?
+            else {
+                return Ok(ran);
+            };
+            let Some(reg) = self.kinds.get(job.kind.as_str()) else {
+                return Ok(ran);
+            };
+            let span = info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
+            execute(q, reg, job).instrument(span).await?;
+            ran += 1;
+        }
+    }
+}
+
 /// Backoff before attempt `attempt + 1`: 5 s, 10 s, 20 s ... capped at 10 minutes, with jitter so
 /// that jobs failing together do not retry together.
 pub fn backoff_ms(attempt: i64) -> i64 {

@@ -1,4 +1,6 @@
 //! Bad input: each refused with its status code and problem+json, nothing left behind.
+//! In-process (`TestApp`): no restart or second host needed; queued jobs run when the test
+//! waits for them.
 
 use crate::common::*;
 use serde_json::json;
@@ -12,7 +14,7 @@ fn upload_id(session: &str) -> String {
 }
 
 async fn bad_input(backend: Backend) {
-    let t = TestInstance::start_with(backend, "[transcoding]\nresolutions = [144]\n").await;
+    let t = TestApp::start_with(backend, "[transcoding]\nresolutions = [144]\n").await;
     let dir = tempfile::tempdir().expect("tmp");
     let clip = make_clip(dir.path(), "ok.mp4", 2, 320, 240);
     let data = std::fs::read(&clip).expect("clip");

@@ -1,349 +1,72 @@
-//! Federation edge cases against a fake fediverse server written here: an axum app on
-//! 127.0.0.5 that serves Mastodon-like `Person` actors (keys generated in the test), WebFinger
-//! and Note objects, and records every GET it answers and every POST to its inboxes. The test
-//! signs the fake's deliveries itself, so it can also forge, age or tamper with them. Each
-//! scenario runs on SQLite and on PostgreSQL.
+//! Federation edge cases against a fake fediverse server (the test kit's, one host): an axum
+//! app on 127.0.0.5 that serves Mastodon-like `Person` actors (keys generated in the test),
+//! WebFinger and Note objects, and records every GET it answers and every POST to its inboxes.
+//! The test signs the fake's deliveries itself, so it can also forge, age or tamper with them.
+//! Each scenario runs on SQLite and on PostgreSQL.
 
 use crate::common::*;
 use crate::federation::{until, FEDERATION_CONFIG};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::Router;
+use axum::http::{HeaderMap, Method};
 use ferrotube_federation::{
-    sign_request, verify_digest, IncomingSignature, PrivateKey, PublicKey, VerifyOptions,
+    verify_digest, IncomingSignature, PrivateKey, PublicKey, VerifyOptions,
 };
+use ferrotube_testkit::fediverse::{key, FakeHost, Fediverse, Received, AP, PUBLIC};
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
-const AP: &str = "application/activity+json";
 /// What a remote actor has to wait for: jobs, deliveries, retries. Generous, never reached
 /// when things work.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A POST the fake received on one of its inboxes.
-#[derive(Clone, Debug)]
-struct Received {
-    path: String,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    json: Value,
-}
-
-struct FakeState {
-    url: String,
-    host: String,
-    /// The actors it serves, by name.
-    keys: Mutex<HashMap<String, PrivateKey>>,
-    /// Other documents it serves, by path (Notes).
-    objects: Mutex<HashMap<String, Value>>,
-    inbox: Mutex<Vec<Received>>,
-    /// Paths (with query) of every GET it answered.
-    gets: Mutex<Vec<(String, HeaderMap)>>,
-}
-
-/// The fake server: `alice` and `bob` are its users; `mallory` is a key nobody publishes.
+/// The fake server (one host of the kit's fake fediverse, on 127.0.0.5): `alice` and `bob` are
+/// its users; `mallory` is a key nobody publishes.
 struct Fake {
-    s: Arc<FakeState>,
+    fed: Arc<Fediverse>,
+    s: Arc<FakeHost>,
     mallory: PrivateKey,
-    /// What the fake's users deliver with.
-    client: reqwest::Client,
-    task: tokio::task::JoinHandle<()>,
 }
 
-impl Drop for Fake {
-    fn drop(&mut self) {
-        self.task.abort();
+impl std::ops::Deref for Fake {
+    type Target = FakeHost;
+    fn deref(&self) -> &FakeHost {
+        &self.s
     }
-}
-
-fn key() -> tokio::task::JoinHandle<PrivateKey> {
-    tokio::task::spawn_blocking(|| PrivateKey::generate_with_bits(2048).expect("generate a key"))
-}
-
-fn ap_response(v: &Value) -> Response {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "application/activity+json; charset=utf-8",
-        )],
-        serde_json::to_vec(v).unwrap_or_default(),
-    )
-        .into_response()
-}
-
-async fn fake_handler(
-    State(s): State<Arc<FakeState>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path().to_string();
-    let full = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| path.clone());
-    if method == Method::POST {
-        let is_inbox = path == "/inbox"
-            || path
-                .strip_prefix("/users/")
-                .and_then(|r| r.strip_suffix("/inbox"))
-                .is_some_and(|name| s.keys.lock().unwrap().contains_key(name));
-        if !is_inbox {
-            return StatusCode::NOT_FOUND.into_response();
-        }
-        let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        s.inbox.lock().unwrap().push(Received {
-            path: full,
-            headers,
-            body: body.to_vec(),
-            json,
-        });
-        return StatusCode::ACCEPTED.into_response();
-    }
-    if method != Method::GET {
-        return StatusCode::METHOD_NOT_ALLOWED.into_response();
-    }
-    s.gets.lock().unwrap().push((full, headers));
-    if path == "/.well-known/webfinger" {
-        let resource = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .find(|(k, _)| k == "resource")
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
-        let name = resource
-            .strip_prefix("acct:")
-            .and_then(|r| r.strip_suffix(&format!("@{}", s.host)))
-            .unwrap_or("");
-        if !s.keys.lock().unwrap().contains_key(name) {
-            return StatusCode::NOT_FOUND.into_response();
-        }
-        let jrd = json!({
-            "subject": format!("acct:{name}@{}", s.host),
-            "links": [{
-                "rel": "self",
-                "type": AP,
-                "href": format!("{}/users/{name}", s.url),
-            }],
-        });
-        return (
-            [(axum::http::header::CONTENT_TYPE, "application/jrd+json")],
-            serde_json::to_vec(&jrd).unwrap_or_default(),
-        )
-            .into_response();
-    }
-    if let Some(name) = path.strip_prefix("/users/") {
-        let key = s.keys.lock().unwrap().get(name).cloned();
-        if let Some(k) = key {
-            return ap_response(&actor_doc(&s.url, name, &k));
-        }
-    }
-    match s.objects.lock().unwrap().get(&path) {
-        Some(doc) => ap_response(doc),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-/// A Mastodon 4 `Person`, trimmed to what matters.
-fn actor_doc(base: &str, name: &str, key: &PrivateKey) -> Value {
-    let id = format!("{base}/users/{name}");
-    json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "id": id,
-        "type": "Person",
-        "following": format!("{id}/following"),
-        "followers": format!("{id}/followers"),
-        "inbox": format!("{id}/inbox"),
-        "outbox": format!("{id}/outbox"),
-        "featured": format!("{id}/collections/featured"),
-        "preferredUsername": name,
-        "name": format!("{} of the fake", name.to_uppercase()),
-        "summary": "<p>A fake Mastodon user.</p>",
-        "url": format!("{base}/@{name}"),
-        "manuallyApprovesFollowers": false,
-        "discoverable": true,
-        "published": "2024-01-01T00:00:00Z",
-        "publicKey": {
-            "id": format!("{id}#main-key"),
-            "owner": id,
-            "publicKeyPem": key.public_key().to_pem().expect("pem"),
-        },
-        "endpoints": { "sharedInbox": format!("{base}/inbox") },
-    })
 }
 
 impl Fake {
     async fn start() -> Fake {
         let (alice, bob, mallory) = (key(), key(), key());
-        let listener = tokio::net::TcpListener::bind("127.0.0.5:0")
+        let actors = vec![
+            ("alice".to_string(), alice.await.expect("alice key")),
+            ("bob".to_string(), bob.await.expect("bob key")),
+        ];
+        let fed = Fediverse::start("127.0.0.5", vec![actors], false)
             .await
-            .expect("bind 127.0.0.5");
-        let port = listener.local_addr().expect("addr").port();
-        let host = format!("127.0.0.5:{port}");
-        let mut keys = HashMap::new();
-        keys.insert("alice".to_string(), alice.await.expect("alice key"));
-        keys.insert("bob".to_string(), bob.await.expect("bob key"));
-        let s = Arc::new(FakeState {
-            url: format!("http://{host}"),
-            host,
-            keys: Mutex::new(keys),
-            objects: Mutex::new(HashMap::new()),
-            inbox: Mutex::new(Vec::new()),
-            gets: Mutex::new(Vec::new()),
-        });
-        let app = Router::new().fallback(fake_handler).with_state(s.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+            .expect("start the fake on 127.0.0.5");
         Fake {
-            s,
+            s: fed.hosts[0].clone(),
+            fed,
             mallory: mallory.await.expect("mallory key"),
-            client: reqwest::Client::new(),
-            task,
         }
     }
 
-    fn actor(&self, name: &str) -> String {
-        format!("{}/users/{name}", self.s.url)
-    }
-
-    fn key_id(&self, name: &str) -> String {
-        format!("{}#main-key", self.actor(name))
-    }
-
-    fn key(&self, name: &str) -> PrivateKey {
-        self.s
-            .keys
-            .lock()
-            .unwrap()
-            .get(name)
-            .cloned()
-            .expect("known actor")
-    }
-
-    /// The actor gets a new key (Mastodon does not, but other servers rotate).
-    async fn rotate(&self, name: &str) {
-        let k = key().await.expect("new key");
-        self.s.keys.lock().unwrap().insert(name.to_string(), k);
-    }
-
     fn received(&self) -> Vec<Received> {
-        self.s.inbox.lock().unwrap().clone()
+        self.fed.received()
     }
 
     fn gets(&self) -> Vec<String> {
-        self.s
-            .gets
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(p, _)| p.clone())
-            .collect()
+        self.fed.gets()
     }
 
     /// The headers of the first GET of `path`.
     fn get_headers(&self, path: &str) -> Option<HeaderMap> {
-        self.s
-            .gets
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, h)| h.clone())
+        self.fed.get_headers(path)
     }
 
-    /// Serves `doc` at its id.
-    fn serve(&self, doc: &Value) {
-        let id = doc["id"].as_str().expect("id");
-        let path = id.strip_prefix(&self.s.url).expect("an id of the fake");
-        self.s
-            .objects
-            .lock()
-            .unwrap()
-            .insert(path.to_string(), doc.clone());
-    }
-
-    /// A Mastodon status replying to `in_reply_to`, and the Create that carries it. The Note is
-    /// served at its id too.
-    fn note(&self, author: &str, n: u64, in_reply_to: &str, html: &str) -> (Value, Value) {
-        let actor = self.actor(author);
-        let id = format!("{actor}/statuses/{n}");
-        let note = json!({
-            "id": id,
-            "type": "Note",
-            "summary": null,
-            "inReplyTo": in_reply_to,
-            "published": "2026-01-02T03:04:05Z",
-            "url": format!("{}/@{author}/{n}", self.s.url),
-            "attributedTo": actor,
-            "to": [PUBLIC],
-            "cc": [format!("{actor}/followers")],
-            "sensitive": false,
-            "atomUri": id,
-            "inReplyToAtomUri": in_reply_to,
-            "content": html,
-            "contentMap": { "en": html },
-            "attachment": [],
-            "tag": [],
-        });
-        let mut served = note.clone();
-        served["@context"] = json!(["https://www.w3.org/ns/activitystreams"]);
-        self.serve(&served);
-        let create = json!({
-            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-            "id": format!("{id}/activity"),
-            "type": "Create",
-            "actor": actor,
-            "published": "2026-01-02T03:04:05Z",
-            "to": [PUBLIC],
-            "cc": [format!("{actor}/followers")],
-            "object": note,
-        });
-        (note, create)
-    }
-
-    /// POSTs `sent` to `url`, signed (draft-cavage, as Mastodon) by `key` under `key_id` for
-    /// the body `signed` at time `at`.
-    async fn post_raw(
-        &self,
-        key: &PrivateKey,
-        key_id: &str,
-        url: &str,
-        signed: &[u8],
-        sent: Vec<u8>,
-        at: SystemTime,
-    ) -> reqwest::Response {
-        let u = url::Url::parse(url).expect("url");
-        let sh = sign_request(key, key_id, &Method::POST, &u, Some(signed), at).expect("sign");
-        let mut h = HeaderMap::new();
-        sh.apply(&mut h).expect("headers");
-        h.insert("content-type", HeaderValue::from_static(AP));
-        self.client
-            .post(url)
-            .headers(h)
-            .body(sent)
-            .send()
-            .await
-            .expect("post to the instance")
-    }
-
-    /// A correct delivery of `activity` by `name`.
+    /// A correct delivery of `activity` by `name`; it must be accepted.
     async fn post(&self, t: &TestInstance, name: &str, url: &str, activity: &Value) -> u16 {
-        let body = serde_json::to_vec(activity).expect("json");
-        let r = self
-            .post_raw(
-                &self.key(name),
-                &self.key_id(name),
-                url,
-                &body,
-                body.clone(),
-                SystemTime::now(),
-            )
-            .await;
+        let r = self.s.post(name, url, activity).await;
         let st = r.status().as_u16();
         if !(200..300).contains(&st) {
             panic!(
@@ -1363,18 +1086,12 @@ async fn a_forwarded_copy_does_not_squat_the_activity_id(backend: Backend) {
         .and_then(|i| i.strip_prefix(&fake.s.url))
         .expect("path")
         .to_string();
-    let served = fake
-        .s
-        .objects
-        .lock()
-        .unwrap()
-        .remove(&path)
-        .expect("served");
+    let served = fake.unserve(&path).expect("served");
     fake.post(&t, "bob", &inbox, &create).await;
     follow_marker(&fake, &t, 1).await;
     assert!(comment_texts(&t, &uuid).await.is_empty());
     // Now alice publishes it and delivers it herself.
-    fake.s.objects.lock().unwrap().insert(path, served);
+    fake.serve_at(&path, served);
     fake.post(&t, "alice", &inbox, &create).await;
     until(WAIT, "alice's own delivery applied", &[&t], || async {
         (comment_texts(&t, &uuid).await == ["alice's own words"]).then_some(())

@@ -1,4 +1,6 @@
 //! `GET /api/v1/videos` with PeerTube's filters and sorts, and the account and channel lists.
+//! In-process (`TestApp`): no restart or second host needed; queued jobs run when the test
+//! waits for them.
 
 use crate::common::*;
 use serde_json::Value;
@@ -13,7 +15,7 @@ fn names(list: &Value) -> Vec<String> {
 }
 
 async fn filters_and_sorts(backend: Backend) {
-    let t = TestInstance::start_with(backend, "[transcoding]\nresolutions = [144]\n").await;
+    let t = TestApp::start_with(backend, "[transcoding]\nresolutions = [144]\n").await;
     let token = t.root_token().await;
     let channel = t.channel_id(&token).await;
     let clip = make_clip(&t.data_dir, "tiny.mp4", 1, 256, 144);

@@ -1,15 +1,16 @@
-//! Instance tests: the real `ferrotube` binary, real HTTP, real ffmpeg, on SQLite and on
-//! PostgreSQL (each scenario runs once per backend). Run them in parallel:
-//! `cargo test -p ferrotube --test instance -- --test-threads=12`.
+//! Instance tests: real HTTP, real ffmpeg, on SQLite and on PostgreSQL (each scenario runs
+//! once per backend), against the real `ferrotube` binary (`TestInstance`) or, where no
+//! separate process is needed, an in-process `TestApp` whose jobs run when the test says. Run
+//! them in parallel: `cargo test -p ferrotube --test instance -- --test-threads=12`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[macro_use]
 #[path = "../common/mod.rs"]
 mod common;
 
 mod bad_input;
 mod federation;
 mod federation_edges;
+mod jobs;
 mod listing;
 mod media_outputs;
 mod oauth;

@@ -1,10 +1,12 @@
 //! OAuth: refresh rotation, bad client, bad password, login rate limit.
+//! In-process (`TestApp`): no restart or second host needed; queued jobs run when the test
+//! waits for them.
 
 use crate::common::*;
 
 async fn oauth(backend: Backend) {
     // login_max = 6: this test makes exactly 6 password-grant attempts before the refused one.
-    let t = TestInstance::start_with(backend, "[rates_limit]\nlogin_max = 6\n").await;
+    let t = TestApp::start_with(backend, "[rates_limit]\nlogin_max = 6\n").await;
     let (cid, secret) = t.oauth_client().await;
 
     // 1: a good login.
@@ -164,7 +166,7 @@ async fn oauth(backend: Backend) {
 
 async fn login_rate_limit(backend: Backend) {
     // The brief's setting: the 4th attempt within the window is refused.
-    let t = TestInstance::start_with(backend, "[rates_limit]\nlogin_max = 3\n").await;
+    let t = TestApp::start_with(backend, "[rates_limit]\nlogin_max = 3\n").await;
     let (cid, secret) = t.oauth_client().await;
     for i in 0..3 {
         let r = t

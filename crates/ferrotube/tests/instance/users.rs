@@ -1,10 +1,12 @@
 //! Users, channels, accounts, ratings and views.
+//! In-process (`TestApp`): no restart or second host needed; queued jobs run when the test
+//! waits for them.
 
 use crate::common::*;
 use serde_json::json;
 
 async fn users(backend: Backend) {
-    let t = TestInstance::start_with(backend, "[transcoding]\nresolutions = [144]\n").await;
+    let t = TestApp::start_with(backend, "[transcoding]\nresolutions = [144]\n").await;
     let dir = tempfile::tempdir().expect("tmp");
     let clip = make_clip(dir.path(), "u.mp4", 2, 320, 240);
     let size = std::fs::metadata(&clip).expect("clip").len() as i64;
@@ -292,7 +294,7 @@ on_both_backends!(users);
 
 /// Self-registration: refused while disabled; when enabled, validated, unique, and capped.
 async fn registration(backend: Backend) {
-    let closed = TestInstance::start(backend).await;
+    let closed = TestApp::start(backend).await;
     let body =
         json!({ "username": "newbie", "password": "newbie-pass", "email": "newbie@example.com" });
     let r = closed
@@ -305,7 +307,7 @@ async fn registration(backend: Backend) {
     assert_problem(r, 403, "registration disabled").await;
     drop(closed);
 
-    let t = TestInstance::start_with(backend, "[signup]\nenabled = true\nlimit = 3\n").await;
+    let t = TestApp::start_with(backend, "[signup]\nenabled = true\nlimit = 3\n").await;
     let register = |b: serde_json::Value| {
         let t = &t;
         async move {
