@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Ferrotube needs from Debian's packages and npm, only what is missing.
 #   scripts/install-deps.sh            ffmpeg + the web assets' node packages (to run an instance)
-#   scripts/install-deps.sh --test     also chromium (browser tests) and aria2 (a stock BitTorrent
-#                                      client for the web-seed test)
+#   scripts/install-deps.sh --test     also chromium (browser tests), aria2 (a stock BitTorrent
+#                                      client for the web-seed test), mold (a fast linker for the
+#                                      test binaries) and cargo-nextest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -13,11 +14,16 @@ if [ "${1:-}" = "--test" ]; then
   command -v aria2c >/dev/null 2>&1 || need+=(aria2)
   command -v ip >/dev/null 2>&1 || need+=(iproute2)
   command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+  command -v mold >/dev/null 2>&1 || need+=(mold)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing from Debian: ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# The test runner (preinstalled on our machines; built from crates.io otherwise).
+if [ "${1:-}" = "--test" ] && ! cargo nextest --version >/dev/null 2>&1; then
+  cargo install cargo-nextest --locked
 fi
 # hls.js, p2p-media-loader and esbuild for the player bundle (crates/web/build.rs runs
 # `node web/build.mjs`), and playwright-core for the browser tests (it never downloads a browser).
