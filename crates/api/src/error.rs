@@ -103,17 +103,22 @@ pub fn problem(e: Error) -> Response {
         "status": e.status.as_u16(),
         "error": e.detail,
     });
-    if let Some(c) = e.code {
-        body["code"] = json!(c.as_str());
-    }
-    if let Some(p) = e.param.as_deref() {
-        body["invalid-params"] = json!({ p.name.clone(): {
-            "type": "field",
-            "value": p.value,
-            "msg": p.message,
-            "path": p.name,
-            "location": p.location.as_str(),
-        }});
+    if let Some(obj) = body.as_object_mut() {
+        if let Some(c) = e.code {
+            obj.insert("code".into(), json!(c.as_str()));
+        }
+        if let Some(p) = e.param.as_deref() {
+            obj.insert(
+                "invalid-params".into(),
+                json!({ p.name.clone(): {
+                    "type": "field",
+                    "value": p.value,
+                    "msg": p.message,
+                    "path": p.name,
+                    "location": p.location.as_str(),
+                }}),
+            );
+        }
     }
     let mut resp = (
         e.status,

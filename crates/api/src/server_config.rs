@@ -20,20 +20,61 @@ pub fn build_config(state: &ferrotube_app::instance::Inner) -> String {
     let mut c: Value = serde_json::from_str(include_str!("../data/config-template.json"))
         .unwrap_or_else(|_| json!({}));
     let s = &state.settings;
-    c["instance"]["name"] = json!(s.instance.name);
-    c["instance"]["shortDescription"] = json!(s.instance.short_description);
-    c["serverVersion"] = json!("7.1.0");
-    c["serverCommit"] = json!(concat!("ferrotube-", env!("CARGO_PKG_VERSION")));
-    c["signup"]["allowed"] = json!(s.signup.enabled);
-    c["signup"]["requiresApproval"] = json!(false);
-    c["signup"]["minimumAge"] = json!(s.signup.minimum_age);
-    c["user"]["videoQuota"] = json!(s.user.video_quota);
-    c["user"]["videoQuotaDaily"] = json!(s.user.video_quota_daily);
-    c["transcoding"]["hls"]["enabled"] = json!(true);
-    c["transcoding"]["web_videos"]["enabled"] = json!(s.transcoding.web_videos);
-    c["transcoding"]["enabledResolutions"] = json!(s.transcoding.resolutions);
-    c["contactForm"]["enabled"] = json!(false);
+    let mut set = |path: &[&str], value: Value| set_path(&mut c, path, value);
+    set(&["instance", "name"], json!(s.instance.name));
+    set(
+        &["instance", "shortDescription"],
+        json!(s.instance.short_description),
+    );
+    set(&["serverVersion"], json!("7.1.0"));
+    set(
+        &["serverCommit"],
+        json!(concat!("ferrotube-", env!("CARGO_PKG_VERSION"))),
+    );
+    set(&["signup", "allowed"], json!(s.signup.enabled));
+    set(&["signup", "requiresApproval"], json!(false));
+    set(&["signup", "minimumAge"], json!(s.signup.minimum_age));
+    set(&["user", "videoQuota"], json!(s.user.video_quota));
+    set(
+        &["user", "videoQuotaDaily"],
+        json!(s.user.video_quota_daily),
+    );
+    set(&["transcoding", "hls", "enabled"], json!(true));
+    set(
+        &["transcoding", "web_videos", "enabled"],
+        json!(s.transcoding.web_videos),
+    );
+    set(
+        &["transcoding", "enabledResolutions"],
+        json!(s.transcoding.resolutions),
+    );
+    set(&["contactForm", "enabled"], json!(false));
     c.to_string()
+}
+
+/// Writes `value` at `path` in `c`, turning nulls and missing keys on the way into objects
+/// (as `c["a"]["b"] = value` does); a non-object on the way leaves `c` as it is instead of
+/// panicking.
+fn set_path(c: &mut Value, path: &[&str], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut node = c;
+    for key in parents {
+        if node.is_null() {
+            *node = json!({});
+        }
+        let Some(obj) = node.as_object_mut() else {
+            return;
+        };
+        node = obj.entry(*key).or_insert(Value::Null);
+    }
+    if node.is_null() {
+        *node = json!({});
+    }
+    if let Some(obj) = node.as_object_mut() {
+        obj.insert((*last).to_string(), value);
+    }
 }
 
 pub async fn config(State(state): State<Instance>) -> Response {
@@ -123,4 +164,24 @@ pub async fn jobs(
         })
         .collect();
     Ok(Json(json!({ "total": total, "data": data })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_path_creates_objects_and_never_panics() {
+        let mut c = json!({ "a": { "keep": 1 }, "n": null, "s": "text" });
+        set_path(&mut c, &["a", "b", "c"], json!(true));
+        set_path(&mut c, &["n", "x"], json!(2));
+        set_path(&mut c, &["top"], json!(3));
+        // A string on the way: left as it is.
+        set_path(&mut c, &["s", "x"], json!(4));
+        set_path(&mut c, &[], json!(5));
+        assert_eq!(
+            c,
+            json!({ "a": { "keep": 1, "b": { "c": true } }, "n": { "x": 2 }, "s": "text", "top": 3 })
+        );
+    }
 }

@@ -61,10 +61,10 @@ pub fn http_signature(data: &[u8]) {
         headers.insert("digest", v);
     }
     for extra in fields {
-        let Some(colon) = extra.iter().position(|&b| b == b':') else {
+        let mut parts = extra.splitn(2, |&b| b == b':');
+        let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
             continue;
         };
-        let (name, value) = (&extra[..colon], &extra[colon + 1..]);
         if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name), HeaderValue::from_bytes(value)) {
             headers.append(n, v);
         }

@@ -185,23 +185,24 @@ pub fn parse_signature_header(value: &str) -> Result<SignatureParams, SignatureE
     }
     let (mut key_id, mut algorithm, mut headers, mut signature) = (None, None, None, None);
     while !rest.is_empty() {
-        let eq = rest
-            .find('=')
+        let (name, after) = rest
+            .split_once('=')
             .ok_or(SignatureError::Malformed("parameter without '='"))?;
-        let name = rest[..eq].trim().to_ascii_lowercase();
-        rest = rest[eq + 1..].trim_start();
+        let name = name.trim().to_ascii_lowercase();
+        rest = after.trim_start();
         let val;
         if let Some(quoted) = rest.strip_prefix('"') {
-            let end = quoted
-                .find('"')
+            let (v, after) = quoted
+                .split_once('"')
                 .ok_or(SignatureError::Malformed("unterminated quoted value"))?;
-            val = &quoted[..end];
-            rest = &quoted[end + 1..];
+            val = v;
+            rest = after;
         } else {
             // Unquoted numbers appear for `created`/`expires`.
             let end = rest.find(',').unwrap_or(rest.len());
-            val = rest[..end].trim();
-            rest = &rest[end..];
+            let (v, after) = rest.split_at(end);
+            val = v.trim();
+            rest = after;
         }
         rest = rest.trim_start();
         if let Some(r) = rest.strip_prefix(',') {

@@ -1,5 +1,5 @@
 //! Discovery documents compared with what a real PeerTube 6.3 on localhost:9000 answered.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
 
 use ferrotube_federation::discovery::{self, NodeInfoInput};
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! The ActivityPub vocabulary against real wire data: what PeerTube 6.3 served and delivered
 //! (samples/activitypub), PeerTube's own fixtures and a Mastodon Create{Note}.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
 
 use ferrotube_federation::vocab::{self, *};
 use serde_json::{json, Value};

@@ -14,7 +14,7 @@
 //!
 //! Run: `cargo test -p ferrotube --test conformance`. Needs `ffmpeg` on the PATH (the server
 //! transcodes the clip with it).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
 
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;

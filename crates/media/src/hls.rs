@@ -289,7 +289,6 @@ fn check_name(name: &str) -> Result<(), MediaError> {
 fn hash_ranges(path: &Path, ranges: &[ByteRange]) -> Result<Vec<String>, MediaError> {
     let mut file = std::fs::File::open(path).map_err(|e| MediaError::io(path, e))?;
     let len = file.metadata().map_err(|e| MediaError::io(path, e))?.len();
-    let mut buf = vec![0u8; 256 * 1024];
     let mut out = Vec::with_capacity(ranges.len());
     for r in ranges {
         if r.offset.checked_add(r.length).is_none_or(|end| end > len) {
@@ -301,13 +300,13 @@ fn hash_ranges(path: &Path, ranges: &[ByteRange]) -> Result<Vec<String>, MediaEr
         file.seek(SeekFrom::Start(r.offset))
             .map_err(|e| MediaError::io(path, e))?;
         let mut hasher = Sha256::new();
-        let mut left = r.length;
-        while left > 0 {
-            let n = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
-            file.read_exact(&mut buf[..n])
-                .map_err(|e| MediaError::io(path, e))?;
-            hasher.update(&buf[..n]);
-            left -= n as u64;
+        let hashed = std::io::copy(&mut (&mut file).take(r.length), &mut hasher)
+            .map_err(|e| MediaError::io(path, e))?;
+        if hashed != r.length {
+            return Err(MediaError::BadOutput {
+                path: path.to_owned(),
+                reason: format!("byte range {} cut short at {hashed} bytes", r.key()),
+            });
         }
         out.push(hex::encode(hasher.finalize()));
     }
@@ -559,25 +558,22 @@ impl HlsJob {
 
         // PeerTube lists renditions from the lowest resolution up (audio
         // only, resolution 0, thus first).
-        let mut order: Vec<usize> = (0..renditions.len()).collect();
-        order.sort_by_key(|i| renditions[*i].resolution);
+        let mut order: Vec<_> = renditions.iter().zip(&sha_files).collect();
+        order.sort_by_key(|(r, _)| r.resolution);
         let entries: Vec<MasterEntry<'_>> = order
             .iter()
-            .map(|&i| {
-                let r = &renditions[i];
-                MasterEntry {
-                    bandwidth: r.bandwidth,
-                    width: r.width,
-                    height: r.height,
-                    fps: r.fps,
-                    codecs: &r.codecs,
-                    uri: &r.playlist_file,
-                }
+            .map(|&(r, _)| MasterEntry {
+                bandwidth: r.bandwidth,
+                width: r.width,
+                height: r.height,
+                fps: r.fps,
+                codecs: &r.codecs,
+                uri: &r.playlist_file,
             })
             .collect();
         let master = playlist::master_playlist(&entries);
         let sha_ordered: Vec<(String, Vec<(String, String)>)> =
-            order.iter().map(|&i| sha_files[i].clone()).collect();
+            order.iter().map(|&(_, sha)| sha.clone()).collect();
         let sha_json = playlist::segments_sha256_json(&sha_ordered);
 
         let master_path = self.out_dir.join(&self.master);

@@ -272,6 +272,7 @@ pub fn plan_rungs(input: &ProbeInfo, resolutions: &[u32]) -> Vec<RungPlan> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

@@ -75,15 +75,10 @@ fn attributes(list: &str) -> Vec<(String, String)> {
             break;
         };
         let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
-            match quoted.find('"') {
-                Some(end) => (&quoted[..end], &quoted[end + 1..]),
-                None => (quoted, ""),
-            }
+            quoted.split_once('"').unwrap_or((quoted, ""))
         } else {
-            match after.find(',') {
-                Some(end) => (&after[..end], &after[end..]),
-                None => (after, ""),
-            }
+            // The `,` stays on `remaining`, trimmed below.
+            after.split_at(after.find(',').unwrap_or(after.len()))
         };
         out.push((name.trim().to_owned(), value.to_owned()));
         rest = remaining.trim_start_matches(',');
@@ -210,15 +205,18 @@ pub fn segments_sha256_json(files: &[(String, Vec<(String, String)>)]) -> String
 /// `avc1.PPCCLL` (profile, constraint flags, level).
 pub fn avc1_codec_from_init(init: &[u8]) -> Option<String> {
     let pos = init.windows(4).position(|w| w == b"avcC")?;
-    let cfg = init.get(pos + 4..pos + 8)?;
-    // cfg[0] is configurationVersion and must be 1.
-    if cfg[0] != 1 {
+    let &[version, profile, constraints, level] = init.get(pos + 4..pos + 8)? else {
+        return None;
+    };
+    // configurationVersion must be 1.
+    if version != 1 {
         return None;
     }
-    Some(format!("avc1.{:02x}{:02x}{:02x}", cfg[1], cfg[2], cfg[3]))
+    Some(format!("avc1.{profile:02x}{constraints:02x}{level:02x}"))
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

@@ -97,7 +97,7 @@ pub async fn run_capture(
         return Err(MediaError::Ffmpeg {
             program: name,
             status: output.status.to_string(),
-            stderr: lines[start..].join("\n"),
+            stderr: lines.get(start..).unwrap_or_default().join("\n"),
         });
     }
     Ok(Captured {
@@ -249,8 +249,12 @@ pub(crate) fn parse_out_time_us(line: &str) -> Option<i64> {
 /// parent-death signal makes the kernel kill the child when the thread that spawned it dies
 /// (tokio's worker threads live as long as the process).
 #[cfg(target_os = "linux")]
+// The one place in the workspace that needs unsafe code: `pre_exec` has no safe equivalent.
+#[allow(unsafe_code)]
 fn die_with_parent(cmd: &mut Command) {
-    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+    // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
+    // calls are allowed: it calls prctl (async-signal-safe), allocates nothing
+    // (`last_os_error` only reads errno) and touches no memory shared with the parent.
     unsafe {
         cmd.pre_exec(|| {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {

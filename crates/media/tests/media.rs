@@ -1,7 +1,7 @@
 //! End-to-end tests against the real ffmpeg/ffprobe binaries, on tiny
 //! generated clips so the whole file runs in seconds.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

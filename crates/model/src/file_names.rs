@@ -189,6 +189,7 @@ pub fn hls_download_file(name: &str) -> Option<(&str, u32)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

@@ -157,6 +157,11 @@ impl Prng {
             (self.next_u64() % n as u64) as usize
         }
     }
+
+    /// One of `items`, drawn as `items[self.below(items.len())]`; `None` when it is empty.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        items.get(self.below(items.len()))
+    }
 }
 
 /// One libFuzzer-style mutation of `input`: bit flips, interesting bytes, insertions and
@@ -169,11 +174,16 @@ fn mutate(rng: &mut Prng, input: &mut Vec<u8>, seeds: &[Vec<u8>], dict: &[&[u8]]
     match rng.below(8) {
         0 if len > 0 => {
             let i = rng.below(len);
-            input[i] ^= 1 << rng.below(8);
+            let bit = rng.below(8);
+            if let Some(b) = input.get_mut(i) {
+                *b ^= 1 << bit;
+            }
         }
         1 if len > 0 => {
             let i = rng.below(len);
-            input[i] = INTERESTING[rng.below(INTERESTING.len())];
+            if let (Some(b), Some(&v)) = (input.get_mut(i), rng.pick(INTERESTING)) {
+                *b = v;
+            }
         }
         2 => {
             let i = rng.below(len + 1);
@@ -185,21 +195,21 @@ fn mutate(rng: &mut Prng, input: &mut Vec<u8>, seeds: &[Vec<u8>], dict: &[&[u8]]
             input.drain(i..i + n);
         }
         4 if !dict.is_empty() => {
-            let token = dict[rng.below(dict.len())];
+            let token = rng.pick(dict).copied().unwrap_or_default();
             let i = rng.below(len + 1);
             input.splice(i..i, token.iter().copied());
         }
         5 if !seeds.is_empty() => {
-            let other = &seeds[rng.below(seeds.len())];
+            let other = rng.pick(seeds).map_or(&[][..], Vec::as_slice);
             let cut = rng.below(len + 1);
             let from = rng.below(other.len() + 1);
             input.truncate(cut);
-            input.extend_from_slice(&other[from..]);
+            input.extend_from_slice(other.get(from..).unwrap_or_default());
         }
         6 if len > 0 => {
             // A multibyte character, the classic slicing hazard.
             let i = rng.below(len + 1);
-            let c = ['é', '€', '𝄞', '\u{a0}'][rng.below(4)];
+            let c = rng.pick(&['é', '€', '𝄞', '\u{a0}']).copied().unwrap_or('é');
             let mut buf = [0u8; 4];
             input.splice(i..i, c.encode_utf8(&mut buf).bytes());
         }
@@ -270,7 +280,7 @@ pub fn replay_and_mutate(
         let mut input = if rng.below(8) == 0 {
             (0..rng.below(64)).map(|_| rng.next_u64() as u8).collect()
         } else {
-            seeds[rng.below(seeds.len())].clone()
+            rng.pick(&seeds).cloned().unwrap_or_default()
         };
         for _ in 0..1 + rng.below(8) {
             mutate(&mut rng, &mut input, &seeds, dict);

@@ -11,7 +11,8 @@ pub fn short_uuid(uuid: &Uuid) -> String {
     let mut n = uuid.as_u128();
     let mut out = Vec::with_capacity(SHORT_LEN);
     while n > 0 {
-        out.push(ALPHABET[(n % 58) as usize]);
+        // `n % 58` is always within the 58-character alphabet.
+        out.extend(ALPHABET.get((n % 58) as usize));
         n /= 58;
     }
     while out.len() < SHORT_LEN {

@@ -131,8 +131,9 @@ impl AsyncRead for ChunkedSocket<'_> {
         };
         let left = this.data.get(this.pos..).unwrap_or_default();
         let n = left.len().min(buf.remaining()).min(chunk);
-        buf.put_slice(&left[..n]);
-        this.pos += n;
+        let piece = left.get(..n).unwrap_or_default();
+        buf.put_slice(piece);
+        this.pos += piece.len();
         Poll::Ready(Ok(()))
     }
 }
@@ -196,7 +197,9 @@ pub fn ws_codec(data: &[u8]) {
     };
     let rest = data.get(2..).unwrap_or_default();
     if b0 & 0x80 == 0 {
-        let max = [0, 1, 2, 6, 125, 126, 1000, 65_536][usize::from(b0 & 7)];
+        let limits = [0, 1, 2, 6, 125, 126, 1000, 65_536];
+        // `b0 & 7` always picks one of the eight.
+        let max = limits.get(usize::from(b0 & 7)).copied().unwrap_or(65_536);
         raw_stream(rest, max, u64::from(b1));
     } else {
         structured(rest, b0, u64::from(b1));
@@ -251,7 +254,7 @@ fn client_frame(b0: u8, payload: &[u8], mask: [u8; 4], long_form: u8) -> Vec<u8>
         out.extend_from_slice(&(len as u64).to_be_bytes());
     }
     out.extend_from_slice(&mask);
-    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
     out
 }
 
@@ -292,6 +295,9 @@ fn structured(spec: &[u8], b0: u8, seed: u64) {
                     _ => vec![0, cut / 2, cut, payload.len()],
                 };
                 for (k, w) in bounds.windows(2).enumerate() {
+                    let &[from, to] = w else {
+                        continue;
+                    };
                     let opcode = match (k, text) {
                         (0, true) => 0x1,
                         (0, false) => 0x2,
@@ -301,7 +307,7 @@ fn structured(spec: &[u8], b0: u8, seed: u64) {
                     let fin = if last { 0x80 } else { 0 };
                     stream.extend(client_frame(
                         fin | opcode,
-                        &payload[w[0]..w[1]],
+                        payload.get(from..to).unwrap_or_default(),
                         mask,
                         long_form,
                     ));
@@ -328,7 +334,7 @@ fn structured(spec: &[u8], b0: u8, seed: u64) {
             _ => {
                 stream.extend(client_frame(
                     0x8A,
-                    &payload[..payload.len().min(125)],
+                    payload.get(..125).unwrap_or(&payload),
                     mask,
                     0,
                 ));

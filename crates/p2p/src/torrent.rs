@@ -230,13 +230,19 @@ fn hash_pieces(
         let want = usize::try_from(piece_len - in_piece)
             .unwrap_or(usize::MAX)
             .min(buf.len());
-        let n = match reader.read(&mut buf[..want]) {
+        let chunk = buf
+            .get_mut(..want)
+            .ok_or_else(|| std::io::Error::other("piece buffer shorter than asked"))?;
+        let n = match reader.read(chunk) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        hasher.update(&buf[..n]);
+        let read = chunk
+            .get(..n)
+            .ok_or_else(|| std::io::Error::other("reader returned more bytes than asked"))?;
+        hasher.update(read);
         in_piece += n as u64;
         total += n as u64;
         if in_piece == piece_len {
@@ -299,7 +305,7 @@ pub fn magnet_uri(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
 
     use super::*;
     use std::io::Write;

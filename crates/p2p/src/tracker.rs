@@ -682,7 +682,7 @@ async fn scrape_handler(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
 
     use super::*;
     use std::net::Ipv4Addr;

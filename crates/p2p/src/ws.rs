@@ -407,8 +407,8 @@ fn send(outbox: &Outbox, v: Value) {
 
 fn failure(conn: &Conn, action: &str, reason: &str, info_hash: Option<&Id>) {
     let mut v = json!({ "action": action, "failure reason": reason });
-    if let Some(h) = info_hash {
-        v["info_hash"] = json!(binary_string(h));
+    if let (Some(h), Some(obj)) = (info_hash, v.as_object_mut()) {
+        obj.insert("info_hash".into(), json!(binary_string(h)));
     }
     send(&conn.outbox, v);
 }
@@ -588,7 +588,7 @@ fn scrape(tracker: &Tracker, conn: &Conn, msg: Incoming) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
 
     use super::*;
     use crate::tracker::TrackerConfig;

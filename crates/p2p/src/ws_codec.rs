@@ -175,7 +175,11 @@ impl FrameReader {
                 let need = self.head_len();
                 let start = usize::from(self.head_filled);
                 if start < need {
-                    let n = ready!(poll_read_into(io, cx, &mut self.head[start..need]))?;
+                    // `head_len` is at most 14, the header buffer's size.
+                    let Some(dest) = self.head.get_mut(start..need) else {
+                        return Poll::Ready(Err(FrameError::Protocol("frame header too long")));
+                    };
+                    let n = ready!(poll_read_into(io, cx, dest))?;
                     if n == 0 {
                         return Poll::Ready(Err(FrameError::Eof));
                     }
@@ -203,12 +207,12 @@ impl FrameReader {
                 self.payload_filled = 0;
                 self.in_payload = true;
             }
-            while self.payload_filled < self.payload.len() {
-                let n = ready!(poll_read_into(
-                    io,
-                    cx,
-                    &mut self.payload[self.payload_filled..]
-                ))?;
+            while let Some(dest) = self
+                .payload
+                .get_mut(self.payload_filled..)
+                .filter(|d| !d.is_empty())
+            {
+                let n = ready!(poll_read_into(io, cx, dest))?;
                 if n == 0 {
                     return Poll::Ready(Err(FrameError::Eof));
                 }
@@ -216,11 +220,15 @@ impl FrameReader {
             }
             // The frame is complete.
             let head_len = self.head_len();
-            let mut mask = [0u8; 4];
-            mask.copy_from_slice(&self.head[head_len - 4..head_len]);
+            // Client frames are masked (`check_start`): the key ends the header.
+            let mask: [u8; 4] = head_len
+                .checked_sub(4)
+                .and_then(|from| self.head.get(from..head_len))
+                .and_then(|m| m.try_into().ok())
+                .ok_or(FrameError::Protocol("frame header without a mask"))?;
             let mut payload = std::mem::take(&mut self.payload);
-            for (i, b) in payload.iter_mut().enumerate() {
-                *b ^= mask[i % 4];
+            for (b, m) in payload.iter_mut().zip(mask.iter().cycle()) {
+                *b ^= m;
             }
             let (b0, opcode) = (self.head[0], self.head[0] & 0x0F);
             let fin = b0 & 0x80 != 0;
@@ -324,7 +332,7 @@ pub(crate) fn accept_key(key: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)]
 
     use super::*;
     use std::future::poll_fn;

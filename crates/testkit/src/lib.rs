@@ -15,7 +15,13 @@
 //! PostgreSQL: `FERROTUBE_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432`) names a
 //! server where the `postgres` role may create databases; each instance gets its own database,
 //! dropped when the instance is dropped.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+// Test code: a panic is how a test kit reports a failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 mod app;
 pub mod fediverse;

@@ -548,42 +548,44 @@ pub fn html_to_text(html: &str) -> String {
 fn decode_entities(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let Some(end) = tail.find(';').filter(|e| *e <= 10) else {
-            out.push('&');
-            rest = &tail[1..];
-            continue;
-        };
-        let name = &tail[1..end];
-        let decoded = match name {
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "nbsp" => Some(' '),
-            "amp" => Some('&'),
-            _ => name
-                .strip_prefix("#x")
-                .or_else(|| name.strip_prefix("#X"))
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .and_then(char::from_u32),
-        };
+    // `tail` is what follows an `&`; an entity is a name of at most 9 bytes and its `;`.
+    while let Some((before, tail)) = rest.split_once('&') {
+        out.push_str(before);
+        let decoded = tail
+            .split_once(';')
+            .filter(|(name, _)| name.len() <= 9)
+            .and_then(|(name, after)| entity_char(name).map(|c| (c, after)));
         match decoded {
-            Some(c) => {
+            Some((c, after)) => {
                 out.push(c);
-                rest = &tail[end + 1..];
+                rest = after;
             }
             None => {
                 out.push('&');
-                rest = &tail[1..];
+                rest = tail;
             }
         }
     }
     out.push_str(rest);
     out
+}
+
+/// The character an entity's name (between `&` and `;`) stands for.
+fn entity_char(name: &str) -> Option<char> {
+    match name {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        "nbsp" => Some(' '),
+        "amp" => Some('&'),
+        _ => name
+            .strip_prefix("#x")
+            .or_else(|| name.strip_prefix("#X"))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+            .and_then(char::from_u32),
+    }
 }
 
 /// Stores a remote Note replying to a video or to a comment we know. Answers the comment id
@@ -691,6 +693,11 @@ mod tests {
         assert_eq!(
             html_to_text("a & b &unknown; &#xZZ;"),
             "a & b &unknown; &#xZZ;"
+        );
+        // Multibyte text next to `&` and `;`, a too-long name and a trailing `&`.
+        assert_eq!(
+            html_to_text("é&é;€ &#128512; &averylongname; x&"),
+            "é&é;€ \u{1F600} &averylongname; x&"
         );
     }
 }

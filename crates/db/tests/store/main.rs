@@ -3,7 +3,12 @@
 //! Every store call checks what it answered and what it left in the database, with a message
 //! naming the call, so a failure says which statement broke on which backend (the test name
 //! ends in `::sqlite` or `::postgres`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 #[macro_use]
 mod common;

@@ -199,8 +199,8 @@ fn parse_at(v: &Value, depth: usize) -> Result<Activity> {
     // A Flag's object is the list of what is reported.
     let (raw, extra_objects) = match (kind, raw) {
         (ActivityKind::Flag, Value::Array(all)) => {
-            let first = all.first().ok_or(VocabError::Missing("object"))?;
-            let rest = all[1..]
+            let (first, others) = all.split_first().ok_or(VocabError::Missing("object"))?;
+            let rest = others
                 .iter()
                 .map(|o| {
                     let u = id_of(o).ok_or(VocabError::Missing("object"))?;

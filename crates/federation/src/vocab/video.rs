@@ -163,10 +163,11 @@ pub fn parse_iso_duration(s: &str) -> Option<i64> {
         while !s.is_empty() {
             let end = s.find(|c: char| !c.is_ascii_digit() && c != '.')?;
             let (num, tail) = s.split_at(end);
-            let unit = tail.chars().next()?;
+            let mut after_unit = tail.chars();
+            let unit = after_unit.next()?;
             let pos = allowed.iter().position(|(u, _)| *u == unit)?;
-            let mult = allowed[pos].1;
-            allowed = &allowed[pos + 1..];
+            let (&(_, mult), later_units) = allowed.get(pos..)?.split_first()?;
+            allowed = later_units;
             let whole = match num.split_once('.') {
                 Some((w, f)) if unit == 'S' && f.chars().all(|c| c.is_ascii_digit()) => w,
                 Some(_) => return None,
@@ -177,7 +178,7 @@ pub fn parse_iso_duration(s: &str) -> Option<i64> {
             }
             total = total.checked_add(whole.parse::<i64>().ok()?.checked_mul(mult)?)?;
             any = true;
-            s = &tail[1..];
+            s = after_unit.as_str();
         }
     }
     any.then_some(total)

@@ -2,7 +2,12 @@
 //! once per backend), against the real `ferrotube` binary (`TestInstance`) or, where no
 //! separate process is needed, an in-process `TestApp` whose jobs run when the test says. Run
 //! them in parallel: `cargo test -p ferrotube --test instance -- --test-threads=12`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 #[path = "../common/mod.rs"]
 mod common;
