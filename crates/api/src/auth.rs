@@ -3,11 +3,11 @@
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::extract::{Form, Json};
-use crate::Instance;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ferrotube_app::accounts::{random_token, verify_password};
+use ferrotube_app::Instance;
 use ferrotube_db::tokens::TokenRow;
 use ferrotube_db::users::UserRow;
 use ferrotube_model::timefmt::now_ms;

@@ -5,12 +5,12 @@
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
-use crate::Instance;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use ferrotube_app::videos::visible_to;
+use ferrotube_app::Instance;
 use ferrotube_db::videos::VideoRow;
 use ferrotube_model::Privacy;
 use ferrotube_storage::ObjectStore;

@@ -3,11 +3,11 @@
 
 use crate::auth::MaybeUser;
 use crate::extract::Path;
-use crate::Instance;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use ferrotube_app::videos::{find_video, visible_to};
+use ferrotube_app::Instance;
 use ferrotube_db::sort::{Sort, VideoSort};
 use ferrotube_db::videos::VideoFilter;
 use ferrotube_model::timefmt::iso;

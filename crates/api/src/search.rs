@@ -8,9 +8,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::params::Params;
 use crate::shapes::JsonViews;
-use crate::Instance;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use ferrotube_app::Instance;
 use serde_json::{json, Value};
 
 fn looks_like_url(s: &str) -> bool {

@@ -5,13 +5,14 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ErrorCode, ParamLocation};
 use crate::extract::Json;
-use crate::Instance;
 use axum::body::Body;
 use axum::extract::{Multipart, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use ferrotube_app::uploads::{self, ChunkOutcome, ImageKind};
+use ferrotube_app::images::{self, ImageKind};
+use ferrotube_app::uploads::{self, ChunkOutcome};
 use ferrotube_app::videos::parse_fields;
+use ferrotube_app::Instance;
 use ferrotube_model::{short_uuid, ContentRange};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -187,7 +188,7 @@ impl Drop for MultipartForm {
 impl MultipartForm {
     /// Stores the form's custom images and records them on the video.
     pub async fn apply_images(&self, state: &Instance, video_id: i64) -> ApiResult<()> {
-        uploads::apply_custom_images(
+        images::apply_custom_images(
             state,
             video_id,
             self.thumbnail.as_deref(),
@@ -208,7 +209,7 @@ pub async fn read_multipart(
 ) -> ApiResult<MultipartForm> {
     let mut form = MultipartForm::default();
     let mut tags: Vec<serde_json::Value> = Vec::new();
-    let dir = uploads::scratch_dir(state);
+    let dir = state.scratch_dir();
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(ApiError::internal)?;
@@ -312,10 +313,10 @@ pub async fn legacy_upload(
     uploads::check_fields(&state, &user, &f).await?;
     // Images are checked before the video exists, so a bad image rejects the whole upload.
     if let Some(p) = &form.thumbnail {
-        uploads::check_image(p, ImageKind::Thumbnail).await?;
+        images::check_image(p, ImageKind::Thumbnail).await?;
     }
     if let Some(p) = &form.preview {
-        uploads::check_image(p, ImageKind::Preview).await?;
+        images::check_image(p, ImageKind::Preview).await?;
     }
     let (id, uuid) = uploads::create_video(&state, &user, &f, &path, &filename, size).await?;
     form.video = None; // moved into the store by create_video

@@ -168,3 +168,20 @@ impl From<ferrotube_jobs::QueueError> for Error {
         Error::internal(e)
     }
 }
+
+impl From<crate::federation::FedError> for Error {
+    fn from(e: crate::federation::FedError) -> Self {
+        use crate::federation::FedError;
+        match e {
+            FedError::Refused(why) => Error::bad_request(why),
+            FedError::Fetch(f) => Error::new(
+                StatusCode::BAD_REQUEST,
+                format!("Cannot reach the remote server: {f}"),
+            ),
+            FedError::Vocab(v) => Error::bad_request(format!(
+                "The remote server answered an invalid document: {v}"
+            )),
+            other => Error::internal(other),
+        }
+    }
+}

@@ -31,9 +31,9 @@ pub struct Inner {
     /// `/api/v1/config`, serialised by the API on its first request (it depends only on the
     /// settings).
     pub config_json: std::sync::OnceLock<String>,
-    pub federation: crate::federation::FederationState,
+    pub federation: crate::federation::state::FederationState,
     /// Tracker, known info hashes, playback metrics.
-    pub p2p: crate::p2p::P2p,
+    pub p2p: crate::p2p::state::P2p,
 }
 
 impl std::ops::Deref for Instance {
@@ -108,6 +108,11 @@ impl Inner {
                 self.url, v.uuid
             ),
         }
+    }
+
+    /// Scratch space for multipart uploads and scaled images, on the store's filesystem.
+    pub fn scratch_dir(&self) -> std::path::PathBuf {
+        self.store.temp_dir().join("uploads")
     }
 
     pub fn hls_base(&self, uuid: &str) -> String {

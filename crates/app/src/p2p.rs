@@ -1,93 +1,20 @@
 //! Peer-to-peer state of the instance: the tracker (served by `crates/api` at `/tracker/*`) and
 //! the set of info hashes this instance tracks, playback totals.
 //!
-//! The tracker is private by default: it only serves info hashes in [`KnownSet`], which holds the
-//! torrents of local files and the HLS swarm ids of local playlists. The set lives in memory (the
-//! tracker asks on every announce) and is rebuilt from the database when videos change
-//! ([`crate::instance::Inner::videos_changed`]) and once a minute (other nodes' changes).
+//! The tracker is private by default: it only serves info hashes in [`state::KnownSet`], which
+//! holds the torrents of local files and the HLS swarm ids of local playlists. The set lives in
+//! memory (the tracker asks on every announce) and is rebuilt from the database when videos
+//! change ([`crate::instance::Inner::videos_changed`]) and once a minute (other nodes' changes).
 //! More sources, such as the videos of followed instances, are one more function in
 //! [`known_sources`].
+
+pub mod state;
 
 use crate::Instance;
 use ferrotube_model::Privacy;
 use ferrotube_p2p::tracker::Id;
-use ferrotube_p2p::{Tracker, TrackerConfig};
 use std::collections::HashSet;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
-
-/// Info hashes the tracker accepts.
-#[derive(Default)]
-pub struct KnownSet {
-    hashes: RwLock<HashSet<Id>>,
-}
-
-impl KnownSet {
-    pub fn contains(&self, h: &Id) -> bool {
-        self.hashes
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(h)
-    }
-
-    fn replace(&self, hashes: HashSet<Id>) {
-        *self.hashes.write().unwrap_or_else(|e| e.into_inner()) = hashes;
-    }
-
-    pub fn len(&self) -> usize {
-        self.hashes.read().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// Playback figures players reported (`POST /api/v1/metrics/playback`), summed since start.
-#[derive(Default)]
-pub struct PlaybackTotals {
-    pub reports: AtomicU64,
-    pub downloaded_p2p: AtomicU64,
-    pub downloaded_http: AtomicU64,
-    pub uploaded_p2p: AtomicU64,
-}
-
-/// The P2P part of the shared state.
-pub struct P2p {
-    pub tracker: Arc<Tracker>,
-    pub known: Arc<KnownSet>,
-    pub playback: PlaybackTotals,
-    changed: Notify,
-}
-
-impl P2p {
-    pub fn new(settings: &ferrotube_config::Settings) -> P2p {
-        let t = &settings.tracker;
-        let known = Arc::new(KnownSet::default());
-        let config = TrackerConfig {
-            interval: Duration::from_secs(t.interval_secs.max(1)),
-            trust_proxy: t.trust_proxy,
-            max_requests_per_minute: t.max_announces_per_minute,
-            ..TrackerConfig::default()
-        };
-        let private = t.private;
-        let set = known.clone();
-        let tracker = Tracker::new(config, move |h| !private || set.contains(h));
-        P2p {
-            tracker: Arc::new(tracker),
-            known,
-            playback: PlaybackTotals::default(),
-            changed: Notify::new(),
-        }
-    }
-
-    /// Asks for the known set to be rebuilt (soon, off the caller's path).
-    pub fn changed(&self) {
-        self.changed.notify_one();
-    }
-}
 
 /// The master playlist URL a playlist's swarm ids are made from: its `playlistUrl`.
 pub fn master_url(state: &Instance, uuid: &str, privacy: i64, master: &str) -> String {

@@ -58,8 +58,8 @@ pub async fn build(settings: Settings) -> Result<Instance, StartError> {
     })
     .map_err(|e| StartError::Federation(e.to_string()))?;
     let federation =
-        federation::FederationState::new(client, settings.federation.per_host_concurrency);
-    let p2p = p2p::P2p::new(&settings);
+        federation::state::FederationState::new(client, settings.federation.per_host_concurrency);
+    let p2p = p2p::state::P2p::new(&settings);
     let inner = Inner {
         p2p,
         settings,

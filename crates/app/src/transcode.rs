@@ -22,6 +22,11 @@ pub struct TranscodePayload {
     pub probe_duration: f64,
 }
 
+/// Where an upload's original file is stored; the job reads it, a deletion removes it.
+pub fn original_key(uuid: &str, ext: &str) -> String {
+    format!("original-video-files/{uuid}.{ext}")
+}
+
 /// Removes a temp directory when the job ends, however it ends (including cancellation).
 struct TempDir(PathBuf);
 impl Drop for TempDir {
@@ -382,9 +387,7 @@ pub async fn remove_video_files(
             .and_then(|e| e.to_str())
             .unwrap_or("mp4")
             .to_ascii_lowercase();
-        let _ = store
-            .delete(&crate::uploads::original_key(&v.uuid, &ext))
-            .await;
+        let _ = store.delete(&original_key(&v.uuid, &ext)).await;
     }
 }
 

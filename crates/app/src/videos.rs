@@ -291,7 +291,7 @@ pub async fn update(
         ..Default::default()
     };
     instance.db.update_video(v.id, &update, now_ms()).await?;
-    crate::uploads::apply_custom_images(instance, v.id, thumbnail, preview).await?;
+    crate::images::apply_custom_images(instance, v.id, thumbnail, preview).await?;
     instance.videos_changed();
     crate::federation::outbox::video_changed(instance, v.id, false).await;
     Ok(())

@@ -189,3 +189,62 @@ impl FileKind {
         }
     }
 }
+
+/// A stored id or name that none of the enum's values has (a row written by a newer version,
+/// or by hand).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what}: {value}")]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+}
+
+/// Rows store these enums as PeerTube's numeric ids; the store reads them back through these.
+macro_rules! try_from_id {
+    ($($ty:ident: $what:literal),* $(,)?) => {$(
+        impl TryFrom<i64> for $ty {
+            type Error = UnknownValue;
+            fn try_from(id: i64) -> Result<Self, UnknownValue> {
+                $ty::from_id(id).ok_or(UnknownValue {
+                    what: $what,
+                    value: id.to_string(),
+                })
+            }
+        }
+    )*};
+}
+
+try_from_id!(
+    Privacy: "privacy",
+    VideoState: "video state",
+    UserRole: "user role",
+    CommentsPolicy: "comments policy",
+);
+
+impl TryFrom<String> for FileKind {
+    type Error = UnknownValue;
+    fn try_from(s: String) -> Result<Self, UnknownValue> {
+        FileKind::parse(&s).ok_or(UnknownValue {
+            what: "file kind",
+            value: s,
+        })
+    }
+}
+
+#[cfg(test)]
+mod stored_values {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_unknown_ones_are_errors() {
+        for p in [Privacy::Public, Privacy::Internal, Privacy::PasswordProtected] {
+            assert_eq!(Privacy::try_from(p.id()), Ok(p));
+        }
+        assert_eq!(
+            VideoState::try_from(999).map_err(|e| e.to_string()),
+            Err("unknown video state: 999".to_string())
+        );
+        assert_eq!(FileKind::try_from("hls".to_string()), Ok(FileKind::Hls));
+        assert!(FileKind::try_from("mp3".to_string()).is_err());
+    }
+}

@@ -7,11 +7,11 @@ use crate::extract::Json;
 use crate::extract::Path;
 use crate::params::Params;
 use crate::shapes::JsonViews;
-use crate::Instance;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use ferrotube_app::federation::actors::{instance_actor, resolve_handle};
 use ferrotube_app::federation::inbox::{answer_follow, follow, follow_activity_id, unfollow};
+use ferrotube_app::Instance;
 use ferrotube_db::federation::{ActorRow, FollowRow, FOLLOW_ACCEPTED};
 use ferrotube_db::sort::{CreatedAtSort, Sort};
 use ferrotube_federation::vocab::activity::ActivityKind;
@@ -276,7 +276,7 @@ pub async fn block_server(
         ));
     }
     state.db.block_server(&body.host, now_ms()).await?;
-    ferrotube_app::federation::blocklist_changed(&state);
+    ferrotube_app::federation::blocklist::blocklist_changed(&state);
     tracing::info!(host = %body.host, "server blocked");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -290,7 +290,7 @@ pub async fn unblock_server(
     if !state.db.unblock_server(&host).await? {
         return Err(ApiError::not_found("Server block not found"));
     }
-    ferrotube_app::federation::blocklist_changed(&state);
+    ferrotube_app::federation::blocklist::blocklist_changed(&state);
     Ok(StatusCode::NO_CONTENT)
 }
 

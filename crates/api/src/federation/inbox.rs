@@ -1,11 +1,11 @@
 //! `POST /inbox` and the actors' inboxes: the core checks and journals the delivery; this
 //! answers 204, or problem+json with the reason (also logged).
 
-use crate::Instance;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use ferrotube_app::Instance;
 use tracing::warn;
 
 fn refuse(status: StatusCode, why: String) -> Response {

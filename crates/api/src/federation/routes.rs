@@ -4,7 +4,6 @@
 
 use crate::auth::MaybeUser;
 use crate::extract::{Path, Query};
-use crate::Instance;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +14,7 @@ use ferrotube_app::federation::actors::{
 };
 use ferrotube_app::federation::objects::{federates, note_object, video_object};
 use ferrotube_app::federation::FedError;
+use ferrotube_app::Instance;
 use ferrotube_db::federation::ActorRow;
 use ferrotube_db::sort::{CommentSort, Sort, VideoSort};
 use ferrotube_db::videos::VideoFilter;

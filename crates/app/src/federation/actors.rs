@@ -230,7 +230,7 @@ fn remote_actor_depth<'a>(
             }
         }
         let host = url_host(url).ok_or_else(|| FedError::Refused(format!("bad URL {url}")))?;
-        if super::is_blocked_host(state, &host).await? {
+        if super::blocklist::is_blocked_host(state, &host).await? {
             return Err(FedError::Refused(format!("{host} is blocked")));
         }
         let signer = instance_signer(state).await?;

@@ -8,7 +8,8 @@ use super::objects::{
     video_by_any_url, video_for_remote,
 };
 use super::outbox::{
-    activity, enqueue_deliveries, enqueue_outbox_crawl, forward_to_video_audience,
+    activity, activity_with_object, enqueue_deliveries, enqueue_outbox_crawl,
+    forward_to_video_audience,
 };
 use super::{strip_fragment, url_host, FedError, FedResult, INBOX};
 use crate::Instance;
@@ -59,7 +60,7 @@ pub async fn receive(
     let signer_url = strip_fragment(sig.actor_url()).to_string();
     let signer_host =
         url_host(&signer_url).ok_or_else(|| forbidden(format!("bad keyId {signer_url}")))?;
-    if super::is_blocked_host(state, &signer_host)
+    if super::blocklist::is_blocked_host(state, &signer_host)
         .await
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
     {
@@ -84,7 +85,7 @@ pub async fn receive(
     if actor_host == state.host {
         return Err(forbidden("an activity of one of our own actors".into()));
     }
-    let blocked = super::is_blocked_host(state, &actor_host)
+    let blocked = super::blocklist::is_blocked_host(state, &actor_host)
         .await
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     if blocked {
@@ -320,26 +321,6 @@ pub async fn answer_follow(
     );
     enqueue_deliveries(state, target, &body, [follower.inbox_url.clone()]).await?;
     Ok(())
-}
-
-/// An activity whose object is another activity, kept as JSON (Accept{Follow}, Undo{Follow}).
-pub fn activity_with_object(kind: ActivityKind, id: String, actor: &str, object: Value) -> Value {
-    let mut body = activity(
-        kind,
-        id,
-        actor,
-        ObjectRef::Url(String::new()),
-        Vec::new(),
-        Vec::new(),
-    );
-    if let Some(o) = body.as_object_mut() {
-        if let Some(inner) = object.as_object() {
-            let mut inner = inner.clone();
-            inner.remove("@context");
-            o.insert("object".into(), Value::Object(inner));
-        }
-    }
-    body
 }
 
 async fn on_follow_answer(state: &Instance, act: &Activity) -> FedResult<()> {

@@ -5,18 +5,18 @@
 //! Everything a remote party sends goes through a durable job before it changes anything, and
 //! everything we send goes out through one: a restart loses neither (PeerTube keeps its inbox
 //! queue in memory).
+//!
+//! This module and [`state`] are leaves: they know nothing of [`crate::instance::Instance`], which
+//! holds a [`state::FederationState`]; the submodules that take an `Instance` build on them.
 
 pub mod actors;
+pub mod blocklist;
 pub mod inbox;
 pub mod objects;
 pub mod outbox;
+pub mod state;
 
-use ferrotube_db::federation::ActorRow;
-use ferrotube_federation::{ApClient, FetchError, PublicKey, Signer};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
-use tokio::sync::Semaphore;
+use ferrotube_federation::FetchError;
 
 /// Job kinds.
 pub const DELIVER: &str = "activitypub-http-broadcast";
@@ -58,105 +58,7 @@ impl FedError {
     }
 }
 
-impl From<FedError> for crate::error::Error {
-    fn from(e: FedError) -> Self {
-        match e {
-            FedError::Refused(why) => crate::error::Error::bad_request(why),
-            FedError::Fetch(f) => crate::error::Error::new(
-                http::StatusCode::BAD_REQUEST,
-                format!("Cannot reach the remote server: {f}"),
-            ),
-            FedError::Vocab(v) => crate::error::Error::bad_request(format!(
-                "The remote server answered an invalid document: {v}"
-            )),
-            other => crate::error::Error::internal(other),
-        }
-    }
-}
-
 pub type FedResult<T> = Result<T, FedError>;
-
-/// What federation keeps in memory on this node (all of it rebuildable from the database).
-pub struct FederationState {
-    pub client: ApClient,
-    /// Parsed private keys of our actors.
-    signers: Mutex<HashMap<i64, Signer>>,
-    /// Remote actors with their parsed public keys, by actor URL, with when they were loaded:
-    /// the inbox verifies most deliveries without touching the database.
-    remote_keys: Mutex<HashMap<String, (ActorRow, PublicKey, Instant)>>,
-    /// Blocked server hosts, mirrored from the database (this node's writes update it; other
-    /// nodes' after `BLOCKLIST_TTL`).
-    blocked_hosts: Mutex<(std::collections::HashSet<String>, Option<Instant>)>,
-    /// Deliveries in flight per remote host.
-    host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
-    per_host: usize,
-    instance_actor: tokio::sync::OnceCell<ActorRow>,
-}
-
-impl FederationState {
-    pub fn new(client: ApClient, per_host: usize) -> Self {
-        FederationState {
-            client,
-            signers: Mutex::new(HashMap::new()),
-            remote_keys: Mutex::new(HashMap::new()),
-            blocked_hosts: Mutex::new((Default::default(), None)),
-            host_slots: Mutex::new(HashMap::new()),
-            per_host: per_host.max(1),
-            instance_actor: tokio::sync::OnceCell::new(),
-        }
-    }
-
-    fn host_slot(&self, host: &str) -> Arc<Semaphore> {
-        let mut slots = self
-            .host_slots
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        slots
-            .entry(host.to_string())
-            .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
-            .clone()
-    }
-}
-
-const BLOCKLIST_TTL: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Whether a server is blocked, from memory (reloaded every few seconds).
-pub async fn is_blocked_host(state: &crate::Instance, host: &str) -> FedResult<bool> {
-    {
-        let cache = state
-            .federation
-            .blocked_hosts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if cache.1.is_some_and(|at| at.elapsed() < BLOCKLIST_TTL) {
-            return Ok(cache.0.contains(host));
-        }
-    }
-    let hosts: std::collections::HashSet<String> = state
-        .db
-        .list_blocked_servers()
-        .await?
-        .into_iter()
-        .map(|(h, _)| h)
-        .collect();
-    let blocked = hosts.contains(host);
-    *state
-        .federation
-        .blocked_hosts
-        .lock()
-        .unwrap_or_else(|p| p.into_inner()) = (hosts, Some(Instant::now()));
-    Ok(blocked)
-}
-
-/// Forgets the mirrored blocklist after a change on this node.
-pub fn blocklist_changed(state: &crate::Instance) {
-    state
-        .federation
-        .blocked_hosts
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .1 = None;
-}
 
 /// `host[:port]` of a URL, as PeerTube writes hosts.
 pub fn url_host(url: &str) -> Option<String> {

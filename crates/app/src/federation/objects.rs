@@ -253,7 +253,7 @@ pub async fn store_remote_video(
     if host == state.host {
         return Err(FedError::Refused("a remote copy of our own video".into()));
     }
-    if super::is_blocked_host(state, &host).await? {
+    if super::blocklist::is_blocked_host(state, &host).await? {
         return Err(FedError::Refused(format!("{host} is blocked")));
     }
     let channel = remote_actor(state, &obj.channel_url, false).await?;

@@ -165,6 +165,26 @@ pub fn activity(
     })
 }
 
+/// An activity whose object is another activity, kept as JSON (Accept{Follow}, Undo{Follow}).
+pub fn activity_with_object(kind: ActivityKind, id: String, actor: &str, object: Value) -> Value {
+    let mut body = activity(
+        kind,
+        id,
+        actor,
+        ObjectRef::Url(String::new()),
+        Vec::new(),
+        Vec::new(),
+    );
+    if let Some(o) = body.as_object_mut() {
+        if let Some(inner) = object.as_object() {
+            let mut inner = inner.clone();
+            inner.remove("@context");
+            o.insert("object".into(), Value::Object(inner));
+        }
+    }
+    body
+}
+
 #[derive(Serialize, Deserialize)]
 struct FederateVideo {
     video_id: i64,
@@ -551,12 +571,8 @@ pub async fn rate_remote_video(
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            let undo = super::inbox::activity_with_object(
-                ActivityKind::Undo,
-                format!("{id}/undo"),
-                &me.url,
-                inner,
-            );
+            let undo =
+                activity_with_object(ActivityKind::Undo, format!("{id}/undo"), &me.url, inner);
             send_to_video_origin(state, v, &me, &undo).await?;
         }
         if let Some(r) = now {
