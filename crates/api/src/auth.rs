@@ -24,7 +24,7 @@ pub struct CurrentUser(pub UserRow);
 
 impl CurrentUser {
     pub fn role(&self) -> UserRole {
-        UserRole::from_id(self.0.role).unwrap_or(UserRole::User)
+        self.0.role
     }
     pub fn require(&self, role_at_least: UserRole) -> ApiResult<()> {
         if self.role() <= role_at_least {

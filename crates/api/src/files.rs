@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use ferrotube_app::videos::visible_to;
 use ferrotube_app::Instance;
 use ferrotube_db::videos::VideoRow;
-use ferrotube_model::Privacy;
 use ferrotube_storage::ObjectStore;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
@@ -77,7 +76,7 @@ async fn serve(
 }
 
 fn cache_for(v: &VideoRow) -> &'static str {
-    if Privacy::from_id(v.privacy).is_some_and(Privacy::readable_by_anyone) {
+    if v.privacy.readable_by_anyone() {
         "public, max-age=7200"
     } else {
         "private, no-store"
@@ -195,7 +194,7 @@ pub async fn download_hls(
     let files = state.db.video_files(v.id).await?;
     let f = files
         .iter()
-        .find(|f| f.kind == ferrotube_model::FileKind::Hls.as_str() && f.resolution == res)
+        .find(|f| f.kind == ferrotube_model::FileKind::Hls && f.resolution == res)
         .ok_or_else(|| ApiError::not_found("File not found"))?;
     serve(
         &state,

@@ -14,7 +14,6 @@ use axum::Router;
 use ferrotube_app::p2p::master_url;
 use ferrotube_app::videos::{find_video, visible_to};
 use ferrotube_app::Instance;
-use ferrotube_model::Privacy;
 use ferrotube_storage::ObjectStore;
 use serde::Deserialize;
 use serde_json::json;
@@ -39,7 +38,7 @@ pub async fn player_config(state: &Instance, v: &ferrotube_db::videos::VideoRow)
     if !v.is_local() {
         return remote_player_config(state, v, &playlist);
     }
-    let master = master_url(state, &v.uuid, v.privacy, &playlist.master_filename);
+    let master = master_url(state, &v.uuid, v.privacy.id(), &playlist.master_filename);
     let base = master.rsplit_once('/').map(|(b, _)| b.to_string())?;
     // Variant `i` is the i-th URI of the master playlist, as PeerTube numbers them.
     let text = tokio::fs::read_to_string(
@@ -205,8 +204,8 @@ pub async fn embed(State(state): State<Instance>, Path(id): Path<String>) -> Res
         )
             .into_response();
     };
-    let published = v.state == ferrotube_model::VideoState::Published.id();
-    let readable = Privacy::from_id(v.privacy).is_some_and(Privacy::readable_by_anyone);
+    let published = v.state == ferrotube_model::VideoState::Published;
+    let readable = v.privacy.readable_by_anyone();
     let master = if published && readable {
         state.db.video_playlist(v.id).await.ok().flatten().map(|p| {
             p.playlist_url

@@ -70,10 +70,10 @@ pub async fn watch(
         Ok(v) => v,
         Err(_) => return not_found_page(&state),
     };
-    let is_published = v.state == VideoState::Published.id();
+    let is_published = v.state == VideoState::Published;
     // Anonymous render when anyone may see it; otherwise a shell whose script asks the API with
     // the viewer's token (pages carry no cookie session).
-    let processing_public = v.privacy <= 2 && !is_published;
+    let processing_public = v.privacy.readable_by_anyone() && !is_published;
     if !processing_public && visible_to(&v, user.as_ref()).is_err() {
         return Html(web::render_watch_shell(name(&state), &v.uuid)).into_response();
     }
@@ -105,10 +105,7 @@ pub async fn watch(
         likes: v.likes,
         dislikes: v.dislikes,
         published_at: iso(v.published_at),
-        state_label: VideoState::from_id(v.state)
-            .map(|s| s.label())
-            .unwrap_or("Unknown")
-            .to_string(),
+        state_label: v.state.label().to_string(),
         is_published,
         p2p_config: if is_published {
             crate::p2p::player_config(&state, &v).await

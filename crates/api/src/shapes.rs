@@ -7,7 +7,7 @@ use ferrotube_db::users::UserRow;
 use ferrotube_db::videos::{FileRow, PlaylistRow, VideoRow};
 use ferrotube_model::constants::{categories, language_label, licences};
 use ferrotube_model::timefmt::iso;
-use ferrotube_model::{short_uuid, CommentsPolicy, FileKind, Privacy, UserRole, VideoState};
+use ferrotube_model::{short_uuid, CommentsPolicy, FileKind, VideoState};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -122,7 +122,7 @@ impl JsonViews for Inner {
 
     fn video(&self, v: &VideoRow, with_state: bool) -> Video {
         let uuid = uuid::Uuid::parse_str(&v.uuid).unwrap_or_default();
-        let privacy = Privacy::from_id(v.privacy).unwrap_or(Privacy::Private);
+        let privacy = v.privacy;
         Video {
             id: v.id,
             uuid: v.uuid.clone(),
@@ -207,7 +207,7 @@ impl JsonViews for Inner {
                 host: v.channel_host.clone().unwrap_or_else(|| self.host.clone()),
                 avatars: [],
             },
-            state: with_state.then(|| state_label(v.state)),
+            state: with_state.then(|| state_label(v.state.id())),
         }
     }
 
@@ -251,7 +251,7 @@ impl JsonViews for Inner {
         };
         let hls_files: Vec<Value> = files
             .iter()
-            .filter(|f| f.kind == FileKind::Hls.as_str())
+            .filter(|f| f.kind == FileKind::Hls)
             .map(|f| {
                 file_json(
                     f,
@@ -266,7 +266,7 @@ impl JsonViews for Inner {
             .collect();
         let web_files: Vec<Value> = files
             .iter()
-            .filter(|f| f.kind == FileKind::WebVideo.as_str())
+            .filter(|f| f.kind == FileKind::WebVideo)
             .map(|f| {
                 file_json(
                     f,
@@ -432,7 +432,7 @@ impl JsonViews for Inner {
     }
 
     fn user(&self, u: &UserRow, account: &AccountRow, channels: &[ChannelRow]) -> Value {
-        let role = UserRole::from_id(u.role).unwrap_or(UserRole::User);
+        let role = u.role;
         json!({
             "id": u.id,
             "username": u.username,

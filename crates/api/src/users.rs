@@ -292,7 +292,7 @@ async fn managed_user(state: &Instance, admin: &CurrentUser, id: &str) -> ApiRes
         .user_by_id(id)
         .await?
         .ok_or_else(|| ApiError::not_found("User not found"))?;
-    let role = UserRole::from_id(u.role).unwrap_or(UserRole::User);
+    let role = u.role;
     if !admin.role().can_manage(role) && admin.0.id != u.id {
         return Err(ApiError::forbidden("Cannot manage this user"));
     }
@@ -345,7 +345,7 @@ pub async fn update(
         if !admin.role().can_manage(role) {
             return Err(ApiError::forbidden("Cannot give this role"));
         }
-        u.role = r;
+        u.role = role;
     }
     if let Some(q) = b.video_quota {
         u.video_quota = q.max(-1);

@@ -9,7 +9,7 @@ use ferrotube_model::UserRole;
 
 /// The channel's owner, or an administrator.
 pub fn may_manage(user: &UserRow, c: &ChannelRow) -> Result<()> {
-    let admin = UserRole::from_id(user.role) == Some(UserRole::Administrator);
+    let admin = user.role == UserRole::Administrator;
     if c.account_id == user.account_id || admin {
         Ok(())
     } else {

@@ -5,7 +5,7 @@ use ferrotube_config::Settings;
 use ferrotube_db::videos::VideoRow;
 use ferrotube_db::Db;
 use ferrotube_jobs::Queue;
-use ferrotube_model::{FileKind, Privacy};
+use ferrotube_model::FileKind;
 use ferrotube_storage::LocalStore;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -98,7 +98,7 @@ impl Inner {
     /// authorization; both paths serve a file after the same check, so a torrent's web seed
     /// keeps working when the privacy changes.
     pub fn file_base_url(&self, v: &VideoRow, kind: FileKind) -> String {
-        let private = !Privacy::from_id(v.privacy).is_some_and(Privacy::readable_by_anyone);
+        let private = !v.privacy.readable_by_anyone();
         match (kind, private) {
             (FileKind::WebVideo, false) => format!("{}/static/web-videos", self.url),
             (FileKind::WebVideo, true) => format!("{}/static/web-videos/private", self.url),

@@ -168,7 +168,7 @@ async fn transcode(
         .await
         .map_err(JobError::Retry)?;
         files.push(NewFile {
-            kind: "hls".into(),
+            kind: FileKind::Hls,
             resolution: r.resolution as i64,
             width: r.width as i64,
             height: r.height as i64,
@@ -213,7 +213,7 @@ async fn transcode(
                 .await
                 .map_err(|e| JobError::Retry(e.to_string()))?;
             files.push(NewFile {
-                kind: "web".into(),
+                kind: FileKind::WebVideo,
                 resolution: r.resolution as i64,
                 width: r.width as i64,
                 height: r.height as i64,
@@ -341,7 +341,7 @@ async fn remove_replaced_files(
     files: &[NewFile],
 ) {
     for old in before {
-        let web = old.kind == FileKind::WebVideo.as_str();
+        let web = old.kind == FileKind::WebVideo;
         if web && !files.iter().any(|f| f.filename == old.filename) {
             let _ = state
                 .store
@@ -368,7 +368,7 @@ pub async fn remove_video_files(
         if let Some(t) = &f.torrent_filename {
             let _ = store.delete(&format!("torrents/{t}")).await;
         }
-        if f.kind == FileKind::WebVideo.as_str() {
+        if f.kind == FileKind::WebVideo {
             let _ = store.delete(&format!("web-videos/{}", f.filename)).await;
         }
     }

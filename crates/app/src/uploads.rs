@@ -274,7 +274,7 @@ async fn list_upload_as_web_video(
         }
     };
     Ok(NewFile {
-        kind: FileKind::WebVideo.as_str().into(),
+        kind: FileKind::WebVideo,
         resolution: resolution.into(),
         width: probe.width.into(),
         height: probe.height.into(),

@@ -15,8 +15,7 @@ pub fn is_owner(v: &VideoRow, user: Option<&UserRow>) -> bool {
 }
 
 pub fn is_moderator(user: Option<&UserRow>) -> bool {
-    user.and_then(|u| UserRole::from_id(u.role))
-        .is_some_and(UserRole::moderates_videos)
+    user.map(|u| u.role).is_some_and(UserRole::moderates_videos)
 }
 
 /// Whether `user` (None: anonymous) may read `v` and its files. `Err` carries the status to answer.
@@ -24,7 +23,7 @@ pub fn visible_to(v: &VideoRow, user: Option<&UserRow>) -> Result<()> {
     if is_owner(v, user) || is_moderator(user) {
         return Ok(());
     }
-    let privacy = Privacy::from_id(v.privacy).unwrap_or(Privacy::Private);
+    let privacy = v.privacy;
     match privacy {
         Privacy::Public | Privacy::Unlisted => {}
         Privacy::Internal if user.is_some() => {}
@@ -35,8 +34,8 @@ pub fn visible_to(v: &VideoRow, user: Option<&UserRow>) -> Result<()> {
         }
         _ => return Err(Error::forbidden("Cannot get this private video")),
     }
-    let playable = v.state == VideoState::Published.id()
-        || (v.state == VideoState::ToTranscode.id() && !v.wait_transcoding);
+    let playable = v.state == VideoState::Published
+        || (v.state == VideoState::ToTranscode && !v.wait_transcoding);
     if !playable {
         return Err(Error::forbidden(
             "Cannot get this video: it is not published yet",

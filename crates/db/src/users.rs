@@ -2,6 +2,7 @@
 
 use crate::macros::*;
 use crate::{Db, DbError, Result, Tx};
+use ferrotube_model::UserRole;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -9,7 +10,8 @@ pub struct UserRow {
     pub username: String,
     pub email: String,
     pub password_hash: String,
-    pub role: i64,
+    #[sqlx(try_from = "i64")]
+    pub role: UserRole,
     pub video_quota: i64,
     pub video_quota_daily: i64,
     pub blocked: bool,
@@ -120,7 +122,7 @@ impl Db {
              blocked = $6, blocked_reason = $7, nsfw_policy = $8 WHERE id = $9",
             &u.email,
             &u.password_hash,
-            u.role,
+            u.role.id(),
             u.video_quota,
             u.video_quota_daily,
             u.blocked,

@@ -2,6 +2,7 @@
 
 use crate::macros::*;
 use crate::{Db, DbError, Result, Tx};
+use ferrotube_model::{FileKind, Privacy, VideoState};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VideoRow {
@@ -13,12 +14,14 @@ pub struct VideoRow {
     pub category: Option<i64>,
     pub licence: Option<i64>,
     pub language: Option<String>,
-    pub privacy: i64,
+    #[sqlx(try_from = "i64")]
+    pub privacy: Privacy,
     pub nsfw: bool,
     pub comments_policy: i64,
     pub download_enabled: bool,
     pub wait_transcoding: bool,
-    pub state: i64,
+    #[sqlx(try_from = "i64")]
+    pub state: VideoState,
     pub state_reason: Option<String>,
     pub duration: i64,
     pub aspect_ratio: Option<f64>,
@@ -84,7 +87,8 @@ pub(crate) const VIDEO_SELECT: &str = "SELECT v.id, v.uuid, v.name, v.descriptio
 pub struct FileRow {
     pub id: i64,
     pub video_id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: FileKind,
     pub resolution: i64,
     pub width: i64,
     pub height: i64,
@@ -163,7 +167,7 @@ pub struct VideoUpdate {
 
 /// A file the transcoder produced.
 pub struct NewFile {
-    pub kind: String,
+    pub kind: FileKind,
     pub resolution: i64,
     pub width: i64,
     pub height: i64,
@@ -478,7 +482,7 @@ impl Db {
             "INSERT INTO video_files (video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video, metadata, created_at, torrent_filename, info_hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             video_id,
-            &f.kind,
+            f.kind.as_str(),
             f.resolution,
             f.width,
             f.height,
@@ -684,7 +688,7 @@ impl Db {
                 "INSERT INTO video_files (video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video, metadata, created_at, torrent_filename, info_hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                 video_id,
-                &f.kind,
+                f.kind.as_str(),
                 f.resolution,
                 f.width,
                 f.height,

@@ -237,7 +237,11 @@ mod stored_values {
 
     #[test]
     fn ids_round_trip_and_unknown_ones_are_errors() {
-        for p in [Privacy::Public, Privacy::Internal, Privacy::PasswordProtected] {
+        for p in [
+            Privacy::Public,
+            Privacy::Internal,
+            Privacy::PasswordProtected,
+        ] {
             assert_eq!(Privacy::try_from(p.id()), Ok(p));
         }
         assert_eq!(

@@ -384,14 +384,7 @@ async fn comment(
 ) -> Response {
     // Our comments live under the watch URL of their video, whichever instance hosts the video.
     let v = match state.db.video_by_uuid(&id).await {
-        Ok(Some(v))
-            if matches!(
-                Privacy::from_id(v.privacy),
-                Some(Privacy::Public | Privacy::Unlisted)
-            ) =>
-        {
-            v
-        }
+        Ok(Some(v)) if matches!(v.privacy, Privacy::Public | Privacy::Unlisted) => v,
         Ok(_) => return not_found(),
         Err(e) => return fed_error(e.into()),
     };

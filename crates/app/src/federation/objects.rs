@@ -31,16 +31,13 @@ pub fn comment_url(state: &Instance, video_uuid: &str, c: &CommentRow) -> String
 /// Whether a video is shown to other instances at all: public or unlisted, and published.
 pub fn federates(v: &VideoRow) -> bool {
     v.is_local()
-        && matches!(
-            Privacy::from_id(v.privacy),
-            Some(Privacy::Public | Privacy::Unlisted)
-        )
-        && v.state == VideoState::Published.id()
+        && matches!(v.privacy, Privacy::Public | Privacy::Unlisted)
+        && v.state == VideoState::Published
 }
 
 /// `to` / `cc` as PeerTube sets them: public in `to` for public videos, in `cc` for unlisted.
 pub fn audience(v: &VideoRow, followers: String) -> (Vec<String>, Vec<String>) {
-    if Privacy::from_id(v.privacy) == Some(Privacy::Unlisted) {
+    if v.privacy == Privacy::Unlisted {
         (vec![followers], vec![PUBLIC.to_string()])
     } else {
         (vec![PUBLIC.to_string()], vec![followers])
@@ -75,7 +72,7 @@ fn file_link(state: &Instance, v: &VideoRow, f: &FileRow, base: &str) -> VideoFi
         width: Some(f.width.max(0) as u32),
         fps: Some(f.fps.max(0) as u32),
         size: Some(f.size),
-        fragmented: f.kind == FileKind::Hls.as_str(),
+        fragmented: f.kind == FileKind::Hls,
         has_audio: f.has_audio,
         has_video: f.has_video,
         metadata_url: Some(format!(
@@ -116,10 +113,7 @@ pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObje
     let web_base = state.file_base_url(v, FileKind::WebVideo);
     let hls = playlist.map(|p| {
         let master_url = format!("{hls_base}/{}", p.master_filename);
-        let hls_files: Vec<&FileRow> = files
-            .iter()
-            .filter(|f| f.kind == FileKind::Hls.as_str())
-            .collect();
+        let hls_files: Vec<&FileRow> = files.iter().filter(|f| f.kind == FileKind::Hls).collect();
         HlsPlaylistLink {
             infohashes: (0..hls_files.len())
                 .map(|i| hex::encode(ferrotube_p2p::hls_swarm_infohash(&master_url, i)))
@@ -134,7 +128,7 @@ pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObje
     });
     let web_files = files
         .iter()
-        .filter(|f| f.kind == FileKind::WebVideo.as_str())
+        .filter(|f| f.kind == FileKind::WebVideo)
         .map(|f| file_link(state, v, f, &web_base))
         .collect();
     let mut icons = Vec::new();
@@ -172,7 +166,7 @@ pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObje
         views: v.views,
         sensitive: v.nsfw,
         wait_transcoding: v.wait_transcoding,
-        state: v.state,
+        state: v.state.id(),
         comments_enabled: policy != CommentsPolicy::Disabled,
         comments_policy: policy.id(),
         download_enabled: v.download_enabled,

@@ -7,7 +7,7 @@ use ferrotube_db::Db;
 
 fn file(kind: &str, resolution: i64, info_hash: Option<&str>) -> NewFile {
     NewFile {
-        kind: kind.into(),
+        kind: ferrotube_model::FileKind::parse(kind).expect("hls or web"),
         resolution,
         width: resolution,
         height: resolution,

@@ -192,7 +192,7 @@ async fn remote_videos_upsert_and_refuse(db: &Db) {
         .iter()
         .map(|f| {
             (
-                f.kind.clone(),
+                f.kind.as_str().to_string(),
                 f.filename.clone(),
                 f.info_hash.clone().unwrap_or_default(),
             )
@@ -204,7 +204,7 @@ async fn remote_videos_upsert_and_refuse(db: &Db) {
         [("hls".to_string(), "720.mp4".to_string(), "h720".to_string()), ("web".into(), "720.mp4".into(), "w720".into())],
         "upsert_remote_video: file names from the URL's last segment, a doubled rung keeps the first"
     );
-    let hls = files.iter().find(|f| f.kind == "hls").unwrap();
+    let hls = files.iter().find(|f| f.kind.as_str() == "hls").unwrap();
     assert_eq!(
         (
             hls.file_url.as_deref(),

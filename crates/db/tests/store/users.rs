@@ -42,7 +42,10 @@ async fn users_are_created_found_and_unique(db: &Db) {
         u.account_id, alice.account_id,
         "user_by_id: account_id joins the user's account"
     );
-    assert_eq!((u.role, u.video_quota, u.video_quota_daily), (2, 1000, 500));
+    assert_eq!(
+        (u.role.id(), u.video_quota, u.video_quota_daily),
+        (2, 1000, 500)
+    );
     assert!(
         !u.blocked && u.email_verified,
         "create_user: column defaults (blocked false, email_verified true)"
@@ -191,7 +194,7 @@ async fn users_are_created_found_and_unique(db: &Db) {
     let mut b = db.user_by_id(bob.user_id).await.unwrap().unwrap();
     b.email = "bob@new.example".into();
     b.password_hash = "hash2".into();
-    b.role = 1;
+    b.role = ferrotube_model::UserRole::Moderator;
     b.video_quota = -1;
     b.video_quota_daily = 42;
     b.blocked = true;
@@ -203,7 +206,7 @@ async fn users_are_created_found_and_unique(db: &Db) {
         (
             b2.email.as_str(),
             b2.password_hash.as_str(),
-            b2.role,
+            b2.role.id(),
             b2.video_quota,
             b2.video_quota_daily,
             b2.blocked,

@@ -59,12 +59,12 @@ async fn videos_are_inserted_read_and_updated(db: &Db) {
     );
     assert_eq!(
         (
-            v.privacy,
+            v.privacy.id(),
             v.nsfw,
             v.comments_policy,
             v.download_enabled,
             v.wait_transcoding,
-            v.state,
+            v.state.id(),
             v.input_size
         ),
         (UNLISTED, true, 2, false, true, TO_TRANSCODE, 1234),
@@ -154,7 +154,7 @@ async fn videos_are_inserted_read_and_updated(db: &Db) {
             v.updated_at,
             v.description.as_deref(),
             v.category,
-            v.privacy
+            v.privacy.id()
         ),
         ("Renamed", T0 + 1, Some("desc"), Some(3), UNLISTED),
         "update_video(name only)"
@@ -203,7 +203,7 @@ async fn videos_are_inserted_read_and_updated(db: &Db) {
     );
     assert_eq!(
         (
-            v.privacy,
+            v.privacy.id(),
             v.nsfw,
             v.comments_policy,
             v.download_enabled,
@@ -244,7 +244,7 @@ async fn videos_are_inserted_read_and_updated(db: &Db) {
         .expect("set_video_state");
     let v = db.video_by_id(id).await.unwrap().unwrap();
     assert_eq!(
-        (v.state, v.state_reason.as_deref(), v.updated_at),
+        (v.state.id(), v.state_reason.as_deref(), v.updated_at),
         (3, Some("transcoding failed"), T0 + 4),
         "set_video_state with a reason"
     );
@@ -253,7 +253,7 @@ async fn videos_are_inserted_read_and_updated(db: &Db) {
         .unwrap();
     let v = db.video_by_id(id).await.unwrap().unwrap();
     assert_eq!(
-        (v.state, v.state_reason),
+        (v.state.id(), v.state_reason),
         (PUBLISHED, None),
         "set_video_state clears the reason"
     );
@@ -321,7 +321,7 @@ async fn ratings_recount_likes(db: &Db) {
 
 fn file(kind: &str, resolution: i64, info_hash: Option<&str>) -> NewFile {
     NewFile {
-        kind: kind.into(),
+        kind: ferrotube_model::FileKind::parse(kind).expect("hls or web"),
         resolution,
         width: resolution * 16 / 9,
         height: resolution,
@@ -386,7 +386,7 @@ async fn transcode_results_files_and_delete_cascade(db: &Db) {
     .expect("save_transcode_result(publish = false)");
     let v = db.video_by_id(id).await.unwrap().unwrap();
     assert_eq!(
-        (v.state, v.published_at, v.duration),
+        (v.state.id(), v.published_at, v.duration),
         (TO_TRANSCODE, T0, 42),
         "save_transcode_result(publish = false) keeps the state"
     );
@@ -424,14 +424,14 @@ async fn transcode_results_files_and_delete_cascade(db: &Db) {
     .expect("save_transcode_result(publish = true), a rerun");
     let v = db.video_by_id(id).await.unwrap().unwrap();
     assert_eq!(
-        (v.state, v.state_reason, v.published_at),
+        (v.state.id(), v.state_reason, v.published_at),
         (PUBLISHED, None, T0 + 3),
         "save_transcode_result(publish = true) publishes at now"
     );
     let files = db.video_files(id).await.expect("video_files");
     let mut rungs: Vec<_> = files
         .iter()
-        .map(|f| (f.kind.clone(), f.resolution))
+        .map(|f| (f.kind.as_str().to_string(), f.resolution))
         .collect();
     rungs.sort();
     assert_eq!(
@@ -449,7 +449,7 @@ async fn transcode_results_files_and_delete_cascade(db: &Db) {
         res.windows(2).all(|w| w[0] >= w[1]),
         "video_files ordered by resolution DESC: {res:?}"
     );
-    let f720 = files.iter().find(|f| f.kind == "web").unwrap();
+    let f720 = files.iter().find(|f| f.kind.as_str() == "web").unwrap();
     assert_eq!(
         (
             f720.width,
@@ -1076,7 +1076,7 @@ async fn transcode_result_in_the_callers_transaction(db: &Db) {
     }
     let v = db.video_by_id(id).await.unwrap().unwrap();
     assert_eq!(
-        (v.state, v.duration),
+        (v.state.id(), v.duration),
         (TO_TRANSCODE, 0),
         "save_transcode_result_in in a dropped transaction must leave the video as it was"
     );
@@ -1113,7 +1113,7 @@ async fn transcode_result_in_the_callers_transaction(db: &Db) {
     tx.commit().await.unwrap();
     let v = db.video_by_id(id).await.unwrap().unwrap();
     assert_eq!(
-        (v.state, v.published_at, v.duration),
+        (v.state.id(), v.published_at, v.duration),
         (PUBLISHED, T0 + 2, 42),
         "save_transcode_result_in committed: published"
     );
