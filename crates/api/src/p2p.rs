@@ -38,7 +38,7 @@ pub async fn player_config(state: &Instance, v: &ferrotube_db::videos::VideoRow)
     if !v.is_local() {
         return remote_player_config(state, v, &playlist);
     }
-    let master = master_url(state, &v.uuid, v.privacy.id(), &playlist.master_filename);
+    let master = master_url(state, &v.uuid, v.privacy, &playlist.master_filename);
     let base = master.rsplit_once('/').map(|(b, _)| b.to_string())?;
     // Variant `i` is the i-th URI of the master playlist, as PeerTube numbers them.
     let text = tokio::fs::read_to_string(

@@ -8,7 +8,6 @@ use axum::http::{header, Method, Request, StatusCode};
 use ferrotube_api::Instance;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use std::path::Path;
 use tower::ServiceExt;
 
 const ROOT_PW: &str = "root-password-123";
@@ -129,41 +128,22 @@ impl App {
 
     /// A legacy multipart upload of a one-second clip; answers the video's uuid.
     async fn upload(&self, token: &str, wait_transcoding: bool) -> String {
-        let clip = clip(self._dir.path());
+        let clip = ferrotube_testkit::make_clip(self._dir.path(), "clip.mp4", 1, 320, 240);
         let me = self.get("/api/v1/users/me", Some(token)).await.json();
         let channel = me["videoChannels"][0]["id"].as_i64().unwrap().to_string();
-        let boundary = "ferrotube-test-boundary";
-        let mut body = Vec::new();
-        for (k, v) in [
-            ("name", "a clip"),
-            ("channelId", channel.as_str()),
-            ("privacy", "1"),
-            (
-                "waitTranscoding",
-                if wait_transcoding { "true" } else { "false" },
-            ),
-        ] {
-            body.extend_from_slice(
-                format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-                )
-                .as_bytes(),
-            );
-        }
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"videofile\"; filename=\"clip.mp4\"\r\nContent-Type: video/mp4\r\n\r\n"
-            )
-            .as_bytes(),
+        let wait = if wait_transcoding { "true" } else { "false" };
+        let (content_type, body) = ferrotube_testkit::multipart(
+            &[
+                ("name", "a clip"),
+                ("channelId", channel.as_str()),
+                ("privacy", "1"),
+                ("waitTranscoding", wait),
+            ],
+            &[("videofile", "clip.mp4", std::fs::read(clip).unwrap())],
         );
-        body.extend_from_slice(&std::fs::read(clip).unwrap());
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let req = Request::post("/api/v1/videos/upload")
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
+            .header(header::CONTENT_TYPE, content_type)
             .body(Body::from(body))
             .unwrap();
         let a = self.call(req).await;
@@ -175,27 +155,6 @@ impl App {
         );
         a.json()["video"]["uuid"].as_str().unwrap().to_string()
     }
-}
-
-fn clip(dir: &Path) -> std::path::PathBuf {
-    let out = dir.join("clip.mp4");
-    let ok = std::process::Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=320x240:rate=10",
-        ])
-        .args(["-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
-        .arg(&out)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "ffmpeg could not make the test clip");
-    out
 }
 
 #[tokio::test]
@@ -370,4 +329,29 @@ async fn a_null_channel_description_clears_it() {
         .await;
     assert_eq!(a.status, StatusCode::NO_CONTENT);
     assert_eq!(app.get(path, None).await.json()["description"], json!(null));
+}
+
+#[tokio::test]
+async fn an_oversized_json_body_is_a_413_problem_and_changes_nothing() {
+    let app = app().await;
+    let token = app.root_token().await;
+    // Past axum's 2 MiB limit for buffered bodies.
+    let huge = format!(r#"{{"displayName": "{}"}}"#, "x".repeat(3 << 20));
+    let path = "/api/v1/video-channels/root_channel";
+    app.send_json(Method::PUT, path, &token, &huge)
+        .await
+        .assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+    let c = app.get(path, None).await.json();
+    assert_eq!(
+        c["displayName"], "Main root channel",
+        "nothing changed: {c}"
+    );
+}
+
+#[tokio::test]
+async fn a_query_of_the_wrong_type_is_a_problem() {
+    let app = app().await;
+    app.get("/accounts/root/outbox?page=not-a-number", None)
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST);
 }

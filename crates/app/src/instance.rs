@@ -5,7 +5,7 @@ use ferrotube_config::Settings;
 use ferrotube_db::videos::VideoRow;
 use ferrotube_db::Db;
 use ferrotube_jobs::Queue;
-use ferrotube_model::FileKind;
+use ferrotube_model::{FileKind, Privacy};
 use ferrotube_storage::LocalStore;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -98,15 +98,19 @@ impl Inner {
     /// authorization; both paths serve a file after the same check, so a torrent's web seed
     /// keeps working when the privacy changes.
     pub fn file_base_url(&self, v: &VideoRow, kind: FileKind) -> String {
-        let private = !v.privacy.readable_by_anyone();
+        self.files_base_url(&v.uuid, v.privacy, kind)
+    }
+
+    /// [`Inner::file_base_url`] of the video `uuid` with this privacy.
+    pub fn files_base_url(&self, uuid: &str, privacy: Privacy, kind: FileKind) -> String {
+        let private = !privacy.readable_by_anyone();
         match (kind, private) {
             (FileKind::WebVideo, false) => format!("{}/static/web-videos", self.url),
             (FileKind::WebVideo, true) => format!("{}/static/web-videos/private", self.url),
-            (FileKind::Hls, false) => self.hls_base(&v.uuid),
-            (FileKind::Hls, true) => format!(
-                "{}/static/streaming-playlists/hls/private/{}",
-                self.url, v.uuid
-            ),
+            (FileKind::Hls, false) => self.hls_base(uuid),
+            (FileKind::Hls, true) => {
+                format!("{}/static/streaming-playlists/hls/private/{uuid}", self.url)
+            }
         }
     }
 

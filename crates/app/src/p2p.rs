@@ -11,22 +11,17 @@
 pub mod state;
 
 use crate::Instance;
-use ferrotube_model::Privacy;
+use ferrotube_model::{FileKind, Privacy};
 use ferrotube_p2p::tracker::Id;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// The master playlist URL a playlist's swarm ids are made from: its `playlistUrl`.
-pub fn master_url(state: &Instance, uuid: &str, privacy: i64, master: &str) -> String {
-    let public = Privacy::from_id(privacy).is_some_and(Privacy::readable_by_anyone);
-    if public {
-        format!("{}/{master}", state.hls_base(uuid))
-    } else {
-        format!(
-            "{}/static/streaming-playlists/hls/private/{uuid}/{master}",
-            state.url
-        )
-    }
+pub fn master_url(state: &Instance, uuid: &str, privacy: Privacy, master: &str) -> String {
+    format!(
+        "{}/{master}",
+        state.files_base_url(uuid, privacy, FileKind::Hls)
+    )
 }
 
 /// Torrents of this instance's files.
@@ -46,10 +41,10 @@ async fn local_swarms(state: &Instance) -> ferrotube_db::Result<Vec<Id>> {
     let mut out = Vec::new();
     for p in state.db.swarm_playlists().await? {
         // Remote videos (of instances we follow) swarm under their origin's playlist URL.
-        let url = p
-            .playlist_url
-            .clone()
-            .unwrap_or_else(|| master_url(state, &p.video_uuid, p.privacy, &p.master_filename));
+        let url = p.playlist_url.clone().unwrap_or_else(|| {
+            let privacy = Privacy::from_id(p.privacy).unwrap_or(Privacy::Private);
+            master_url(state, &p.video_uuid, privacy, &p.master_filename)
+        });
         for i in 0..p.variants.max(0) as usize {
             out.push(ferrotube_p2p::hls_swarm_infohash(&url, i));
         }

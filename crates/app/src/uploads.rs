@@ -245,13 +245,10 @@ async fn list_upload_as_web_video(
         .await
         .map_err(|e| e.to_string())?;
     let local = instance.store.local_path(&key).map_err(|e| e.to_string())?;
-    let public = ferrotube_model::Privacy::from_id(privacy)
-        .is_some_and(ferrotube_model::Privacy::readable_by_anyone);
-    let base = if public {
-        format!("{}/static/web-videos", instance.url)
-    } else {
-        format!("{}/static/web-videos/private", instance.url)
-    };
+    // An unknown privacy was refused by validation; private is the safe reading anyway.
+    let privacy =
+        ferrotube_model::Privacy::from_id(privacy).unwrap_or(ferrotube_model::Privacy::Private);
+    let base = instance.files_base_url(uuid, privacy, FileKind::WebVideo);
     let work = instance.scratch_dir();
     tokio::fs::create_dir_all(&work)
         .await

@@ -468,8 +468,8 @@ impl Db {
         .collect())
     }
 
-    /// Adds one file to a video inside the caller's transaction (the uploaded file, listed until
-    /// transcoding replaces it).
+    /// Adds one file to a video inside the caller's transaction (a transcoded rung, or the
+    /// uploaded file, listed until transcoding replaces it).
     pub async fn insert_video_file(
         &self,
         tx: &mut Tx,
@@ -683,26 +683,7 @@ impl Db {
             now
         )?;
         for f in &r.files {
-            tx_exec!(
-                &mut *tx,
-                "INSERT INTO video_files (video_id, kind, resolution, width, height, fps, size, filename, playlist_filename, has_audio, has_video, metadata, created_at, torrent_filename, info_hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                video_id,
-                f.kind.as_str(),
-                f.resolution,
-                f.width,
-                f.height,
-                f.fps,
-                f.size,
-                &f.filename,
-                &f.playlist_filename,
-                f.has_audio,
-                f.has_video,
-                &f.metadata,
-                now,
-                &f.torrent_filename,
-                &f.info_hash
-            )?;
+            self.insert_video_file(tx, video_id, f, now).await?;
         }
         tx_exec!(
             &mut *tx,

@@ -4,6 +4,7 @@ use super::actors::{account_actor, channel_actor, remote_actor};
 use super::{url_host, FedError, FedResult, PUBLIC};
 use crate::Instance;
 use ferrotube_db::comments::{CommentRow, NewComment};
+use ferrotube_db::federation::ActorRow;
 use ferrotube_db::remote_videos::{RemoteFile, RemotePlaylist, RemoteVideo};
 use ferrotube_db::videos::{FileRow, VideoRow};
 use ferrotube_federation::vocab::actor::Image;
@@ -85,9 +86,8 @@ fn file_link(state: &Instance, v: &VideoRow, f: &FileRow, base: &str) -> VideoFi
     }
 }
 
-/// A local video as PeerTube's `Video` object.
-pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObject> {
-    let id = video_url(state, v);
+/// The actors of a local video's account and channel.
+pub async fn video_actors(state: &Instance, v: &VideoRow) -> FedResult<(ActorRow, ActorRow)> {
     let account = state
         .db
         .account_by_id(v.account_id)
@@ -98,8 +98,16 @@ pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObje
         .channel_by_id(v.channel_id)
         .await?
         .ok_or_else(|| FedError::Refused("channel vanished".into()))?;
-    let account_actor = account_actor(state, &account).await?;
-    let channel_actor = channel_actor(state, &channel).await?;
+    Ok((
+        account_actor(state, &account).await?,
+        channel_actor(state, &channel).await?,
+    ))
+}
+
+/// A local video as PeerTube's `Video` object.
+pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObject> {
+    let id = video_url(state, v);
+    let (account_actor, channel_actor) = video_actors(state, v).await?;
     let (to, cc) = audience(
         v,
         account_actor

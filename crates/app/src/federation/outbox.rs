@@ -127,18 +127,7 @@ pub async fn run_delivery(state: Instance, ctx: JobContext) -> Result<(), JobErr
 /// The actors whose followers hear about a local video: its channel, its account and the
 /// instance (instances follow each other's instance actor).
 async fn video_audience_actors(state: &Instance, v: &VideoRow) -> FedResult<(ActorRow, Vec<i64>)> {
-    let account = state
-        .db
-        .account_by_id(v.account_id)
-        .await?
-        .ok_or_else(|| FedError::Refused("account vanished".into()))?;
-    let channel = state
-        .db
-        .channel_by_id(v.channel_id)
-        .await?
-        .ok_or_else(|| FedError::Refused("channel vanished".into()))?;
-    let account_actor = account_actor(state, &account).await?;
-    let channel_actor = channel_actor(state, &channel).await?;
+    let (account_actor, channel_actor) = super::objects::video_actors(state, v).await?;
     let instance = instance_actor(state).await?;
     let ids = vec![account_actor.id, channel_actor.id, instance.id];
     Ok((account_actor, ids))
