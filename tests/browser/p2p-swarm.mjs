@@ -4,11 +4,18 @@
 // network namespace they made (`ip netns exec NS node tests/browser/p2p-swarm.mjs ...`), so that
 // WebRTC has an interface with a default route and no packet leaves the namespace.
 //
-//   node p2p-swarm.mjs [--viewers N] [--p2p on|off] [--tamper] [--federated] [--clip-secs S] [--height H]
+//   node p2p-swarm.mjs [--viewers N] [--p2p on|off] [--tamper] [--federated] [--mirrored [--kill-origin]]
+//                      [--clip-secs S] [--height H]
 //
 // --federated: the video is uploaded to an origin instance (127.0.0.3) that a second instance
 // (127.0.0.2) follows; viewer 0 watches on the origin, the later viewers watch the follower's
 // copy, whose player joins the origin's swarm through the origin's tracker.
+//
+// --mirrored: as --federated, and the follower keeps a copy of the video (video redundancy,
+// made by hand through the admin API) that the origin lists; every viewer watches on the origin,
+// whose player spreads its HTTP fetches over the origin and the copy.
+// --kill-origin (with --mirrored): the origin is killed once the copy is listed; every viewer
+// watches on the follower, whose page plays its own copy, to the end.
 //
 // Prints one JSON line: per viewer the player's figures {p2pBytes, httpBytes, uploadedBytes,
 // rejectedSegments, peers} and what the browser itself fetched from the instance (segmentBytes:
@@ -43,7 +50,9 @@ function arg(name, fallback) {
 const VIEWERS = Number(arg("viewers", "3"));
 const P2P = arg("p2p", "on") !== "off";
 const TAMPER = process.argv.includes("--tamper");
-const FEDERATED = process.argv.includes("--federated");
+const MIRRORED = process.argv.includes("--mirrored");
+const KILL_ORIGIN = process.argv.includes("--kill-origin");
+const FEDERATED = process.argv.includes("--federated") || MIRRORED;
 const CLIP_SECS = Number(arg("clip-secs", "24"));
 const HEIGHT = Number(arg("height", "240"));
 
@@ -53,6 +62,7 @@ function log(msg) {
 
 /** Bytes the server process has written (its sockets: pages, scripts, API, segments, tracker). */
 function serverWrittenBytes(pid) {
+  if (!fs.existsSync(`/proc/${pid}/io`)) return 0;
   const io = fs.readFileSync(`/proc/${pid}/io`, "utf8");
   return Number((/^wchar: (\d+)$/m.exec(io) || [])[1] || 0);
 }
@@ -154,6 +164,32 @@ async function main() {
         return r.ok;
       }, { timeoutMs: 60000, intervalMs: 500, what: "the video on the follower" });
       log(`the follower lists ${video.uuid}`);
+      if (MIRRORED) {
+        const auth = { Authorization: `Bearer ${ftoken}`, "Content-Type": "application/json" };
+        const allow = await fetch(`${follower.base}/api/v1/server/redundancy/${new URL(server.base).host}`, {
+          method: "PUT",
+          headers: auth,
+          body: JSON.stringify({ redundancyAllowed: true }),
+        });
+        if (allow.status !== 204) throw new Error(`allow redundancy: HTTP ${allow.status} ${await allow.text()}`);
+        const there = await (await fetch(`${follower.base}/api/v1/videos/${video.uuid}`)).json();
+        const mirror = await fetch(`${follower.base}/api/v1/server/redundancy/videos`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ videoId: there.id }),
+        });
+        if (mirror.status !== 204) throw new Error(`mirror: HTTP ${mirror.status} ${await mirror.text()}`);
+        await waitFor(async () => {
+          const v = await (await fetch(`${server.base}/api/v1/videos/${video.uuid}`)).json();
+          return (v.streamingPlaylists[0].redundancies || []).some((r) => r.baseUrl.startsWith(follower.base));
+        }, { timeoutMs: 60000, intervalMs: 500, what: "the origin lists the follower's copy" });
+        log(`the origin lists the follower's copy of ${video.uuid}`);
+        if (KILL_ORIGIN) {
+          server.proc.kill("SIGKILL");
+          await waitFor(() => server.proc.exitCode !== null || server.proc.signalCode !== null, { what: "origin killed" });
+          log("origin killed");
+        }
+      }
     }
 
     const { chromium } = loadPlaywright();
@@ -191,7 +227,7 @@ async function main() {
           if (msg.type() === "debug" || msg.type() === "log") log(`viewer ${i}: ${msg.text()}`);
         });
       }
-      const watchOn = follower && i > 0 ? follower : server;
+      const watchOn = KILL_ORIGIN ? follower : follower && !MIRRORED && i > 0 ? follower : server;
       await page.goto(`${watchOn.base}/videos/embed/${video.uuid}`, { waitUntil: "load" });
       await waitFor(() => page.evaluate(() => document.getElementById("ft-video").dataset.ready === "true"), {
         timeoutMs: 30000,
@@ -199,7 +235,7 @@ async function main() {
       });
       const mode = await page.evaluate(() => document.getElementById("ft-video").dataset.player);
       if (mode !== "p2p") throw new Error(`viewer ${i}: player mode ${mode}, not p2p`);
-      if (i === 0) {
+      if (i === 0 && !KILL_ORIGIN) {
         // The player numbers swarms itself for remote videos: it must agree with the server,
         // which numbered this (local) video's swarms from the same master playlist.
         const check = await page.evaluate(async () => {
@@ -240,17 +276,49 @@ async function main() {
       }, { timeoutMs: 120000, intervalMs: 500, what: `viewer ${i}: buffered to the end` }).catch((err) => {
         throw new Error(`${err.message}; last seen: ${JSON.stringify(last)}`);
       });
+      if (KILL_ORIGIN) {
+        // Played, not only loaded, to the end.
+        await page.evaluate(() => {
+          const v = document.getElementById("ft-video");
+          v.playbackRate = 4;
+          return v.play().catch(() => {});
+        });
+        await waitFor(() => page.evaluate(() => document.getElementById("ft-video").ended), {
+          timeoutMs: CLIP_SECS * 1000 + 60000,
+          intervalMs: 500,
+          what: `viewer ${i}: played to the end`,
+        });
+        state.ended = true;
+        state.servedFromCopy = /Served from this instance's copy/.test(
+          await (await fetch(`${watchOn.base}/w/${video.uuid}`)).text(),
+        );
+      }
       log(`viewer ${i}: ${JSON.stringify(state)}`);
       viewers.push({ page, state, fetched });
     }
     // Final figures, once uploads to the last viewer are counted everywhere.
     const results = [];
-    for (const { page, fetched } of viewers) {
-      results.push({ ...(await page.evaluate(() => ({ ...window.ferrotubeP2PStats }))), fetched });
+    for (const { page, fetched, state } of viewers) {
+      results.push({
+        ...(await page.evaluate(() => ({ ...window.ferrotubeP2PStats }))),
+        fetched,
+        ended: !!state.ended,
+        servedFromCopy: !!state.servedFromCopy,
+      });
     }
     const serverBytes = serverWrittenBytes(server.proc.pid) - writtenBefore;
     process.stdout.write(
-      `${JSON.stringify({ p2p: P2P, tamper: TAMPER, federated: FEDERATED, segmentBytes, serverBytes, viewers: results })}\n`,
+      `${JSON.stringify({
+        p2p: P2P,
+        tamper: TAMPER,
+        federated: FEDERATED,
+        mirrored: MIRRORED,
+        origin: server.base,
+        mirror: follower ? follower.base : null,
+        segmentBytes,
+        serverBytes,
+        viewers: results,
+      })}\n`,
     );
   } finally {
     for (const b of browsers) await b.close().catch(() => {});

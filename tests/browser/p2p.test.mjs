@@ -84,3 +84,28 @@ test("a viewer on a following instance shares the origin's swarm", async (t) => 
   assert.ok(onOrigin.uploadedBytes > 0, "the origin's viewer shared with the follower's");
   assert.equal(onFollower.rejectedSegments, 0);
 });
+
+test("a viewer on the origin fetches segments from a mirror's copy too", async (t) => {
+  // The follower keeps a copy (video redundancy); the origin's player spreads HTTP fetches over
+  // both, checking each segment against the sha256 map.
+  const r = await swarm(t, ["--viewers", "1", "--mirrored", "--p2p", "off", "--clip-secs", "24"]);
+  if (!r) return;
+  const [viewer] = r.viewers;
+  console.log(`HTTP bytes by source: ${JSON.stringify(viewer.httpBySource)}`);
+  const fromMirror = viewer.httpBySource[new URL(r.mirror).origin] || 0;
+  const fromOrigin = viewer.httpBySource[new URL(r.origin).origin] || 0;
+  assert.ok(fromMirror > 0, `nothing from the mirror: ${JSON.stringify(viewer)}`);
+  assert.ok(fromOrigin > 0, `nothing from the origin: ${JSON.stringify(viewer)}`);
+  assert.equal(viewer.rejectedSegments, 0);
+});
+
+test("with the origin killed, a viewer on the mirror plays its copy to the end", async (t) => {
+  const r = await swarm(t, ["--viewers", "1", "--mirrored", "--kill-origin", "--p2p", "off", "--clip-secs", "8"]);
+  if (!r) return;
+  const [viewer] = r.viewers;
+  console.log(`viewer on the mirror: ${JSON.stringify(viewer)}`);
+  assert.ok(viewer.ended, "played to the end");
+  assert.ok(viewer.servedFromCopy, "the page says it is served from a copy");
+  const fromMirror = viewer.httpBySource[new URL(r.mirror).origin] || 0;
+  assert.ok(fromMirror >= r.segmentBytes * 0.9, `from the mirror: ${fromMirror} of ${r.segmentBytes}`);
+});

@@ -9,6 +9,10 @@
 //   instance's videos the server computes them into the page (`swarms`: variant playlist URL ->
 //   hex info hash); a remote video joins its origin's swarms through the origin's tracker, and
 //   the player numbers them from the origin's master playlist (`masterUrl`).
+// - HTTP segment fetches are spread over the page's stream and the other copies of it
+//   (`mirrors`: the origin and the instances that keep a copy, PeerTube's redundancies), each
+//   checked against segments-sha256.json like a peer's; a copy that errors, stalls or serves a
+//   wrong segment is rested for a while and the segment is fetched from the next one.
 // - A small overlay shows peers and bytes by source; the same figures go to
 //   POST /api/v1/metrics/playback every 15 s, as PeerTube's player sends them.
 import Hls from "hls.js";
@@ -46,11 +50,57 @@ async function loadHashes(url) {
   return res.json();
 }
 
+/** How long a copy that failed is left out of the rotation. */
+const SOURCE_REST_MS = 30000;
+
+/**
+ * The HTTP sources of one stream: folders holding the same files (the page's and the mirrors'),
+ * taken in turn. A source that fails is rested for SOURCE_REST_MS; when all are resting the
+ * least recently failed one is used.
+ */
+export function makeSources(pageFolder, mirrors) {
+  const folders = [pageFolder];
+  for (const m of mirrors || []) {
+    const f = m.endsWith("/") ? m : `${m}/`;
+    if (!folders.includes(f)) folders.push(f);
+  }
+  const restingUntil = new Map();
+  let next = 0;
+  return {
+    folders,
+    /** The next source in turn that is not resting. */
+    pick(now = Date.now()) {
+      for (let i = 0; i < folders.length; i += 1) {
+        const f = folders[(next + i) % folders.length];
+        if (!((restingUntil.get(f) || 0) > now)) {
+          next = (next + i + 1) % folders.length;
+          return f;
+        }
+      }
+      const f = [...folders].sort((a, b) => (restingUntil.get(a) || 0) - (restingUntil.get(b) || 0))[0];
+      return f;
+    },
+    fail(folder, now = Date.now()) {
+      restingUntil.set(folder, now + SOURCE_REST_MS);
+    },
+  };
+}
+
+function folderOf(url) {
+  const u = new URL(url, window.location.href);
+  u.search = "";
+  u.hash = "";
+  const s = u.toString();
+  return s.slice(0, s.lastIndexOf("/") + 1);
+}
+
 function makeStats() {
   return {
     peers: 0,
     p2pBytes: 0,
     httpBytes: 0,
+    /** HTTP bytes by origin (scheme://host:port) of the copy that served them. */
+    httpBySource: {},
     uploadedBytes: 0,
     rejectedSegments: 0,
     rejectedBytes: 0,
@@ -74,6 +124,7 @@ function renderOverlay(el, s) {
   el.dataset.httpBytes = String(s.httpBytes);
   el.dataset.uploadedBytes = String(s.uploadedBytes);
   el.dataset.rejectedSegments = String(s.rejectedSegments);
+  el.dataset.httpBySource = JSON.stringify(s.httpBySource);
 }
 
 /**
@@ -104,8 +155,55 @@ export function createP2PPlayer(video, url, config, overlay, hlsOptions) {
     }
     return ok;
   };
+  const expectedHash = async (segmentUrl, byteRange) => {
+    const map = await hashes;
+    const ranges = map && map[fileName(segmentUrl)];
+    const key = byteRange ? `${byteRange.start}-${byteRange.end}` : undefined;
+    return ranges && key ? ranges[key] : undefined;
+  };
+  // HTTP: spread over the copies, failing over (see makeSources).
+  const sources = makeSources(folderOf(url), config.mirrors);
+  const servedBy = new Map(); // segment key -> folder of its last HTTP attempt
+  const segmentKey = (segmentUrl, byteRange) =>
+    `${fileName(segmentUrl)}@${byteRange ? byteRange.start : ""}`;
+  const httpRequestSetup = async (segmentUrl, segmentByteRange, signal, requestByteRange) => {
+    const key = segmentKey(segmentUrl, segmentByteRange);
+    // Asked again for the same segment: the last attempt failed (error, stall or bad data).
+    const previous = servedBy.get(key);
+    if (previous) sources.fail(previous);
+    const folder = sources.pick();
+    servedBy.set(key, folder);
+    const headers = new Headers();
+    if (requestByteRange) headers.set("Range", `bytes=${requestByteRange.start}-${requestByteRange.end ?? ""}`);
+    return new Request(`${folder}${encodeURIComponent(fileName(segmentUrl))}`, { headers, signal });
+  };
+  const validateHTTPSegment = async (segmentUrl, byteRange, data) => {
+    const key = segmentKey(segmentUrl, byteRange);
+    const folder = servedBy.get(key);
+    const expected = await expectedHash(segmentUrl, byteRange);
+    // Without a map (it failed to load) nothing can be checked; with one, every copy is.
+    const ok = !(await hashes) || (!!expected && bytesToHex(sha256(new Uint8Array(data))) === expected);
+    if (!ok) {
+      stats.rejectedSegments += 1;
+      stats.rejectedBytes += data.byteLength;
+      renderOverlay(overlay, stats);
+      return false;
+    }
+    servedBy.delete(key);
+    if (folder) {
+      const origin = new URL(folder).origin;
+      stats.httpBySource[origin] = (stats.httpBySource[origin] || 0) + data.byteLength;
+      renderOverlay(overlay, stats);
+    }
+    return true;
+  };
   const core = {
     announceTrackers: config.trackers,
+    httpRequestSetup,
+    validateHTTPSegment,
+    // A copy that sends nothing for 5 s is given up for the next one.
+    httpNotReceivingBytesTimeoutMs: 5000,
+    httpErrorRetries: Math.max(3, sources.folders.length + 1),
     swarmId: url,
     validateP2PSegment,
     isP2PDisabled: config.enabled === false,
@@ -202,4 +300,4 @@ function startMetrics(hls, video, config, stats) {
 }
 
 window.Hls = Hls;
-window.FerrotubeP2P = { createP2PPlayer, HlsWithP2P, swarmInfoHash };
+window.FerrotubeP2P = { createP2PPlayer, HlsWithP2P, swarmInfoHash, makeSources };

@@ -116,6 +116,31 @@ pub async fn hls(
     .await
 }
 
+/// `/static/redundancy/hls/{uuid}/{file}`: our copy of a remote video, served only while the
+/// copy is recorded (a folder being written or swept is never served) and the video is public.
+pub async fn redundancy_hls(
+    State(state): State<Instance>,
+    Path((uuid, file)): Path<(String, String)>,
+    req: Request,
+) -> ApiResult<Response> {
+    safe_name(&file)?;
+    let v = video_for_file(&state, &uuid, None).await?;
+    if ferrotube_app::redundancy::our_live_copy(&state, v.id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("File not found"));
+    }
+    serve(
+        &state,
+        &format!("{}/{file}", ferrotube_app::redundancy::copy_prefix(&v.uuid)),
+        req,
+        cache_for(&v),
+        None,
+    )
+    .await
+}
+
 pub async fn hls_private(
     state: State<Instance>,
     user: MaybeUser,
@@ -226,14 +251,57 @@ async fn torrent(
         .await?
         .ok_or_else(|| ApiError::not_found("File not found"))?;
     visible_to(&v, user)?;
-    serve(
-        state,
-        &format!("torrents/{file}"),
-        req,
-        cache_for(&v),
-        download.then(|| file.to_string()),
-    )
-    .await
+    // The instances that keep a copy of this HLS file are web seeds too (BitTorrent clients
+    // then fetch from them); the torrent on disk names only the origin.
+    let mirrors = if f.kind == ferrotube_model::FileKind::Hls && v.is_local() {
+        ferrotube_app::redundancy::mirror_urls(state, v.id).await?
+    } else {
+        Vec::new()
+    };
+    if mirrors.is_empty() {
+        return serve(
+            state,
+            &format!("torrents/{file}"),
+            req,
+            cache_for(&v),
+            download.then(|| file.to_string()),
+        )
+        .await;
+    }
+    let path = state
+        .store
+        .local_path(&format!("torrents/{file}"))
+        .map_err(|_| ApiError::not_found("File not found"))?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| ApiError::not_found("File not found"))?;
+    let seeds: Vec<String> = mirrors
+        .iter()
+        .map(|m| format!("{m}/{}", f.filename))
+        .collect();
+    let bytes =
+        ferrotube_p2p::torrent::with_extra_web_seeds(&bytes, &seeds).map_err(ApiError::internal)?;
+    let mut resp = Response::new(Body::from(bytes));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-bittorrent"),
+    );
+    // Mirrors come and go: a short cache, so clients see them soon.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    if download {
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(resp)
 }
 
 pub async fn lazy_torrent(

@@ -14,6 +14,7 @@ mod last_defence;
 pub mod p2p;
 pub mod pages;
 pub mod params;
+pub mod redundancy;
 pub mod search;
 pub mod server_config;
 pub mod shapes;
@@ -170,7 +171,19 @@ pub fn router(state: Instance) -> Router {
         .route("/api/v1/abuses", get(abuses::list).post(abuses::report))
         .route("/api/v1/config", get(server_config::config))
         .route("/api/v1/config/about", get(server_config::about))
-        .route("/api/v1/jobs/{state}", get(server_config::jobs));
+        .route("/api/v1/jobs/{state}", get(server_config::jobs))
+        .route(
+            "/api/v1/server/redundancy/videos",
+            get(redundancy::list).post(redundancy::mirror),
+        )
+        .route(
+            "/api/v1/server/redundancy/videos/{id}",
+            axum::routing::delete(redundancy::remove),
+        )
+        .route(
+            "/api/v1/server/redundancy/{host}",
+            axum::routing::put(redundancy::set_host),
+        );
     let files = Router::new()
         .route(
             "/static/streaming-playlists/hls/private/{uuid}/{file}",
@@ -179,6 +192,10 @@ pub fn router(state: Instance) -> Router {
         .route(
             "/static/streaming-playlists/hls/{uuid}/{file}",
             get(files::hls),
+        )
+        .route(
+            "/static/redundancy/hls/{uuid}/{file}",
+            get(files::redundancy_hls),
         )
         .route("/static/web-videos/{file}", get(files::web_video))
         .route("/static/web-videos/private/{file}", get(files::web_video))

@@ -35,8 +35,12 @@ pub fn router(state: &Instance) -> Router<Instance> {
 /// when the video has no HLS playlist.
 pub async fn player_config(state: &Instance, v: &ferrotube_db::videos::VideoRow) -> Option<String> {
     let playlist = state.db.video_playlist(v.id).await.ok().flatten()?;
+    let sources = ferrotube_app::redundancy::stream_sources(state, v)
+        .await
+        .ok()
+        .flatten()?;
     if !v.is_local() {
-        return remote_player_config(state, v, &playlist);
+        return remote_player_config(state, v, &playlist, &sources);
     }
     let master = master_url(state, &v.uuid, v.privacy, &playlist.master_filename);
     let base = master.rsplit_once('/').map(|(b, _)| b.to_string())?;
@@ -74,6 +78,8 @@ pub async fn player_config(state: &Instance, v: &ferrotube_db::videos::VideoRow)
             // Viewers in the swarms now: the player waits a moment for them before using HTTP.
             "swarmPeers": swarm_peers,
             "segmentsSha256Url": format!("{base}/{}", playlist.sha256_filename),
+            // Instances that keep a copy: the player fetches segments from them too.
+            "mirrors": sources.mirrors,
         })
         .to_string(),
     )
@@ -88,9 +94,10 @@ fn remote_player_config(
     state: &Instance,
     v: &ferrotube_db::videos::VideoRow,
     playlist: &ferrotube_db::videos::PlaylistRow,
+    sources: &ferrotube_app::redundancy::StreamSources,
 ) -> Option<String> {
+    // Swarms are named after the origin's master playlist, wherever the page plays from.
     let master = playlist.playlist_url.as_deref()?;
-    let sha256 = playlist.segments_sha256_url.as_deref()?;
     let origin = url::Url::parse(master).ok()?.origin();
     if !origin.is_tuple() {
         return None;
@@ -106,7 +113,8 @@ fn remote_player_config(
             "trackers": [ws],
             "masterUrl": master,
             "swarmPeers": 0,
-            "segmentsSha256Url": sha256,
+            "segmentsSha256Url": sources.segments_sha256_url,
+            "mirrors": sources.mirrors,
         })
         .to_string(),
     )
@@ -207,11 +215,11 @@ pub async fn embed(State(state): State<Instance>, Path(id): Path<String>) -> Res
     let published = v.state == ferrotube_model::VideoState::Published;
     let readable = v.privacy.readable_by_anyone();
     let master = if published && readable {
-        state.db.video_playlist(v.id).await.ok().flatten().map(|p| {
-            p.playlist_url
-                .clone()
-                .unwrap_or_else(|| format!("{}/{}", state.hls_base(&v.uuid), p.master_filename))
-        })
+        ferrotube_app::redundancy::stream_sources(&state, &v)
+            .await
+            .ok()
+            .flatten()
+            .map(|s| s.master_url)
     } else {
         None
     };

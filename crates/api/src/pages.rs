@@ -77,15 +77,13 @@ pub async fn watch(
     if !processing_public && visible_to(&v, user.as_ref()).is_err() {
         return Html(web::render_watch_shell(name(&state), &v.uuid)).into_response();
     }
-    let master = match state.db.video_playlist(v.id).await {
-        // A remote video plays from its origin.
-        Ok(p) => p.map(|p| {
-            p.playlist_url
-                .clone()
-                .unwrap_or_else(|| format!("{}/{}", state.hls_base(&v.uuid), p.master_filename))
-        }),
-        Err(_) => None,
-    };
+    // A remote video plays from our copy when we keep one, else from its origin.
+    let sources = ferrotube_app::redundancy::stream_sources(&state, &v)
+        .await
+        .ok()
+        .flatten();
+    let from_copy = sources.as_ref().is_some_and(|s| s.from_our_copy);
+    let master = sources.map(|s| s.master_url);
     let page = web::WatchPage {
         instance_name: name(&state).to_string(),
         uuid: v.uuid.clone(),
@@ -107,6 +105,8 @@ pub async fn watch(
         published_at: iso(v.published_at),
         state_label: v.state.label().to_string(),
         is_published,
+        served_from_copy: from_copy,
+        origin_host: v.channel_host.clone(),
         p2p_config: if is_published {
             crate::p2p::player_config(&state, &v).await
         } else {

@@ -80,24 +80,28 @@ pub fn local_part(handle: &str) -> &str {
 }
 
 /// Rows written as PeerTube's JSON, as methods of the instance (which knows its URLs).
+/// What a video's details show beside its row.
+pub struct DetailsParts<'a> {
+    pub tags: Vec<String>,
+    pub files: &'a [FileRow],
+    pub playlist: Option<&'a PlaylistRow>,
+    /// Folders of the live copies of its HLS playlist (`redundancies[].baseUrl`).
+    pub mirrors: &'a [String],
+    pub account: Value,
+    pub channel: Value,
+}
+
 pub trait JsonViews {
     fn actor_page_url(&self, kind: &str, name: &str, host: Option<&str>) -> String;
     fn video(&self, v: &VideoRow, with_state: bool) -> Video;
-    fn video_details(
-        &self,
-        v: &VideoRow,
-        tags: Vec<String>,
-        files: &[FileRow],
-        playlist: Option<&PlaylistRow>,
-        account: Value,
-        channel: Value,
-    ) -> Value;
+    fn video_details(&self, v: &VideoRow, d: DetailsParts<'_>) -> Value;
     fn remote_file_json(&self, f: &FileRow, url: &str) -> Value;
     fn torrent_fields(
         &self,
         v: &VideoRow,
         f: &FileRow,
         file_url: &str,
+        mirror_urls: &[String],
     ) -> Option<serde_json::Map<String, Value>>;
     fn account(&self, a: &AccountRow) -> Value;
     fn channel(&self, c: &ChannelRow, owner: Option<&AccountRow>) -> Value;
@@ -211,15 +215,15 @@ impl JsonViews for Inner {
         }
     }
 
-    fn video_details(
-        &self,
-        v: &VideoRow,
-        tags: Vec<String>,
-        files: &[FileRow],
-        playlist: Option<&PlaylistRow>,
-        account: Value,
-        channel: Value,
-    ) -> Value {
+    fn video_details(&self, v: &VideoRow, d: DetailsParts<'_>) -> Value {
+        let DetailsParts {
+            tags,
+            files,
+            playlist,
+            mirrors,
+            account,
+            channel,
+        } = d;
         let mut out = serde_json::to_value(self.video(v, true)).unwrap_or_else(|_| json!({}));
         // Files of videos not readable by anyone live under `/private/`, as in PeerTube, so a
         // proxy or CDN can tell which paths need authorization.
@@ -229,7 +233,16 @@ impl JsonViews for Inner {
                 return self.remote_file_json(f, url);
             }
             let url = format!("{base}/{}", f.filename);
-            let torrent = self.torrent_fields(v, f, &url);
+            // Copies hold HLS files only, under the same names.
+            let seeds: Vec<String> = if f.kind == FileKind::Hls {
+                mirrors
+                    .iter()
+                    .map(|m| format!("{m}/{}", f.filename))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let torrent = self.torrent_fields(v, f, &url, &seeds);
             let mut j = json!({
                 "id": f.id,
                 "resolution": { "id": f.resolution, "label": ferrotube_model::state::resolution_label(f.resolution) },
@@ -282,7 +295,7 @@ impl JsonViews for Inner {
                     "type": 1,
                     "playlistUrl": p.playlist_url.clone().unwrap_or_else(|| format!("{base}/{}", p.master_filename)),
                     "segmentsSha256Url": p.segments_sha256_url.clone().or_else(|| v.is_local().then(|| format!("{base}/{}", p.sha256_filename))),
-                    "redundancies": [],
+                    "redundancies": mirrors.iter().map(|m| json!({ "baseUrl": m })).collect::<Vec<_>>(),
                     "files": hls_files,
                 })]
             })
@@ -361,23 +374,27 @@ impl JsonViews for Inner {
     }
 
     /// `torrentUrl`, `torrentDownloadUrl` and `magnetUri` of a file that has a torrent.
+    /// `mirror_urls`: the same file on the instances that keep a copy, extra web seeds.
     fn torrent_fields(
         &self,
         v: &VideoRow,
         f: &FileRow,
         file_url: &str,
+        mirror_urls: &[String],
     ) -> Option<serde_json::Map<String, Value>> {
         let name = f.torrent_filename.as_ref()?;
         let mut hash = [0u8; 20];
         hex::decode_to_slice(f.info_hash.as_deref()?, &mut hash).ok()?;
         let trackers = &self.trackers;
         let torrent_url = format!("{}/lazy-static/torrents/{name}", self.url);
+        let mut web_seeds = vec![file_url];
+        web_seeds.extend(mirror_urls.iter().map(String::as_str));
         let magnet = ferrotube_p2p::magnet_uri(
             &torrent_url,
             &hash,
             &v.name,
             &[&trackers.http, &trackers.ws],
-            &[file_url],
+            &web_seeds,
         );
         let mut m = serde_json::Map::new();
         m.insert("torrentUrl".into(), json!(torrent_url));

@@ -185,6 +185,7 @@ pub async fn details(state: &Instance, v: &VideoRow) -> ApiResult<Value> {
     let tags = state.db.video_tags(v.id).await?;
     let files = state.db.video_files(v.id).await?;
     let playlist = state.db.video_playlist(v.id).await?;
+    let mirrors = ferrotube_app::redundancy::mirror_urls(state, v.id).await?;
     // The video row already carries its channel and account (one join), no need to ask again.
     let account = ferrotube_db::accounts::AccountRow {
         id: v.account_id,
@@ -213,11 +214,14 @@ pub async fn details(state: &Instance, v: &VideoRow) -> ApiResult<Value> {
     let channel_json = state.channel(&channel, Some(&account));
     Ok(state.video_details(
         v,
-        tags,
-        &files,
-        playlist.as_ref(),
-        account_json,
-        channel_json,
+        crate::shapes::DetailsParts {
+            tags,
+            files: &files,
+            playlist: playlist.as_ref(),
+            mirrors: &mirrors,
+            account: account_json,
+            channel: channel_json,
+        },
     ))
 }
 

@@ -2,7 +2,7 @@
 //! the administrator on first start, then run the job workers and periodic maintenance.
 
 use crate::instance::{Inner, RateLimiter};
-use crate::{accounts, federation, p2p, transcode, uploads, Instance};
+use crate::{accounts, federation, p2p, redundancy, transcode, uploads, Instance};
 use ferrotube_config::Settings;
 use ferrotube_db::Db;
 use ferrotube_jobs::{Queue, Runner};
@@ -130,7 +130,10 @@ pub fn job_runner(state: &Instance) -> Runner {
         })),
     );
     let fed = &state.settings.federation;
-    let (s1, s2, s3, s4, s5) = (
+    let (s1, s2, s3, s4, s5, s6, s7, s8) = (
+        state.clone(),
+        state.clone(),
+        state.clone(),
         state.clone(),
         state.clone(),
         state.clone(),
@@ -168,6 +171,30 @@ pub fn job_runner(state: &Instance) -> Runner {
             Arc::new(move |ctx| Box::pin(federation::outbox::run_refresh_video(s5.clone(), ctx))),
             None,
         )
+        .register(
+            federation::cache_files::FEDERATE_CACHE_FILE,
+            2,
+            Arc::new(move |ctx| {
+                Box::pin(federation::cache_files::run_federate_cache_file(
+                    s6.clone(),
+                    ctx,
+                ))
+            }),
+            None,
+        )
+        // Copies download whole playlists: two at a time is plenty for one node.
+        .register(
+            redundancy::MIRROR,
+            2,
+            Arc::new(move |ctx| Box::pin(redundancy::run_mirror(s7.clone(), ctx))),
+            None,
+        )
+        .register(
+            redundancy::CHECK,
+            1,
+            Arc::new(move |ctx| Box::pin(redundancy::run_check(s8.clone(), ctx))),
+            None,
+        )
 }
 
 /// Starts the job workers and periodic maintenance on this node.
@@ -177,6 +204,22 @@ pub fn spawn_background(
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let mut handles = job_runner(state).spawn(shutdown.clone());
     handles.push(p2p::spawn(state, shutdown.clone()));
+    if !state.settings.redundancy.videos.strategies.is_empty() {
+        let s = state.clone();
+        let mut stop = shutdown.clone();
+        let every = Duration::from_secs(state.settings.redundancy.videos.check_interval);
+        handles.push(tokio::spawn(async move {
+            loop {
+                if let Err(e) = redundancy::schedule::queue_check(&s).await {
+                    tracing::warn!(error = %e, "cannot queue the redundancy check");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stop.changed() => break,
+                }
+            }
+        }));
+    }
     let s = state.clone();
     let mut stop = shutdown;
     handles.push(tokio::spawn(async move {

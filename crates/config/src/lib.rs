@@ -43,6 +43,8 @@ pub struct Settings {
     pub cache: Cache,
     pub federation: Federation,
     pub tracker: Tracker,
+    pub redundancy: Redundancy,
+    pub remote_redundancy: RemoteRedundancy,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -193,6 +195,178 @@ impl Default for Tracker {
     }
 }
 
+/// Mirroring the videos of followed instances (PeerTube's `redundancy` section). With no
+/// strategy, copies are made only by hand (`POST /api/v1/server/redundancy/videos`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Redundancy {
+    pub videos: RedundancyVideos,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedundancyVideos {
+    /// How often the strategies pick, renew and drop copies (`"1 hour"`, or seconds).
+    #[serde(deserialize_with = "units::seconds")]
+    pub check_interval: u64,
+    pub strategies: Vec<RedundancyStrategy>,
+}
+
+impl Default for RedundancyVideos {
+    fn default() -> Self {
+        RedundancyVideos {
+            check_interval: 3600,
+            strategies: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StrategyName {
+    MostViews,
+    Trending,
+    RecentlyAdded,
+}
+
+impl StrategyName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StrategyName::MostViews => "most-views",
+            StrategyName::Trending => "trending",
+            StrategyName::RecentlyAdded => "recently-added",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedundancyStrategy {
+    pub strategy: StrategyName,
+    /// Room for this strategy's copies (`"10GB"`, or bytes).
+    #[serde(deserialize_with = "units::bytes")]
+    pub size: u64,
+    /// A copy is kept at least this long, then renewed while the strategy still picks it
+    /// (`"48 hours"`, or seconds). PeerTube refuses less than 10 hours; so do we outside test
+    /// federations (see [`Settings::validate`]).
+    #[serde(deserialize_with = "units::seconds")]
+    pub min_lifetime: u64,
+    /// `recently-added` only: views a video needs before it is mirrored.
+    #[serde(default)]
+    pub min_views: i64,
+}
+
+/// Who may mirror our videos (PeerTube's `remote_redundancy.videos.accept_from`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AcceptFrom {
+    Nobody,
+    Anybody,
+    /// Only instances we follow.
+    Followings,
+}
+
+impl AcceptFrom {
+    fn parse(s: &str) -> Option<AcceptFrom> {
+        Some(match s {
+            "nobody" => AcceptFrom::Nobody,
+            "anybody" => AcceptFrom::Anybody,
+            "followings" => AcceptFrom::Followings,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemoteRedundancy {
+    pub videos: RemoteRedundancyVideos,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemoteRedundancyVideos {
+    pub accept_from: AcceptFrom,
+}
+
+impl Default for RemoteRedundancyVideos {
+    fn default() -> Self {
+        RemoteRedundancyVideos {
+            accept_from: AcceptFrom::Anybody,
+        }
+    }
+}
+
+/// PeerTube writes durations and sizes as words (`"1 hour"`, `"10GB"`); numbers are seconds and
+/// bytes.
+mod units {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumOrText {
+        Num(u64),
+        Text(String),
+    }
+
+    fn number_and_unit(s: &str) -> Option<(f64, String)> {
+        let s = s.trim();
+        let split = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        Some((num.parse().ok()?, unit.trim().to_ascii_lowercase()))
+    }
+
+    pub fn parse_seconds(s: &str) -> Option<u64> {
+        let (n, unit) = number_and_unit(s)?;
+        let per = match unit.trim_end_matches('s') {
+            "" | "second" | "sec" => 1.0,
+            "minute" | "min" | "m" => 60.0,
+            "hour" | "h" => 3600.0,
+            "day" | "d" => 86_400.0,
+            "week" | "w" => 604_800.0,
+            _ => return None,
+        };
+        Some((n * per).round() as u64)
+    }
+
+    pub fn parse_bytes(s: &str) -> Option<u64> {
+        let (n, unit) = number_and_unit(s)?;
+        // As PeerTube's `bytes` package: a kilobyte is 1024 bytes.
+        let per: f64 = match unit.as_str() {
+            "" | "b" => 1.0,
+            "kb" => 1024.0,
+            "mb" => 1024.0 * 1024.0,
+            "gb" => 1024.0 * 1024.0 * 1024.0,
+            "tb" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+            _ => return None,
+        };
+        Some((n * per).round() as u64)
+    }
+
+    fn with<'de, D: Deserializer<'de>>(
+        d: D,
+        parse: fn(&str) -> Option<u64>,
+        what: &str,
+    ) -> Result<u64, D::Error> {
+        match NumOrText::deserialize(d)? {
+            NumOrText::Num(n) => Ok(n),
+            NumOrText::Text(t) => {
+                parse(&t).ok_or_else(|| serde::de::Error::custom(format!("{t:?} is not {what}")))
+            }
+        }
+    }
+
+    pub fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        with(d, parse_seconds, "a duration such as \"48 hours\"")
+    }
+
+    pub fn bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        with(d, parse_bytes, "a size such as \"10GB\"")
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -212,6 +386,8 @@ impl Default for Settings {
             cache: Cache::default(),
             federation: Federation::default(),
             tracker: Tracker::default(),
+            redundancy: Redundancy::default(),
+            remote_redundancy: RemoteRedundancy::default(),
         }
     }
 }
@@ -327,6 +503,20 @@ impl Settings {
         if let Some(v) = env("FERROTUBE_INITIAL_ROOT_PASSWORD") {
             s.initial_root_password = Some(v);
         }
+        if let Some(v) = env("FERROTUBE_REMOTE_REDUNDANCY_ACCEPT_FROM") {
+            s.remote_redundancy.videos.accept_from =
+                AcceptFrom::parse(&v).ok_or_else(|| ConfigError::Invalid {
+                    name: "FERROTUBE_REMOTE_REDUNDANCY_ACCEPT_FROM",
+                    reason: format!("{v:?} is not nobody, anybody or followings"),
+                })?;
+        }
+        if let Some(v) = env("FERROTUBE_REDUNDANCY_CHECK_INTERVAL") {
+            s.redundancy.videos.check_interval =
+                units::parse_seconds(&v).ok_or_else(|| ConfigError::Invalid {
+                    name: "FERROTUBE_REDUNDANCY_CHECK_INTERVAL",
+                    reason: format!("{v:?} is not a duration such as \"1 hour\""),
+                })?;
+        }
         if let Some(v) = env("FERROTUBE_SIGNUP_ENABLED") {
             s.signup.enabled = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -376,6 +566,28 @@ impl Settings {
                 reason: "allowed: 144 240 360 480 720 1080 1440 2160".into(),
             });
         }
+        // As PeerTube: a copy lives at least 10 hours, so origins are not asked for the same
+        // files over and over. Test federations on private addresses may go faster.
+        const MIN_LIFETIME_SECS: u64 = 10 * 3600;
+        if !self.federation.allow_private_network
+            && self
+                .redundancy
+                .videos
+                .strategies
+                .iter()
+                .any(|s| s.min_lifetime < MIN_LIFETIME_SECS)
+        {
+            return Err(ConfigError::Invalid {
+                name: "redundancy.videos.strategies.min_lifetime",
+                reason: "must be at least 10 hours".into(),
+            });
+        }
+        if self.redundancy.videos.check_interval == 0 {
+            return Err(ConfigError::Invalid {
+                name: "redundancy.videos.check_interval",
+                reason: "must be more than 0".into(),
+            });
+        }
         Ok(())
     }
 
@@ -402,6 +614,7 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     #[test]
@@ -423,6 +636,81 @@ mod tests {
         );
         assert_eq!(s.as_ref().map(|s| s.signup.enabled), Ok(true));
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn redundancy_settings_read_peertube_words() {
+        let dir = std::env::temp_dir().join(format!("ft-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("redundancy.toml");
+        std::fs::write(
+            &file,
+            r#"
+            [redundancy.videos]
+            check_interval = "2 minutes"
+            [[redundancy.videos.strategies]]
+            strategy = "recently-added"
+            size = "10GB"
+            min_lifetime = "48 hours"
+            min_views = 10
+            [[redundancy.videos.strategies]]
+            strategy = "most-views"
+            size = 1000
+            min_lifetime = 36000
+            [remote_redundancy.videos]
+            accept_from = "followings"
+            "#,
+        )
+        .unwrap();
+        let s = Settings::load(Some(&file), |_| None).unwrap();
+        let v = &s.redundancy.videos;
+        assert_eq!(v.check_interval, 120);
+        assert_eq!(v.strategies.len(), 2);
+        assert_eq!(v.strategies[0].strategy, StrategyName::RecentlyAdded);
+        assert_eq!(v.strategies[0].size, 10 * 1024 * 1024 * 1024);
+        assert_eq!(v.strategies[0].min_lifetime, 48 * 3600);
+        assert_eq!(v.strategies[0].min_views, 10);
+        assert_eq!(v.strategies[1].size, 1000);
+        assert_eq!(
+            s.remote_redundancy.videos.accept_from,
+            AcceptFrom::Followings
+        );
+
+        // Less than 10 hours is refused outside test federations, as in PeerTube.
+        std::fs::write(
+            &file,
+            "[[redundancy.videos.strategies]]\nstrategy = \"trending\"\nsize = \"1GB\"\nmin_lifetime = \"1 hour\"\n",
+        )
+        .unwrap();
+        assert!(Settings::load(Some(&file), |_| None).is_err());
+        assert!(
+            Settings::load(Some(&file), |k| (k == "FERROTUBE_ALLOW_PRIVATE_NETWORK")
+                .then(|| "1".to_string()))
+            .is_ok()
+        );
+        // Words that are not a size are an error, not a silent default.
+        std::fs::write(
+            &file,
+            "[[redundancy.videos.strategies]]\nstrategy = \"trending\"\nsize = \"big\"\nmin_lifetime = \"48 hours\"\n",
+        )
+        .unwrap();
+        assert!(Settings::load(Some(&file), |_| None).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+
+        assert_eq!(
+            Settings::load(None, |k| (k == "FERROTUBE_REMOTE_REDUNDANCY_ACCEPT_FROM")
+                .then(|| "nobody".to_string()))
+            .unwrap()
+            .remote_redundancy
+            .videos
+            .accept_from,
+            AcceptFrom::Nobody
+        );
+        assert!(
+            Settings::load(None, |k| (k == "FERROTUBE_REMOTE_REDUNDANCY_ACCEPT_FROM")
+                .then(|| "everyone".to_string()))
+            .is_err()
+        );
     }
 
     #[test]

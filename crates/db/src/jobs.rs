@@ -49,6 +49,18 @@ fn kinds_list(kinds: &[&str]) -> String {
 }
 
 impl Db {
+    /// Whether a job of `kind` whose payload matches the LIKE pattern is waiting or running
+    /// (so a periodic check does not queue the same work twice).
+    pub async fn job_outstanding(&self, kind: &str, payload_like: &str) -> Result<bool> {
+        Ok(read_scalar!(
+            self,
+            i64,
+            "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND state IN ('waiting', 'active') AND payload LIKE $2",
+            kind,
+            payload_like
+        )? > 0)
+    }
+
     pub async fn enqueue_job_in(&self, tx: &mut Tx, j: &NewJob<'_>, now: i64) -> Result<i64> {
         Ok(tx_scalar!(
             tx,

@@ -15,6 +15,7 @@ pub mod comments;
 pub mod federation;
 pub mod jobs;
 pub mod p2p;
+pub mod redundancy;
 pub mod remote_videos;
 pub mod sort;
 pub mod tokens;

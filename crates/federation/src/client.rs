@@ -39,6 +39,8 @@ pub enum FetchError {
     Json(#[from] serde_json::Error),
     #[error("signing: {0}")]
     Sign(#[from] SignatureError),
+    #[error("writing the download: {0}")]
+    File(std::io::Error),
 }
 
 impl FetchError {
@@ -234,6 +236,44 @@ impl ApClient {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+
+    /// GETs a remote media file into `dest` (created or truncated), streaming: at most `max`
+    /// bytes, within `timeout` for the whole transfer (media files outlast the client's
+    /// document timeout). Answers the number of bytes written.
+    pub async fn download_to_file(
+        &self,
+        url: &str,
+        dest: &std::path::Path,
+        max: u64,
+        timeout: Duration,
+    ) -> Result<u64, FetchError> {
+        use tokio::io::AsyncWriteExt;
+        let u = self.parse(url)?;
+        let mut resp = self.http.get(u).timeout(timeout).send().await?;
+        if !resp.status().is_success() {
+            return Err(FetchError::Status(resp.status().as_u16()));
+        }
+        if resp.content_length().is_some_and(|n| n > max) {
+            return Err(FetchError::TooLarge(
+                usize::try_from(max).unwrap_or(usize::MAX),
+            ));
+        }
+        let mut file = tokio::fs::File::create(dest)
+            .await
+            .map_err(FetchError::File)?;
+        let mut written = 0u64;
+        while let Some(chunk) = resp.chunk().await? {
+            written += chunk.len() as u64;
+            if written > max {
+                return Err(FetchError::TooLarge(
+                    usize::try_from(max).unwrap_or(usize::MAX),
+                ));
+            }
+            file.write_all(&chunk).await.map_err(FetchError::File)?;
+        }
+        file.flush().await.map_err(FetchError::File)?;
+        Ok(written)
     }
 
     /// POSTs an activity to an inbox, signed with Digest. Any 2xx is success.

@@ -124,6 +124,18 @@ impl Metainfo {
     }
 }
 
+/// The torrent `bytes` with `seeds` added to its web seeds (`url-list`), e.g. the instances that
+/// keep a copy of the file. The `info` dictionary is untouched, so the info hash stays.
+pub fn with_extra_web_seeds(bytes: &[u8], seeds: &[String]) -> Result<Vec<u8>> {
+    let mut meta = Metainfo::from_bytes(bytes)?;
+    for s in seeds {
+        if !meta.url_list.contains(s) {
+            meta.url_list.push(s.clone());
+        }
+    }
+    meta.to_bytes()
+}
+
 /// Piece length for a file of `bytes` bytes, exactly as the `piece-length` npm package that
 /// `create-torrent` uses when PeerTube passes none:
 ///
@@ -322,6 +334,19 @@ mod tests {
 
     fn trackers() -> Trackers {
         Trackers::for_public_url(&url::Url::parse("http://localhost:9000").unwrap())
+    }
+
+    #[test]
+    fn mirrors_join_the_web_seeds_and_the_info_hash_stays() {
+        let before = Metainfo::from_bytes(SAMPLE_TORRENT).unwrap();
+        let mirror = "http://mirror.example/static/redundancy/hls/u/f.mp4".to_string();
+        let bytes =
+            with_extra_web_seeds(SAMPLE_TORRENT, &[mirror.clone(), mirror.clone()]).unwrap();
+        let after = Metainfo::from_bytes(&bytes).unwrap();
+        assert_eq!(after.info_hash().unwrap(), before.info_hash().unwrap());
+        assert_eq!(after.url_list.len(), before.url_list.len() + 1);
+        assert_eq!(after.url_list.last(), Some(&mirror));
+        assert_eq!(after.url_list[0], before.url_list[0]);
     }
 
     #[test]

@@ -57,6 +57,8 @@ fn main() -> std::io::Result<()> {
             "To transcode"
         }),
         is_published: published,
+        served_from_copy: false,
+        origin_host: None,
         p2p_config: None,
     };
     let pages = [

@@ -84,6 +84,10 @@ pub struct WatchPage {
     pub state_label: String,
     /// `state.id == 1`.
     pub is_published: bool,
+    /// A remote video this page plays from this instance's copy (video redundancy).
+    pub served_from_copy: bool,
+    /// A remote video's origin (`host[:port]`); `None` for ours.
+    pub origin_host: Option<String>,
     /// The P2P player's settings (JSON: trackers, swarm ids, segments-sha256.json URL); `None`
     /// plays over HTTP only.
     pub p2p_config: Option<String>,

@@ -39,6 +39,8 @@ fn watch(name: &str, published: bool) -> WatchPage {
         }
         .into(),
         is_published: published,
+        served_from_copy: false,
+        origin_host: None,
         p2p_config: None,
     }
 }

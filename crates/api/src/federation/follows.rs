@@ -20,13 +20,15 @@ use ferrotube_model::UserRole;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-fn actor_summary(state: &Instance, a: &ActorRow) -> Value {
+/// `redundancy_hosts`: the hosts we may mirror (`hostRedundancyAllowed`).
+fn actor_summary(state: &Instance, a: &ActorRow, redundancy_hosts: &[String]) -> Value {
+    let host = a.host.clone().unwrap_or_else(|| state.host.clone());
     json!({
         "id": a.id,
         "url": a.url,
         "name": a.username,
-        "host": a.host.clone().unwrap_or_else(|| state.host.clone()),
-        "hostRedundancyAllowed": false,
+        "hostRedundancyAllowed": redundancy_hosts.contains(&host),
+        "host": host,
         "followingCount": 0,
         "followersCount": 0,
         "avatars": [],
@@ -35,7 +37,11 @@ fn actor_summary(state: &Instance, a: &ActorRow) -> Value {
     })
 }
 
-async fn follow_json(state: &Instance, f: &FollowRow) -> ApiResult<Value> {
+async fn follow_json(
+    state: &Instance,
+    f: &FollowRow,
+    redundancy_hosts: &[String],
+) -> ApiResult<Value> {
     let follower = state.db.actor_by_id(f.follower_id).await?;
     let following = state.db.actor_by_id(f.following_id).await?;
     let (Some(follower), Some(following)) = (follower, following) else {
@@ -43,8 +49,8 @@ async fn follow_json(state: &Instance, f: &FollowRow) -> ApiResult<Value> {
     };
     Ok(json!({
         "id": f.id,
-        "follower": actor_summary(state, &follower),
-        "following": actor_summary(state, &following),
+        "follower": actor_summary(state, &follower, redundancy_hosts),
+        "following": actor_summary(state, &following, redundancy_hosts),
         "score": 20,
         "state": f.state,
         "createdAt": iso(f.created_at),
@@ -136,12 +142,13 @@ async fn list(state: &Instance, q: Option<&str>, following: bool) -> ApiResult<J
         .db
         .list_follows(me.id, following, start, count)
         .await?;
+    let redundancy_hosts = state.db.redundancy_allowed_hosts().await?;
     let mut data = Vec::new();
     for f in rows
         .iter()
         .filter(|f| wanted_state.is_none_or(|s| s == f.state))
     {
-        data.push(follow_json(state, f).await?);
+        data.push(follow_json(state, f, &redundancy_hosts).await?);
     }
     Ok(Json(json!({ "total": total, "data": data })))
 }

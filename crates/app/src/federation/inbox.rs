@@ -187,6 +187,7 @@ fn object_url(o: &ObjectRef) -> Option<&str> {
         ObjectRef::Note(n) => Some(&n.id),
         ObjectRef::Actor(a) => Some(&a.id),
         ObjectRef::Activity(a) => Some(&a.id),
+        ObjectRef::CacheFile(c) => Some(&c.id),
         ObjectRef::Other(v) => v.get("id").and_then(Value::as_str),
     }
 }
@@ -197,9 +198,14 @@ async fn process(state: &Instance, act: &Activity, raw: &Value, forwarded: bool)
         ActivityKind::Follow => on_follow(state, act).await,
         ActivityKind::Accept | ActivityKind::Reject => on_follow_answer(state, act).await,
         ActivityKind::Undo => on_undo(state, act).await,
-        ActivityKind::Create | ActivityKind::Update => {
-            on_create_or_update(state, act, raw, forwarded, &actor_host).await
-        }
+        ActivityKind::Create | ActivityKind::Update => match &act.object {
+            // A copy is believed only from the instance that keeps it, never forwarded.
+            ObjectRef::CacheFile(c) if !forwarded => {
+                super::cache_files::on_cache_file(state, act, c, &actor_host).await
+            }
+            ObjectRef::CacheFile(_) => Ok(()),
+            _ => on_create_or_update(state, act, raw, forwarded, &actor_host).await,
+        },
         ActivityKind::Announce => {
             let url = object_url(&act.object)
                 .ok_or_else(|| FedError::Refused("Announce without object".into()))?;
@@ -375,6 +381,12 @@ async fn on_undo(state: &Instance, act: &Activity) -> FedResult<()> {
             }
             Ok(())
         }
+        ActivityKind::Create => match &inner.object {
+            ObjectRef::CacheFile(c) => {
+                super::cache_files::on_undo_cache_file(state, act, &c.id).await
+            }
+            _ => Ok(()),
+        },
         ActivityKind::Like | ActivityKind::Dislike => {
             let url = object_url(&inner.object).unwrap_or_default();
             if let Some(v) = video_by_any_url(state, url).await? {

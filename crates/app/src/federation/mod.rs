@@ -11,6 +11,7 @@
 
 pub mod actors;
 pub mod blocklist;
+pub mod cache_files;
 pub mod inbox;
 pub mod objects;
 pub mod outbox;

@@ -118,6 +118,9 @@ pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObje
     let files = state.db.video_files(v.id).await?;
     let playlist = state.db.video_playlist(v.id).await?;
     let hls_base = state.file_base_url(v, FileKind::Hls);
+    let mirrors = crate::redundancy::mirror_urls(state, v.id)
+        .await
+        .map_err(|e| FedError::Refused(e.to_string()))?;
     let web_base = state.file_base_url(v, FileKind::WebVideo);
     let hls = playlist.map(|p| {
         let master_url = format!("{hls_base}/{}", p.master_filename);
@@ -132,6 +135,7 @@ pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObje
                 .map(|f| file_link(state, v, f, &hls_base))
                 .collect(),
             master_url,
+            redundancies: mirrors,
         }
     });
     let web_files = files

@@ -2,6 +2,7 @@
 //! into one of our objects; Undo/Accept/Reject wrap another activity, parsed recursively.
 
 use super::actor::{actor_body, parse_actor, ActorKind, ActorObject};
+use super::cache_file::{cache_file_body, parse_cache_file, CacheFileObject};
 use super::note::{note_body, parse_note, NoteObject};
 use super::video::{parse_video, video_body, VideoObject};
 use super::{
@@ -77,9 +78,11 @@ pub enum ObjectRef {
     Note(Box<NoteObject>),
     Actor(Box<ActorObject>),
     Activity(Box<Activity>),
+    /// A copy of a video's files kept by another instance (video redundancy).
+    CacheFile(Box<CacheFileObject>),
     /// A `Tombstone` by id (Mastodon's Delete of a status).
     Tombstone(String),
-    /// An embedded object we do not model (Playlist, CacheFile...), kept as received.
+    /// An embedded object we do not model (Playlist...), kept as received.
     Other(Value),
 }
 
@@ -110,6 +113,7 @@ impl Activity {
             ObjectRef::Note(n) => Some(&n.id),
             ObjectRef::Actor(a) => Some(&a.id),
             ObjectRef::Activity(a) => Some(&a.id),
+            ObjectRef::CacheFile(c) => Some(&c.id),
             ObjectRef::Other(v) => id_of(v),
         }
     }
@@ -123,6 +127,12 @@ pub fn activity_to_json(a: &Activity) -> Value {
         (_, ObjectRef::Actor(_)) => context::actor(),
         (ActivityKind::View, _) => context::view(),
         (ActivityKind::Flag, _) => context::flag(),
+        (_, ObjectRef::CacheFile(_)) => context::cache_file(),
+        (ActivityKind::Undo, ObjectRef::Activity(inner))
+            if matches!(inner.object, ObjectRef::CacheFile(_)) =>
+        {
+            context::cache_file()
+        }
         _ => context::base(),
     };
     context::with(ctx, activity_body(a))
@@ -147,6 +157,7 @@ pub fn activity_body(a: &Activity) -> Value {
         ObjectRef::Note(n) => note_body(n),
         ObjectRef::Actor(x) => actor_body(x),
         ObjectRef::Activity(x) => activity_body(x),
+        ObjectRef::CacheFile(c) => cache_file_body(c),
         ObjectRef::Tombstone(id) => json!({ "type": "Tombstone", "id": id }),
         ObjectRef::Other(v) => v.clone(),
     };
@@ -221,6 +232,7 @@ fn parse_at(v: &Value, depth: usize) -> Result<Activity> {
             ObjectRef::Video(x) => Some(x.id.as_str()),
             ObjectRef::Note(x) => Some(x.id.as_str()),
             ObjectRef::Actor(x) => Some(x.id.as_str()),
+            ObjectRef::CacheFile(x) => Some(x.id.as_str()),
             ObjectRef::Other(x) => id_of(x),
             _ => None,
         };
@@ -255,6 +267,7 @@ fn parse_object(raw: &Value, depth: usize) -> Result<ObjectRef> {
     Ok(match t {
         "Video" => ObjectRef::Video(Box::new(parse_video(raw)?)),
         "Note" => ObjectRef::Note(Box::new(parse_note(raw)?)),
+        "CacheFile" => ObjectRef::CacheFile(Box::new(parse_cache_file(raw)?)),
         "Tombstone" => {
             let u = id_of(raw).ok_or(VocabError::Missing("object.id"))?;
             check_http("object.id", u)?;

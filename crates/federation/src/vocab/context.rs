@@ -110,6 +110,11 @@ pub fn view() -> Value {
     }))
 }
 
+/// Context of a `CacheFile` (and of Create/Update/Undo carrying one).
+pub fn cache_file() -> Value {
+    extended(json!({ "expires": "sc:expires", "CacheFile": "pt:CacheFile" }))
+}
+
 /// Context of a `Flag` (abuse report; its predefined reasons are Hashtags).
 pub fn flag() -> Value {
     extended(json!({ "Hashtag": "as:Hashtag" }))

@@ -13,6 +13,7 @@
 
 pub mod activity;
 pub mod actor;
+pub mod cache_file;
 pub mod collection;
 pub mod context;
 pub mod note;

@@ -45,6 +45,11 @@ pub struct HlsPlaylistLink {
     /// P2P swarm ids, one per variant (`Infohash` tags).
     pub infohashes: Vec<String>,
     pub files: Vec<VideoFileLink>,
+    /// Folders of other instances' live copies of the playlist (CacheFile `url`s), each with
+    /// the origin's file names below it. PeerTube learns mirrors from CacheFile activities
+    /// only; listing them here lets any reader find them, in a tag PeerTube's parser skips
+    /// (`{"type": "Link", "name": "redundancy", "rel": ["redundancy"], ...}`).
+    pub redundancies: Vec<String>,
 }
 
 /// A caption (`subtitleLanguage` entry).
@@ -307,6 +312,9 @@ fn url_list(v: &VideoObject) -> Vec<Value> {
             tag.push(json!({ "type": "Link", "name": "sha256", "mediaType": "application/json", "href": s }));
         }
         tag.extend(h.files.iter().flat_map(file_links));
+        tag.extend(h.redundancies.iter().map(|r| {
+            json!({ "type": "Link", "name": "redundancy", "rel": ["redundancy"], "mediaType": "application/x-mpegURL", "href": r })
+        }));
         url.push(json!({ "type": "Link", "mediaType": "application/x-mpegURL", "href": h.master_url, "tag": tag }));
     }
     for t in &v.trackers {
@@ -604,6 +612,7 @@ fn parse_hls(u: &Value) -> Result<HlsPlaylistLink> {
     let mut infohashes = Vec::new();
     let mut segments_sha256_url = None;
     let mut links = Vec::new();
+    let mut redundancies = Vec::new();
     for t in tags {
         match (
             t.get("type").and_then(Value::as_str),
@@ -611,6 +620,8 @@ fn parse_hls(u: &Value) -> Result<HlsPlaylistLink> {
         ) {
             (Some("Infohash"), Some(h)) => infohashes.push(h.to_owned()),
             (_, Some("sha256")) => segments_sha256_url = Some(req_url(t, "href")?),
+            // Informative only (copies are believed from their CacheFile): a bad one is skipped.
+            (_, Some("redundancy")) => redundancies.extend(req_url(t, "href").ok()),
             _ => links.push(t),
         }
     }
@@ -619,6 +630,7 @@ fn parse_hls(u: &Value) -> Result<HlsPlaylistLink> {
         segments_sha256_url,
         infohashes,
         files: parse_files(&links, true)?,
+        redundancies,
     })
 }
 

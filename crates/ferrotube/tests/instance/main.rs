@@ -21,6 +21,7 @@ mod media_outputs;
 mod oauth;
 mod p2p;
 mod privacy;
+mod redundancy;
 mod restart;
 mod spine;
 mod users;
