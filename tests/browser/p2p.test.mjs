@@ -88,7 +88,7 @@ test("a viewer on a following instance shares the origin's swarm", async (t) => 
 test("a viewer on the origin fetches segments from a mirror's copy too", async (t) => {
   // The follower keeps a copy (video redundancy); the origin's player spreads HTTP fetches over
   // both, checking each segment against the sha256 map.
-  const r = await swarm(t, ["--viewers", "1", "--mirrored", "--p2p", "off", "--clip-secs", "24"]);
+  const r = await swarm(t, ["--viewers", "1", "--mirrored", "--clip-secs", "24"]);
   if (!r) return;
   const [viewer] = r.viewers;
   console.log(`HTTP bytes by source: ${JSON.stringify(viewer.httpBySource)}`);
@@ -100,7 +100,7 @@ test("a viewer on the origin fetches segments from a mirror's copy too", async (
 });
 
 test("with the origin killed, a viewer on the mirror plays its copy to the end", async (t) => {
-  const r = await swarm(t, ["--viewers", "1", "--mirrored", "--kill-origin", "--p2p", "off", "--clip-secs", "8"]);
+  const r = await swarm(t, ["--viewers", "1", "--mirrored", "--kill-origin", "--clip-secs", "8"]);
   if (!r) return;
   const [viewer] = r.viewers;
   console.log(`viewer on the mirror: ${JSON.stringify(viewer)}`);
