@@ -637,3 +637,185 @@ async fn cache_files_from_others() {
     .await;
     assert!(a_lists(&guarded, &uuid).await.is_empty());
 }
+
+/// The copy at `copy` is whole: its master, every variant, the sha256 map and every segment of
+/// every fMP4 file match (the map is the origin's).
+async fn copy_is_whole(t: &TestInstance, copy: &str, master_name: &str, sha_name: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let get = |u: String| {
+        let c = t.client.clone();
+        async move {
+            let r = c.get(&u).send().await.ok()?;
+            if r.status() != 200 {
+                return None;
+            }
+            r.bytes().await.ok()
+        }
+    };
+    let Some(master) = get(format!("{copy}/{master_name}")).await else {
+        return false;
+    };
+    let Some(sha) = get(format!("{copy}/{sha_name}")).await else {
+        return false;
+    };
+    let map: std::collections::HashMap<String, std::collections::HashMap<String, String>> =
+        serde_json::from_slice(&sha).expect("sha256 map");
+    let master = String::from_utf8_lossy(&master).to_string();
+    let variants: Vec<&str> = master
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    if variants.is_empty() {
+        return false;
+    }
+    for v in variants {
+        if get(format!("{copy}/{v}")).await.is_none() {
+            return false;
+        }
+    }
+    for (file, ranges) in &map {
+        let Some(bytes) = get(format!("{copy}/{file}")).await else {
+            return false;
+        };
+        for (range, want) in ranges {
+            let (a, b) = range.split_once('-').expect("range");
+            let (a, b): (usize, usize) = (a.parse().expect("start"), b.parse().expect("end"));
+            if bytes.len() <= b || hex::encode(Sha256::digest(&bytes[a..=b])) != *want {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// kill -9 of the mirror at any point of a mirror job, or of the origin: no half copy is ever
+/// listed or served, and the copy completes after the restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mirror_job_survives_kill9() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let clip = make_clip(dir.path(), "kill.mp4", 6, 640, 360);
+    let mut a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", &config("")).await;
+    // A short lease: a job whose worker died is taken up again soon after the restart.
+    let mut b = TestInstance::start_at(
+        Backend::Postgres,
+        "127.0.0.3",
+        &config("[jobs]\nlease_secs = 2\n"),
+    )
+    .await;
+    let (ta, tb) = (a.root_token().await, b.root_token().await);
+    follow_and_allow(&b, &tb, &a).await;
+    let uuid = upload(&a, &ta, &clip, "killed mirror").await;
+    wait_remote(&b, &uuid, &[&a, &b]).await;
+    let details = a.get_json(&format!("/api/v1/videos/{uuid}"), None).await;
+    let name_of = |k: &str| {
+        details["streamingPlaylists"][0][k]
+            .as_str()
+            .and_then(|u| u.rsplit('/').next())
+            .expect("file name")
+            .to_string()
+    };
+    let (master_name, sha_name) = (name_of("playlistUrl"), name_of("segmentsSha256Url"));
+    let video_id = b.get_json(&format!("/api/v1/videos/{uuid}"), None).await["id"].clone();
+    let copy = format!("{}/static/redundancy/hls/{uuid}", b.url);
+
+    for (round, delay_ms) in [0u64, 15, 40, 90, 200].into_iter().enumerate() {
+        // Start from no copy.
+        let tb = b.root_token().await;
+        if let Some((_, id, _)) = b_copies(&b, &tb).await.into_iter().next() {
+            let r = b
+                .client
+                .delete(b.api(&format!("/api/v1/server/redundancy/videos/{id}")))
+                .bearer_auth(&tb)
+                .send()
+                .await
+                .expect("delete");
+            assert_eq!(r.status(), 204);
+        }
+        let r = b
+            .client
+            .post(b.api("/api/v1/server/redundancy/videos"))
+            .bearer_auth(&tb)
+            .json(&json!({ "videoId": video_id }))
+            .send()
+            .await
+            .expect("mirror");
+        assert_eq!(
+            r.status(),
+            204,
+            "round {round}: {}",
+            r.text().await.unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        b.restart().await;
+        // Right after the restart (the job is not resumed yet): listed means whole.
+        let tb = b.root_token().await;
+        let listed = !b_copies(&b, &tb).await.is_empty();
+        let whole = copy_is_whole(&b, &copy, &master_name, &sha_name).await;
+        assert_eq!(
+            listed, whole,
+            "round {round} ({delay_ms} ms): listed {listed}, whole {whole}"
+        );
+        if !listed {
+            let r = b
+                .client
+                .get(format!("{copy}/{master_name}"))
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(
+                r.status(),
+                404,
+                "round {round}: an unlisted copy is not served"
+            );
+        }
+        // The job finishes after the restart.
+        until(
+            WAIT,
+            "the copy completes after the restart",
+            &[&a, &b],
+            || async { (!b_copies(&b, &tb).await.is_empty()).then_some(()) },
+        )
+        .await;
+        assert!(
+            copy_is_whole(&b, &copy, &master_name, &sha_name).await,
+            "round {round}"
+        );
+    }
+
+    // The origin killed during the job: the job retries until the origin is back.
+    let tb = b.root_token().await;
+    let (_, id, _) = b_copies(&b, &tb).await.into_iter().next().expect("a copy");
+    let r = b
+        .client
+        .delete(b.api(&format!("/api/v1/server/redundancy/videos/{id}")))
+        .bearer_auth(&tb)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), 204);
+    a.kill();
+    let r = b
+        .client
+        .post(b.api("/api/v1/server/redundancy/videos"))
+        .bearer_auth(&tb)
+        .json(&json!({ "videoId": video_id }))
+        .send()
+        .await
+        .expect("mirror");
+    assert_eq!(r.status(), 204);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        b_copies(&b, &tb).await.is_empty(),
+        "nothing listed while the origin is down"
+    );
+    a.restart().await;
+    until(
+        Duration::from_secs(120),
+        "the copy completes once the origin is back",
+        &[&a, &b],
+        || async { (!b_copies(&b, &tb).await.is_empty()).then_some(()) },
+    )
+    .await;
+    assert!(copy_is_whole(&b, &copy, &master_name, &sha_name).await);
+    let _ = ta;
+}
