@@ -367,12 +367,17 @@ async fn manual_copy_and_altered_origin() {
     let clip = make_clip(dir.path(), "manual.mp4", 2, 320, 240);
     let a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", &config("")).await;
     let b = TestInstance::start_at(Backend::Sqlite, "127.0.0.3", &config("")).await;
-    let (ta, tb) = (a.root_token().await, b.root_token().await);
+    // C follows A and B: it learns of B's copy of A's video from B's CacheFile.
+    let c = TestInstance::start_at(Backend::Sqlite, "127.0.0.4", &config("")).await;
+    let (ta, tb, tc) = (a.root_token().await, b.root_token().await, c.root_token().await);
     follow_and_allow(&b, &tb, &a).await;
+    follow_and_allow(&c, &tc, &a).await;
+    follow_and_allow(&c, &tc, &b).await;
     let good = upload(&a, &ta, &clip, "good").await;
     let bad = upload(&a, &ta, &clip, "altered").await;
     for uuid in [&good, &bad] {
         wait_remote(&b, uuid, &[&a, &b]).await;
+        wait_remote(&c, uuid, &[&a, &c]).await;
     }
     let b_id = |uuid: String| {
         let b = &b;
@@ -501,6 +506,10 @@ async fn manual_copy_and_altered_origin() {
         a_lists(&a, &good).await.contains(&copy).then_some(())
     })
     .await;
+    until(WAIT, "C, B's follower, lists B's copy of A's video", &[&b, &c], || async {
+        a_lists(&c, &good).await.contains(&copy).then_some(())
+    })
+    .await;
     let r = b
         .client
         .delete(b.api(&format!("/api/v1/server/redundancy/videos/{id}")))
@@ -512,6 +521,10 @@ async fn manual_copy_and_altered_origin() {
     assert!(b_copies(&b, &tb).await.is_empty());
     until(WAIT, "A forgets the removed copy", &[&a, &b], || async {
         a_lists(&a, &good).await.is_empty().then_some(())
+    })
+    .await;
+    until(WAIT, "C forgets the removed copy", &[&b, &c], || async {
+        a_lists(&c, &good).await.is_empty().then_some(())
     })
     .await;
 }
