@@ -48,9 +48,14 @@ function arg(name, fallback) {
 }
 
 const VIEWERS = Number(arg("viewers", "3"));
-const P2P = arg("p2p", "on") !== "off";
+// on: P2P; off: plain hls.js; http: the P2P player with nobody uploading (HTTP only, spread
+// over the copies as with P2P on).
+const P2P_MODE = arg("p2p", "on");
+const P2P = P2P_MODE !== "off";
 const TAMPER = process.argv.includes("--tamper");
-const MIRRORED = process.argv.includes("--mirrored");
+// --mirrors K: K instances keep a copy (127.0.0.2, .4, .5...); --mirrored is --mirrors 1.
+const MIRRORS = Number(arg("mirrors", process.argv.includes("--mirrored") ? "1" : "0"));
+const MIRRORED = MIRRORS > 0;
 const KILL_ORIGIN = process.argv.includes("--kill-origin");
 const FEDERATED = process.argv.includes("--federated") || MIRRORED;
 const CLIP_SECS = Number(arg("clip-secs", "24"));
@@ -132,6 +137,8 @@ async function main() {
   try {
     const server = await start(FEDERATED ? "127.0.0.3" : "127.0.0.1", dataDir);
     const follower = FEDERATED ? await start("127.0.0.2", path.join(tmp, "follower")) : null;
+    const followers = follower ? [follower] : [];
+    for (let k = 1; k < MIRRORS; k++) followers.push(await start(`127.0.0.${k + 3}`, path.join(tmp, `mirror-${k}`)));
     const token = await getToken(server.base, "root", ROOT_PASSWORD);
     const me = await (await fetch(`${server.base}/api/v1/users/me`, { headers: { Authorization: `Bearer ${token}` } })).json();
     const clip = path.join(tmp, "clip.mp4");
@@ -149,7 +156,7 @@ async function main() {
     }, { timeoutMs: 300000, intervalMs: 1000, what: "video published" });
     const segmentBytes = details.streamingPlaylists[0].files.reduce((n, f) => n + f.size, 0);
     log(`published ${video.uuid}: ${segmentBytes} bytes of fMP4`);
-    if (follower) {
+    for (const follower of followers) {
       // The follower follows the origin, and lists the video once the follow is accepted.
       const ftoken = await getToken(follower.base, "root", ROOT_PASSWORD);
       const res = await fetch(`${follower.base}/api/v1/server/following`, {
@@ -183,13 +190,13 @@ async function main() {
           const v = await (await fetch(`${server.base}/api/v1/videos/${video.uuid}`)).json();
           return (v.streamingPlaylists[0].redundancies || []).some((r) => r.baseUrl.startsWith(follower.base));
         }, { timeoutMs: 60000, intervalMs: 500, what: "the origin lists the follower's copy" });
-        log(`the origin lists the follower's copy of ${video.uuid}`);
-        if (KILL_ORIGIN) {
-          server.proc.kill("SIGKILL");
-          await waitFor(() => server.proc.exitCode !== null || server.proc.signalCode !== null, { what: "origin killed" });
-          log("origin killed");
-        }
+        log(`the origin lists the copy of ${follower.base}`);
       }
+    }
+    if (KILL_ORIGIN) {
+      server.proc.kill("SIGKILL");
+      await waitFor(() => server.proc.exitCode !== null || server.proc.signalCode !== null, { what: "origin killed" });
+      log("origin killed");
     }
 
     const { chromium } = loadPlaywright();
@@ -205,12 +212,16 @@ async function main() {
       const page = await browser.newPage();
       // Bytes this browser received from the instance, counted by the browser (with P2P off the
       // player's own counters do not run).
-      const fetched = { segmentBytes: 0, allBytes: 0 };
+      const fetched = { segmentBytes: 0, allBytes: 0, segmentBytesByHost: {} };
       page.on("requestfinished", async (req) => {
         try {
           const { responseBodySize } = await req.sizes();
           fetched.allBytes += responseBodySize;
-          if (/-fragmented\.mp4(\?|$)/.test(req.url())) fetched.segmentBytes += responseBodySize;
+          if (/-fragmented\.mp4(\?|$)/.test(req.url())) {
+            fetched.segmentBytes += responseBodySize;
+            const host = new URL(req.url()).origin;
+            fetched.segmentBytesByHost[host] = (fetched.segmentBytesByHost[host] || 0) + responseBodySize;
+          }
         } catch {
           /* page gone */
         }
@@ -220,6 +231,7 @@ async function main() {
         if (msg.type() === "warning" || msg.type() === "error") log(`viewer ${i}: ${msg.type()}: ${msg.text()}`);
       });
       if (!P2P) await page.addInitScript(() => { window.FERROTUBE_P2P_CORE = { isP2PDisabled: true }; });
+      if (P2P_MODE === "http") await page.addInitScript(() => { window.FERROTUBE_P2P_CORE = { isP2PUploadDisabled: true }; });
       if (TAMPER && i === 0) await tamperUploads(page);
       if (process.env.FT_P2P_DEBUG) {
         await page.addInitScript((d) => localStorage.setItem("debug", d), process.env.FT_P2P_DEBUG);
@@ -315,6 +327,7 @@ async function main() {
         mirrored: MIRRORED,
         origin: server.base,
         mirror: follower ? follower.base : null,
+        mirrors: MIRRORED ? followers.map((f) => f.base) : [],
         segmentBytes,
         serverBytes,
         viewers: results,
