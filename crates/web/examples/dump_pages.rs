@@ -75,6 +75,14 @@ fn main() -> std::io::Result<()> {
             render_watch(&watch("published", true)),
         ),
         (
+            "watch-mirrored.html",
+            render_watch(&WatchPage {
+                served_from_copy: true,
+                origin_host: Some(String::from("peertube.example")),
+                ..watch("mirrored", true)
+            }),
+        ),
+        (
             "watch-processing.html",
             render_watch(&watch("processing", false)),
         ),
