@@ -256,6 +256,16 @@ fn response_schema(spec: &Spec, method: &str, path: &str, status: u16) -> Option
                 "data": { "type": "array", "items": user },
             },
         })),
+        // PeerTube answers `{total, data: [VideoRedundancy]}`
+        // (samples/rest/server-redundancy-videos.json); the spec says a bare array.
+        ("get", "/api/v1/server/redundancy/videos", 200) => Some(json!({
+            "type": "object",
+            "required": ["total", "data"],
+            "properties": {
+                "total": { "type": "integer", "minimum": 0 },
+                "data": { "type": "array", "items": { "$ref": "#/components/schemas/VideoRedundancy" } },
+            },
+        })),
         // PeerTube answers `{"description": "..."}`, `{"description": null}` when there is none
         // (samples/rest/video-description.json); the spec says a bare string.
         ("get", "/api/v1/videos/{id}/description", 200) => Some(json!({
@@ -628,6 +638,16 @@ fn endpoints(uuid: &str) -> Vec<(&'static str, String, bool)> {
             true,
         ),
         ("/api/v1/users", "/api/v1/users".into(), true),
+        (
+            "/api/v1/server/redundancy/videos",
+            "/api/v1/server/redundancy/videos?target=my-videos".into(),
+            true,
+        ),
+        (
+            "/api/v1/server/following",
+            "/api/v1/server/following".into(),
+            false,
+        ),
     ]
 }
 

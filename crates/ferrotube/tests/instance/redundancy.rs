@@ -369,7 +369,11 @@ async fn manual_copy_and_altered_origin() {
     let b = TestInstance::start_at(Backend::Sqlite, "127.0.0.3", &config("")).await;
     // C follows A and B: it learns of B's copy of A's video from B's CacheFile.
     let c = TestInstance::start_at(Backend::Sqlite, "127.0.0.4", &config("")).await;
-    let (ta, tb, tc) = (a.root_token().await, b.root_token().await, c.root_token().await);
+    let (ta, tb, tc) = (
+        a.root_token().await,
+        b.root_token().await,
+        c.root_token().await,
+    );
     follow_and_allow(&b, &tb, &a).await;
     follow_and_allow(&c, &tc, &a).await;
     follow_and_allow(&c, &tc, &b).await;
@@ -506,9 +510,12 @@ async fn manual_copy_and_altered_origin() {
         a_lists(&a, &good).await.contains(&copy).then_some(())
     })
     .await;
-    until(WAIT, "C, B's follower, lists B's copy of A's video", &[&b, &c], || async {
-        a_lists(&c, &good).await.contains(&copy).then_some(())
-    })
+    until(
+        WAIT,
+        "C, B's follower, lists B's copy of A's video",
+        &[&b, &c],
+        || async { a_lists(&c, &good).await.contains(&copy).then_some(()) },
+    )
     .await;
     let r = b
         .client
