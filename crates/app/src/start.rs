@@ -234,6 +234,10 @@ pub fn spawn_background(
             if let Err(e) = s.db.purge_seen_activities(now - 7 * 86_400_000).await {
                 tracing::warn!(error = %e, "cannot purge seen activities");
             }
+            // Copies other instances did not renew are no longer listed; forget them.
+            if let Err(e) = s.db.purge_expired_remote_redundancies(now).await {
+                tracing::warn!(error = %e, "cannot purge expired copies");
+            }
             // Finished jobs stay listed in /api/v1/jobs for a week.
             if let Err(e) = s.db.purge_finished_jobs(now - 7 * 86_400_000).await {
                 tracing::warn!(error = %e, "cannot purge finished jobs");

@@ -19,6 +19,7 @@ mod connect;
 mod federation;
 mod jobs;
 mod p2p;
+mod redundancy;
 mod remote_videos;
 mod uploads;
 mod users;

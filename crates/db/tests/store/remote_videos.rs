@@ -27,7 +27,7 @@ fn rfile(kind: &'static str, resolution: i64, hash: &str) -> RemoteFile {
     }
 }
 
-fn remote(url: &str, uuid: &str, channel_id: i64, now: i64) -> RemoteVideo {
+pub fn remote(url: &str, uuid: &str, channel_id: i64, now: i64) -> RemoteVideo {
     RemoteVideo {
         url: url.into(),
         uuid: uuid.into(),
@@ -66,7 +66,7 @@ fn remote(url: &str, uuid: &str, channel_id: i64, now: i64) -> RemoteVideo {
     }
 }
 
-async fn remote_channel(db: &Db) -> i64 {
+pub async fn remote_channel(db: &Db) -> i64 {
     let p = |handle| RemoteProfile {
         handle,
         host: HOST,
