@@ -157,10 +157,51 @@ fn check_params(p: &SignatureParams) {
     }
 }
 
+/// Fuzz target `activity`: an inbox body (JSON) through [`crate::vocab::activity::parse_activity`],
+/// the parser of every activity another server sends (CacheFile, Video and Note inside). An
+/// accepted activity writes back (`activity_to_json`) to JSON that parses again to an activity
+/// of the same kind, id and actor.
+pub fn activity(data: &[u8]) {
+    use crate::vocab::activity::{activity_to_json, parse_activity};
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let Ok(a) = parse_activity(&doc) else {
+        return;
+    };
+    let again = parse_activity(&activity_to_json(&a));
+    let again = match again {
+        Ok(b) => b,
+        Err(e) => panic!("an accepted activity does not parse back: {e}"),
+    };
+    assert_eq!(
+        (again.kind, &again.id, &again.actor),
+        (a.kind, &a.id, &a.actor)
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use ferrotube_model::fuzzing::{replay_and_mutate, seeds_dir};
+
+    #[test]
+    fn fuzz_activity() {
+        let dict: &[&[u8]] = &[
+            b"\"type\":\"CacheFile\"",
+            b"\"type\":\"Create\"",
+            b"\"type\":\"Undo\"",
+            b"\"expires\":",
+            b"\"href\":\"http://a.example/x\"",
+            b"\"url\":",
+            b"\"object\":",
+            b"null",
+            b"{}",
+            b"[]",
+        ];
+        let dir = seeds_dir(env!("CARGO_MANIFEST_DIR"), "activity");
+        assert!(replay_and_mutate(&dir, activity, dict, 6_000) > 0);
+    }
 
     #[test]
     fn fuzz_http_signature() {

@@ -268,10 +268,18 @@ pub(crate) fn video_body(v: &VideoObject) -> Value {
     }
     put("aspectRatio", or_null(v.aspect_ratio));
     put("url", Value::Array(url_list(v)));
-    put("likes", json!(v.likes_url));
-    put("dislikes", json!(v.dislikes_url));
-    put("shares", json!(v.shares_url));
-    put("comments", json!(v.comments_url));
+    // A collection a remote object did not name (parsed as "") is left out, not written as an
+    // empty URL no reader accepts (found by the `activity` fuzz target).
+    for (key, url) in [
+        ("likes", &v.likes_url),
+        ("dislikes", &v.dislikes_url),
+        ("shares", &v.shares_url),
+        ("comments", &v.comments_url),
+    ] {
+        if !url.is_empty() {
+            put(key, json!(url));
+        }
+    }
     if let Some(c) = &v.chapters_url {
         put("hasParts", json!(c));
     }
