@@ -59,6 +59,20 @@ pub fn router() -> Router<Instance> {
         )
         .route("/videos/watch/{id}/comments/{comment}", get(comment))
         .route("/videos/watch/{id}/{collection}", get(video_collection))
+        .route(
+            "/redundancy/streaming-playlists/hls/{uuid}",
+            get(cache_file),
+        )
+}
+
+/// Our copy of a video as its `CacheFile` (PeerTube serves it at the CacheFile's id, so an
+/// instance that got it forwarded can fetch it from us).
+async fn cache_file(State(state): State<Instance>, Path(uuid): Path<String>) -> Response {
+    match ferrotube_app::federation::cache_files::our_cache_file(&state, &uuid).await {
+        Ok(Some(body)) => ap(body),
+        Ok(None) => not_found(),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
 }
 
 /// An activity is a few KB (a Video with its files, ~10 KB); 1 MiB leaves room without letting

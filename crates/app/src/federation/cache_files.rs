@@ -59,6 +59,19 @@ fn cache_file(state: &Instance, v: &VideoRow, r: &RedundancyRow) -> CacheFileObj
     }
 }
 
+/// Our live copy of video `uuid` as its CacheFile (served at the CacheFile's id), or `None`.
+pub async fn our_cache_file(state: &Instance, uuid: &str) -> crate::Result<Option<Value>> {
+    let Some(v) = state.db.video_by_uuid(uuid).await? else {
+        return Ok(None);
+    };
+    let Some(r) = crate::redundancy::our_live_copy(state, v.id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(
+        ferrotube_federation::vocab::cache_file::cache_file_to_json(&cache_file(state, &v, &r)),
+    ))
+}
+
 fn create_activity(actor: &str, c: &CacheFileObject) -> Activity {
     Activity {
         id: format!("{}/activity", c.id),

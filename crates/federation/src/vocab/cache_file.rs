@@ -53,6 +53,11 @@ pub fn parse_cache_file(v: &Value) -> Result<CacheFileObject> {
     })
 }
 
+/// The object as served at its id, with its `@context`.
+pub fn cache_file_to_json(c: &CacheFileObject) -> Value {
+    super::context::with(super::context::cache_file(), cache_file_body(c))
+}
+
 /// PeerTube's shape, term for term (samples/activitypub/create-cachefile.json).
 pub fn cache_file_body(c: &CacheFileObject) -> Value {
     json!({

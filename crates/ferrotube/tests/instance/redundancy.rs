@@ -430,6 +430,24 @@ async fn manual_copy_and_altered_origin() {
         r0["expiresOn"].is_null(),
         "a manual copy does not expire: {list}"
     );
+    // The CacheFile is served at its id, as PeerTube serves it.
+    let cf: Value = b
+        .client
+        .get(format!(
+            "{}/redundancy/streaming-playlists/hls/{good}",
+            b.url
+        ))
+        .header("Accept", AP)
+        .send()
+        .await
+        .expect("CacheFile")
+        .json()
+        .await
+        .expect("CacheFile json");
+    assert_eq!(cf["type"], "CacheFile", "{cf}");
+    assert_eq!(cf["url"]["href"], copy.as_str());
+    assert_eq!(cf["object"], format!("{}/videos/watch/{good}", a.url));
+    assert!(cf["expires"].is_null());
     until(
         WAIT,
         "the altered video's mirror job failed",
