@@ -175,8 +175,62 @@ fn parse_ms(s: &str) -> Option<i64> {
         .and_then(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok())
 }
 
-/// Create or Update{CacheFile}: records (or renews) the copy `c` announced by `act.actor`.
+/// The CacheFile at `id` as its announcer serves it now (`None`: withdrawn), for activities that
+/// reach us forwarded by the origin: a copy is believed only from the instance that keeps it.
+async fn fetch_from_announcer(state: &Instance, id: &str) -> FedResult<Option<CacheFileObject>> {
+    let signer = super::actors::instance_signer(state).await?;
+    match state
+        .federation
+        .client
+        .get_activity_json(id, Some(&signer))
+        .await
+    {
+        Ok(doc) => {
+            let c = ferrotube_federation::vocab::cache_file::parse_cache_file(&doc)?;
+            if c.id != id {
+                return Err(FedError::Refused(
+                    "the CacheFile served has another id".into(),
+                ));
+            }
+            Ok(Some(c))
+        }
+        Err(ferrotube_federation::client::FetchError::Status(404 | 410)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Create or Update{CacheFile}: records (or renews) the copy `c` announced by `act.actor`. One
+/// that came forwarded is fetched from its announcer first. A copy of one of our videos is
+/// forwarded to the video's audience, so the instances that follow us learn of it.
 pub async fn on_cache_file(
+    state: &Instance,
+    act: &Activity,
+    raw: &Value,
+    c: &CacheFileObject,
+    actor_host: &str,
+    forwarded: bool,
+) -> FedResult<()> {
+    let fetched;
+    let c = if forwarded {
+        fetched = fetch_from_announcer(state, &c.id)
+            .await?
+            .ok_or_else(|| FedError::Refused("the announcer no longer serves that copy".into()))?;
+        &fetched
+    } else {
+        c
+    };
+    record_cache_file(state, act, c, actor_host).await?;
+    if !forwarded {
+        if let Some(video) = video_by_any_url(state, &c.video).await? {
+            if video.is_local() {
+                super::outbox::forward_to_video_audience(state, &video, raw, actor_host).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn record_cache_file(
     state: &Instance,
     act: &Activity,
     c: &CacheFileObject,
@@ -228,12 +282,25 @@ pub async fn on_cache_file(
     Ok(())
 }
 
-/// Undo{Create{CacheFile}} (or Undo{CacheFile}): the announcer drops its copy.
+/// Undo{Create{CacheFile}}: the announcer drops its copy. Forwarded, it is believed once the
+/// announcer no longer serves the CacheFile; from the announcer, a copy of one of our videos is
+/// forwarded to the video's audience.
 pub async fn on_undo_cache_file(
     state: &Instance,
     act: &Activity,
+    raw: &Value,
     cache_file_id: &str,
+    forwarded: bool,
 ) -> FedResult<()> {
+    if forwarded && fetch_from_announcer(state, cache_file_id).await?.is_some() {
+        return Err(FedError::Refused(
+            "forwarded Undo of a copy its announcer still serves".into(),
+        ));
+    }
+    let video = match state.db.redundancy_by_url(cache_file_id).await? {
+        Some(r) => state.db.video_by_id(r.video_id).await?,
+        None => None,
+    };
     let Some(actor) = state
         .db
         .actor_by_url(super::strip_fragment(&act.actor))
@@ -248,6 +315,12 @@ pub async fn on_undo_cache_file(
     {
         state.videos_changed();
         info!(by = %act.actor, cache_file = %cache_file_id, "copy of a video withdrawn");
+        if let (Some(v), false) = (&video, forwarded) {
+            if v.is_local() {
+                let host = super::url_host(&act.actor).unwrap_or_default();
+                super::outbox::forward_to_video_audience(state, v, raw, &host).await?;
+            }
+        }
     }
     Ok(())
 }

@@ -92,7 +92,14 @@ pub async fn receive(
         return Err(forbidden(format!("{actor_host} is blocked")));
     }
     let forwarded = strip_fragment(&act.actor) != signer_url;
+    // What is accepted forwarded is checked against its origin before it is applied: objects
+    // are fetched again, deletions confirmed gone, and a withdrawn copy (Undo{Create{CacheFile}})
+    // confirmed no longer served by its announcer.
+    let undo_of_copy = act.kind == ActivityKind::Undo
+        && matches!(&act.object, ObjectRef::Activity(inner)
+            if matches!(inner.object, ObjectRef::CacheFile(_)));
     if forwarded
+        && !undo_of_copy
         && !matches!(
             act.kind,
             ActivityKind::Create | ActivityKind::Update | ActivityKind::Delete
@@ -197,13 +204,11 @@ async fn process(state: &Instance, act: &Activity, raw: &Value, forwarded: bool)
     match act.kind {
         ActivityKind::Follow => on_follow(state, act).await,
         ActivityKind::Accept | ActivityKind::Reject => on_follow_answer(state, act).await,
-        ActivityKind::Undo => on_undo(state, act).await,
+        ActivityKind::Undo => on_undo(state, act, raw, forwarded).await,
         ActivityKind::Create | ActivityKind::Update => match &act.object {
-            // A copy is believed only from the instance that keeps it, never forwarded.
-            ObjectRef::CacheFile(c) if !forwarded => {
-                super::cache_files::on_cache_file(state, act, c, &actor_host).await
+            ObjectRef::CacheFile(c) => {
+                super::cache_files::on_cache_file(state, act, raw, c, &actor_host, forwarded).await
             }
-            ObjectRef::CacheFile(_) => Ok(()),
             _ => on_create_or_update(state, act, raw, forwarded, &actor_host).await,
         },
         ActivityKind::Announce => {
@@ -359,7 +364,7 @@ async fn on_follow_answer(state: &Instance, act: &Activity) -> FedResult<()> {
     Ok(())
 }
 
-async fn on_undo(state: &Instance, act: &Activity) -> FedResult<()> {
+async fn on_undo(state: &Instance, act: &Activity, raw: &Value, forwarded: bool) -> FedResult<()> {
     let ObjectRef::Activity(inner) = &act.object else {
         return Ok(());
     };
@@ -383,7 +388,7 @@ async fn on_undo(state: &Instance, act: &Activity) -> FedResult<()> {
         }
         ActivityKind::Create => match &inner.object {
             ObjectRef::CacheFile(c) => {
-                super::cache_files::on_undo_cache_file(state, act, &c.id).await
+                super::cache_files::on_undo_cache_file(state, act, raw, &c.id, forwarded).await
             }
             _ => Ok(()),
         },

@@ -369,19 +369,25 @@ async fn manual_copy_and_altered_origin() {
     let b = TestInstance::start_at(Backend::Sqlite, "127.0.0.3", &config("")).await;
     // C follows A and B: it learns of B's copy of A's video from B's CacheFile.
     let c = TestInstance::start_at(Backend::Sqlite, "127.0.0.4", &config("")).await;
+    // D follows A only: it learns of B's copy from A, which forwards B's CacheFile to the
+    // video's audience; D then fetches the CacheFile from B before believing it.
+    let d = TestInstance::start_at(Backend::Sqlite, "127.0.0.5", &config("")).await;
     let (ta, tb, tc) = (
         a.root_token().await,
         b.root_token().await,
         c.root_token().await,
     );
+    let td = d.root_token().await;
     follow_and_allow(&b, &tb, &a).await;
     follow_and_allow(&c, &tc, &a).await;
     follow_and_allow(&c, &tc, &b).await;
+    follow_and_allow(&d, &td, &a).await;
     let good = upload(&a, &ta, &clip, "good").await;
     let bad = upload(&a, &ta, &clip, "altered").await;
     for uuid in [&good, &bad] {
         wait_remote(&b, uuid, &[&a, &b]).await;
         wait_remote(&c, uuid, &[&a, &c]).await;
+        wait_remote(&d, uuid, &[&a, &d]).await;
     }
     let b_id = |uuid: String| {
         let b = &b;
@@ -535,6 +541,13 @@ async fn manual_copy_and_altered_origin() {
         || async { a_lists(&c, &good).await.contains(&copy).then_some(()) },
     )
     .await;
+    until(
+        WAIT,
+        "D, A's follower, lists B's copy (forwarded by A)",
+        &[&a, &d],
+        || async { a_lists(&d, &good).await.contains(&copy).then_some(()) },
+    )
+    .await;
     let r = b
         .client
         .delete(b.api(&format!("/api/v1/server/redundancy/videos/{id}")))
@@ -551,6 +564,13 @@ async fn manual_copy_and_altered_origin() {
     until(WAIT, "C forgets the removed copy", &[&b, &c], || async {
         a_lists(&c, &good).await.is_empty().then_some(())
     })
+    .await;
+    until(
+        WAIT,
+        "D forgets the removed copy (forwarded Undo)",
+        &[&a, &d],
+        || async { a_lists(&d, &good).await.is_empty().then_some(()) },
+    )
     .await;
 }
 
