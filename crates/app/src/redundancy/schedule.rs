@@ -6,10 +6,10 @@
 //! `trending`: views per day since publication, `recently-added` with `min_views`), and take
 //! them best first while they fit in the strategy's `size` (copies not yet expired keep their
 //! room: a copy lives at least `min_lifetime`). A wanted video without a copy is queued for
-//! mirroring; an expired copy is renewed for another `min_lifetime` if still wanted, else
-//! dropped (Undo, files removed). Copies others announced and did not renew are forgotten, and
-//! folders of ours that no copy records (a mirror that died between moving its files and
-//! recording them, and then gave up) are swept.
+//! mirroring; a copy still wanted is renewed for another `min_lifetime` shortly before it would
+//! expire (Update), one no longer wanted is dropped once expired (Undo, files removed). Copies
+//! others announced and did not renew are forgotten, and folders of ours that no copy records (a
+//! mirror that died between moving its files and recording them, and then gave up) are swept.
 
 use super::{drop_copy, mirror, renew_copy, MANUAL};
 use crate::Instance;
@@ -125,16 +125,21 @@ async fn apply(state: &Instance, s: &RedundancyStrategy, now: i64) -> crate::Res
     let wanted_ids = wanted(&ranked, budget.saturating_sub(kept));
     let lifetime_ms = i64::try_from(s.min_lifetime).unwrap_or(i64::MAX / 2_000) * 1000;
 
-    for r in ours
-        .iter()
-        .filter(|r| r.expires_at.is_some_and(|e| e <= now))
-    {
-        let video = state.db.video_by_id(r.video_id).await?;
-        match video {
-            Some(v) if wanted_ids.contains(&r.video_id) => {
-                renew_copy(state, &v, r, now + lifetime_ms).await?;
+    // A wanted copy is renewed before it would lapse (it expires within the next two checks),
+    // so the origin never stops listing it; an unwanted one goes once it has expired.
+    let interval_ms =
+        i64::try_from(state.settings.redundancy.videos.check_interval).unwrap_or(3600) * 1000;
+    for r in &ours {
+        let Some(expires_at) = r.expires_at else {
+            continue;
+        };
+        if wanted_ids.contains(&r.video_id) && expires_at <= now + 2 * interval_ms {
+            match state.db.video_by_id(r.video_id).await? {
+                Some(v) => renew_copy(state, &v, r, now + lifetime_ms).await?,
+                None => drop_copy(state, r).await?,
             }
-            _ => drop_copy(state, r).await?,
+        } else if !wanted_ids.contains(&r.video_id) && expires_at <= now {
+            drop_copy(state, r).await?;
         }
     }
     for c in ranked

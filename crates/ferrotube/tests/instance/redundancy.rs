@@ -877,3 +877,59 @@ async fn mirror_job_survives_kill9() {
     assert!(copy_is_whole(&b, &copy, &master_name, &sha_name).await);
     let _ = ta;
 }
+
+/// A copy the strategy still wants is renewed when it expires (Update{CacheFile}): the origin
+/// goes on listing it past its first expiry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wanted_copies_are_renewed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let clip = make_clip(dir.path(), "renew.mp4", 1, 320, 240);
+    let a = TestInstance::start_at(Backend::Sqlite, "127.0.0.2", &config("")).await;
+    let b = TestInstance::start_at(
+        Backend::Sqlite,
+        "127.0.0.3",
+        &config(
+            "[redundancy.videos]\ncheck_interval = \"1 second\"\n\
+             [[redundancy.videos.strategies]]\nstrategy = \"most-views\"\n\
+             size = \"1GB\"\nmin_lifetime = \"3 seconds\"\n",
+        ),
+    )
+    .await;
+    let (ta, tb) = (a.root_token().await, b.root_token().await);
+    follow_and_allow(&b, &tb, &a).await;
+    let uuid = upload(&a, &ta, &clip, "kept").await;
+    wait_remote(&b, &uuid, &[&a, &b]).await;
+    let first = until(WAIT, "B's copy", &[&a, &b], || async {
+        let list = b
+            .get_json(
+                "/api/v1/server/redundancy/videos?target=remote-videos",
+                Some(&tb),
+            )
+            .await;
+        list["data"][0]["redundancies"]["streamingPlaylists"][0]["expiresOn"]
+            .as_str()
+            .map(str::to_string)
+    })
+    .await;
+    until(WAIT, "the copy renewed", &[&a, &b], || async {
+        let list = b
+            .get_json(
+                "/api/v1/server/redundancy/videos?target=remote-videos",
+                Some(&tb),
+            )
+            .await;
+        list["data"][0]["redundancies"]["streamingPlaylists"][0]["expiresOn"]
+            .as_str()
+            .filter(|e| *e > first.as_str())
+            .map(|_| ())
+    })
+    .await;
+    // Past the first expiry (3 s), the origin still lists it: it got the Update.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(a_lists(&a, &uuid).await.len(), 1, "{}", a.log_tail());
+    assert!(
+        b.log_tail().contains("copy renewed"),
+        "renewal logged:\n{}",
+        b.log_tail()
+    );
+}
