@@ -226,6 +226,11 @@ async fn process(state: &Instance, act: &Activity, raw: &Value, forwarded: bool)
             Ok(())
         }
         ActivityKind::View => {
+            // PeerTube 6 sends two Views of one watch: one with `expires`, which only says a
+            // viewer is there (live viewer counts), and one without, the counted view.
+            if act.expires.is_some() {
+                return Ok(());
+            }
             let url = object_url(&act.object).unwrap_or_default();
             if let Some(v) = video_for_remote(state, url).await? {
                 if v.is_local() {

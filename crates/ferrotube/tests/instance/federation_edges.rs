@@ -795,6 +795,21 @@ async fn mastodon_reactions_count(backend: Backend) {
     })
     .await;
 
+    // PeerTube 6 sends a View with `expires` while someone watches (a viewer, for live
+    // counts; see inbox-deliveries.json) and one without it for the view: only that one counts.
+    let viewer = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{alice}/views/{}", uuid::Uuid::new_v4()),
+        "type": "View",
+        "actor": alice,
+        "object": video_url,
+        "to": [format!("{}/accounts/root", t.url)],
+        "cc": [],
+        "expires": "2030-01-01T00:00:00.000Z",
+    });
+    fake.post(&t, "alice", &inbox, &viewer).await;
+    follow_marker(&fake, &t, 2).await;
+    assert_eq!(counts().await.2, 0, "a viewer ping counted as a view");
     let view = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{alice}/views/{}", uuid::Uuid::new_v4()),
