@@ -16,6 +16,7 @@ pub mod federation;
 pub mod jobs;
 pub mod p2p;
 pub mod remote_videos;
+pub mod shares;
 pub mod sort;
 pub mod tokens;
 pub mod uploads;

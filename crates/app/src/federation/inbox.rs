@@ -200,12 +200,7 @@ async fn process(state: &Instance, act: &Activity, raw: &Value, forwarded: bool)
         ActivityKind::Create | ActivityKind::Update => {
             on_create_or_update(state, act, raw, forwarded, &actor_host).await
         }
-        ActivityKind::Announce => {
-            let url = object_url(&act.object)
-                .ok_or_else(|| FedError::Refused("Announce without object".into()))?;
-            // Whoever announces, the video is believed only as its origin serves it.
-            fetch_remote_video(state, url, false).await.map(|_| ())
-        }
+        ActivityKind::Announce => on_announce(state, act).await,
         ActivityKind::Delete => on_delete(state, act, raw, forwarded, &actor_host).await,
         ActivityKind::Like | ActivityKind::Dislike => {
             let url = object_url(&act.object).unwrap_or_default();
@@ -241,6 +236,25 @@ async fn process(state: &Instance, act: &Activity, raw: &Value, forwarded: bool)
         }
         ActivityKind::Flag => on_flag(state, act).await,
     }
+}
+
+/// An Announce shares a video: the video is stored (believed only as its origin serves it,
+/// whoever announces it) and the share counted, once per actor and video.
+async fn on_announce(state: &Instance, act: &Activity) -> FedResult<()> {
+    let url = object_url(&act.object)
+        .ok_or_else(|| FedError::Refused("Announce without object".into()))?;
+    let video_id = fetch_remote_video(state, url, false).await?;
+    let video = video_for_remote(state, url)
+        .await?
+        .filter(|v| v.id == video_id)
+        .ok_or_else(|| FedError::Refused(format!("{url} cannot be shared")))?;
+    let by = remote_actor(state, &act.actor, false).await?;
+    state
+        .db
+        .upsert_share(by.id, video.id, &act.id, now_ms())
+        .await?;
+    debug!(by = %by.url, %url, "video shared");
+    Ok(())
 }
 
 async fn remote_account_id(state: &Instance, actor_url: &str) -> FedResult<i64> {
@@ -393,6 +407,14 @@ async fn on_undo(state: &Instance, act: &Activity) -> FedResult<()> {
                 if state.db.rate_of(account, v.id).await?.as_deref() == Some(undone) {
                     state.db.set_rate(account, v.id, None, now_ms()).await?;
                     state.videos_changed();
+                }
+            }
+            Ok(())
+        }
+        ActivityKind::Announce => {
+            if let Some(by) = state.db.actor_by_url(strip_fragment(&act.actor)).await? {
+                if state.db.delete_share(by.id, &inner.id).await? {
+                    debug!(by = %by.url, announce = %inner.id, "share undone");
                 }
             }
             Ok(())

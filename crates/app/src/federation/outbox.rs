@@ -289,6 +289,16 @@ async fn announce_video(state: &Instance, v: &VideoRow, url: &str) -> FedResult<
             vec![super::PUBLIC.to_string(), followers],
             Vec::new(),
         );
+        // Our own shares count too, as in PeerTube (the video's `shares` collection).
+        state
+            .db
+            .upsert_share(
+                actor.id,
+                v.id,
+                &format!("{url}/announces/{}", actor.id),
+                now_ms(),
+            )
+            .await?;
         let inboxes = state.db.follower_inboxes(&[actor.id]).await?;
         n += enqueue_deliveries(state, &actor, &body, inboxes).await?;
     }

@@ -20,6 +20,7 @@ mod federation;
 mod jobs;
 mod p2p;
 mod remote_videos;
+mod shares;
 mod uploads;
 mod users;
 mod videos;

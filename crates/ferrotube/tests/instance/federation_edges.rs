@@ -875,6 +875,54 @@ async fn mastodon_reactions_count(backend: Backend) {
         "an Undo{{Like}} removed a dislike"
     );
 
+    // Shares: the video's channel and the instance announced it when it was published (as
+    // PeerTube counts them); alice's and bob's Announces add theirs, once each, and alice's
+    // Undo{Announce} takes hers back.
+    let shares = || async {
+        ap_get(&t, &format!("{video_url}/announces")).await["totalItems"]
+            .as_i64()
+            .unwrap_or(-1)
+    };
+    until(WAIT, "our own two shares", &[&t], || async {
+        (shares().await == 2).then_some(())
+    })
+    .await;
+    let announce = |who: &str, n: u32| {
+        let actor = fake.actor(who);
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{actor}/statuses/{n}/activity"),
+            "type": "Announce",
+            "actor": actor,
+            "to": [PUBLIC],
+            "cc": [format!("{actor}/followers")],
+            "object": video_url,
+        })
+    };
+    fake.post(&t, "alice", &inbox, &announce("alice", 10)).await;
+    fake.post(&t, "bob", &inbox, &announce("bob", 11)).await;
+    until(WAIT, "alice's and bob's shares", &[&t], || async {
+        (shares().await == 4).then_some(())
+    })
+    .await;
+    // alice boosts it again (a new Announce id): still one share of hers.
+    fake.post(&t, "alice", &inbox, &announce("alice", 12)).await;
+    let undo_share = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{alice}/statuses/12/activity/undo"),
+        "type": "Undo",
+        "actor": alice,
+        "to": [PUBLIC],
+        "object": announce("alice", 12),
+    });
+    fake.post(&t, "alice", &inbox, &undo_share).await;
+    follow_marker(&fake, &t, 3).await;
+    assert_eq!(
+        shares().await,
+        3,
+        "alice's share undone, bob's and ours stay"
+    );
+
     let flag = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{}/{}", fake.s.url, uuid::Uuid::new_v4()),
