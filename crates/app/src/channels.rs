@@ -45,6 +45,7 @@ pub async fn update(
     c.updated_at = now_ms();
     instance.db.update_channel(&c).await?;
     instance.videos_changed();
+    crate::federation::outbox::channel_updated(instance, &c).await;
     Ok(())
 }
 

@@ -17,6 +17,7 @@ mod accounts;
 mod comments;
 mod connect;
 mod federation;
+mod follow_counts;
 mod jobs;
 mod p2p;
 mod remote_videos;

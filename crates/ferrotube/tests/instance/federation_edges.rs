@@ -410,10 +410,56 @@ async fn mastodon_user_follows_a_local_channel(backend: Backend) {
     let channel_key = instance_key(&t, &channel_url).await;
     assert_signed_by(&accept, &channel_url, &channel_key);
     assert_eq!(followers_total(&t, &channel_url).await, 1);
-    // BUG (not asserted): `GET /api/v1/video-channels/root_channel` answers `followersCount: 0`
-    // whoever follows (shapes.rs writes a constant 0 for every account and channel).
     let page = ap_get(&t, &format!("{channel_url}/followers?page=1")).await;
     assert_eq!(page["orderedItems"], json!([alice]), "{page}");
+    // The REST views count the accepted follows too.
+    let rest = t
+        .get_json("/api/v1/video-channels/root_channel", None)
+        .await;
+    assert_eq!(
+        (&rest["followersCount"], &rest["followingCount"]),
+        (&json!(1), &json!(0)),
+        "{rest}"
+    );
+    let rest = t.get_json("/api/v1/accounts/root", None).await;
+    assert_eq!(rest["followersCount"], 0, "{rest}");
+
+    // A change of the channel's profile reaches alice as Update{Group}, signed by the channel.
+    let r = t
+        .client
+        .put(t.api("/api/v1/video-channels/root_channel"))
+        .bearer_auth(&token)
+        .json(&json!({ "displayName": "Renamed channel", "description": "A new description" }))
+        .send()
+        .await
+        .expect("update the channel");
+    assert_eq!(r.status(), 204);
+    let update = until(WAIT, "an Update{Group} at the fake", &[&t], || async {
+        fake.received()
+            .into_iter()
+            .find(|r| r.json["type"] == "Update" && r.json["object"]["type"] == "Group")
+    })
+    .await;
+    assert_eq!(
+        update.json["actor"],
+        channel_url.as_str(),
+        "{}",
+        update.json
+    );
+    assert_eq!(update.json["object"]["id"], channel_url.as_str());
+    assert_eq!(update.json["object"]["name"], "Renamed channel");
+    assert_eq!(update.json["object"]["summary"], "A new description");
+    assert!(
+        update.json["object"]["publicKey"]["publicKeyPem"].is_string(),
+        "{}",
+        update.json
+    );
+    assert!(
+        update.json["@context"].is_array(),
+        "an actor's context: {}",
+        update.json
+    );
+    assert_signed_by(&update, &channel_url, &channel_key);
 
     // A new video of the channel reaches alice (through her server's shared inbox).
     let uuid = upload(&t, &token, "edges: for followers").await;
@@ -468,6 +514,52 @@ async fn mastodon_user_follows_a_local_channel(backend: Backend) {
         .await
         .expect("text");
     assert!(m3u8.starts_with("#EXTM3U"), "{m3u8}");
+
+    // alice follows root's account as well: its profile change reaches her as Update{Person}.
+    let follow_account = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/{}", fake.s.url, uuid::Uuid::new_v4()),
+        "type": "Follow",
+        "actor": alice,
+        "object": account_url,
+    });
+    fake.post(
+        &t,
+        "alice",
+        &format!("{account_url}/inbox"),
+        &follow_account,
+    )
+    .await;
+    until(WAIT, "root's account followed", &[&t], || async {
+        let rest = t.get_json("/api/v1/accounts/root", None).await;
+        (rest["followersCount"] == 1).then_some(())
+    })
+    .await;
+    let r = t
+        .client
+        .put(t.api("/api/v1/users/me"))
+        .bearer_auth(&token)
+        .json(&json!({ "displayName": "Root renamed", "description": "About root" }))
+        .send()
+        .await
+        .expect("update the profile");
+    assert_eq!(r.status(), 204);
+    let update = until(WAIT, "an Update{Person} at the fake", &[&t], || async {
+        fake.received()
+            .into_iter()
+            .find(|r| r.json["type"] == "Update" && r.json["object"]["type"] == "Person")
+    })
+    .await;
+    assert_eq!(
+        update.json["actor"],
+        account_url.as_str(),
+        "{}",
+        update.json
+    );
+    assert_eq!(update.json["object"]["id"], account_url.as_str());
+    assert_eq!(update.json["object"]["name"], "Root renamed");
+    assert_eq!(update.json["object"]["summary"], "About root");
+    assert_signed_by(&update, &account_url, &instance_key(&t, &account_url).await);
 
     // Undo{Follow}: alice is no longer a follower.
     let undo = json!({
