@@ -268,4 +268,47 @@ impl Db {
         );
         Ok(read_opt!(self, (i64, i64, i64, i64), sql, account_id, channel_id)?.unwrap_or_default())
     }
+
+    /// Forgets a remote account (its actor was deleted at its origin): its channels and their
+    /// videos go with it, its ratings too (the rated videos are recounted), and its comments are
+    /// marked deleted, as a deleted comment is (their replies stay in their threads). `false`
+    /// when there is no such remote account (a local one is never touched).
+    pub async fn delete_remote_account(&self, id: i64, now: i64) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let remote = tx_scalar!(
+            &mut tx,
+            i64,
+            "SELECT COUNT(*) FROM accounts WHERE id = $1 AND host IS NOT NULL",
+            id
+        )?;
+        if remote == 0 {
+            return Ok(false);
+        }
+        tx_exec!(
+            &mut tx,
+            "UPDATE comments SET deleted_at = $1, text = '', updated_at = $1 WHERE account_id = $2 AND deleted_at IS NULL",
+            now,
+            id
+        )?;
+        tx_exec!(
+            &mut tx,
+            "UPDATE videos SET \
+             likes = (SELECT COUNT(*) FROM video_rates r WHERE r.video_id = videos.id AND r.rate = 'like' AND r.account_id <> $1), \
+             dislikes = (SELECT COUNT(*) FROM video_rates r WHERE r.video_id = videos.id AND r.rate = 'dislike' AND r.account_id <> $1) \
+             WHERE id IN (SELECT video_id FROM video_rates WHERE account_id = $1)",
+            id
+        )?;
+        let gone = tx_exec!(&mut tx, "DELETE FROM accounts WHERE id = $1", id)?;
+        tx.commit().await?;
+        Ok(gone > 0)
+    }
+
+    /// Forgets a remote channel and its videos (its actor was deleted at its origin).
+    pub async fn delete_remote_channel(&self, id: i64) -> Result<bool> {
+        Ok(write_exec!(
+            self,
+            "DELETE FROM channels WHERE id = $1 AND host IS NOT NULL",
+            id
+        )? > 0)
+    }
 }

@@ -244,6 +244,17 @@ fn remote_actor_depth<'a>(
     })
 }
 
+/// A remote actor's document as the actor itself delivered it (an `Update{Person|Group}`):
+/// its profile and key are stored as a refetch would store them.
+pub async fn update_remote_actor(state: &Instance, obj: &ActorObject) -> FedResult<ActorRow> {
+    let url = strip_fragment(&obj.id);
+    let host = url_host(url).ok_or_else(|| FedError::Refused(format!("bad URL {url}")))?;
+    if url.starts_with(&state.url) {
+        return Err(FedError::Refused(format!("{url} is one of our actors")));
+    }
+    store_remote_actor(state, url, &host, obj, 0).await
+}
+
 async fn store_remote_actor(
     state: &Instance,
     url: &str,
