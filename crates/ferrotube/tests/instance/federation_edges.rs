@@ -901,7 +901,13 @@ async fn mastodon_reactions_count(backend: Backend) {
     });
     fake.post(&t, "alice", &inbox, &viewer).await;
     follow_marker(&fake, &t, 2).await;
-    assert_eq!(counts().await.2, 0, "a viewer ping counted as a view");
+    // Read as root: an anonymous read may come from the public cache, which a view does not
+    // empty.
+    let views = t
+        .get_json(&format!("/api/v1/videos/{uuid}"), Some(&token))
+        .await["views"]
+        .clone();
+    assert_eq!(views, 0, "a viewer ping counted as a view");
     let view = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{alice}/views/{}", uuid::Uuid::new_v4()),
