@@ -19,30 +19,40 @@ use ferrotube_model::validate;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-/// `name` or `name@host` where host is ours (remote actors arrive with federation).
-fn local_handle<'a>(state: &Instance, handle: &'a str) -> ApiResult<&'a str> {
+/// The name an account or channel is stored under: `name` and `name@our host` are ours,
+/// `name@host` (host with its port, as PeerTube writes it) a remote one known here, stored
+/// under that handle.
+fn stored_name<'a>(state: &Instance, handle: &'a str) -> &'a str {
     let handle = handle.trim_end_matches('/');
     match handle.split_once('@') {
-        None => Ok(handle),
-        Some((name, host)) if host == state.host => Ok(name),
-        Some(_) => Err(ApiError::not_found("Actor not found")),
+        Some((name, host)) if host == state.host => name,
+        _ => handle,
     }
 }
 
+/// A channel, ours or a remote one known here.
 async fn channel_by_handle(state: &Instance, handle: &str) -> ApiResult<ChannelRow> {
-    let name = local_handle(state, handle)?;
     state
         .db
-        .channel_by_name(name)
+        .channel_by_name(stored_name(state, handle))
         .await?
         .ok_or_else(|| ApiError::not_found("Video channel not found"))
 }
 
+/// One of our channels: a remote one is changed at its origin, not here.
+async fn local_channel_by_handle(state: &Instance, handle: &str) -> ApiResult<ChannelRow> {
+    let c = channel_by_handle(state, handle).await?;
+    match c.host {
+        None => Ok(c),
+        Some(_) => Err(ApiError::not_found("Video channel not found")),
+    }
+}
+
+/// An account, ours or a remote one known here.
 async fn account_by_handle(state: &Instance, handle: &str) -> ApiResult<AccountRow> {
-    let name = local_handle(state, handle)?;
     state
         .db
-        .account_by_name(name)
+        .account_by_name(stored_name(state, handle))
         .await?
         .ok_or_else(|| ApiError::not_found("Account not found"))
 }
@@ -162,7 +172,7 @@ pub async fn update(
     Json(b): Json<ChannelBody>,
 ) -> ApiResult<StatusCode> {
     check_texts(&b)?;
-    let c = channel_by_handle(&state, &handle).await?;
+    let c = local_channel_by_handle(&state, &handle).await?;
     let changes = ChannelChanges {
         display_name: b.display_name,
         description: b.description,
@@ -177,7 +187,7 @@ pub async fn delete(
     user: CurrentUser,
     Path(handle): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let c = channel_by_handle(&state, &handle).await?;
+    let c = local_channel_by_handle(&state, &handle).await?;
     ferrotube_app::channels::delete(&state, &user.0, &c).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -35,6 +35,9 @@ fn comment_json(state: &Instance, v: &VideoRow, c: &CommentRow) -> Value {
                 .account_actor_url
                 .clone()
                 .filter(|_| c.account_host.is_some()),
+            // A comment's author is shown without its follow counts (not read per comment).
+            followers_count: 0,
+            following_count: 0,
         }),
         _ => Value::Null,
     };

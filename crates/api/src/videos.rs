@@ -186,7 +186,10 @@ pub async fn details(state: &Instance, v: &VideoRow) -> ApiResult<Value> {
     let files = state.db.video_files(v.id).await?;
     let playlist = state.db.video_playlist(v.id).await?;
     let mirrors = ferrotube_app::redundancy::mirror_urls(state, v.id).await?;
-    // The video row already carries its channel and account (one join), no need to ask again.
+    // The video row already carries its channel and account (one join): only their actors'
+    // follow counts are asked for.
+    let (account_followers, account_following, channel_followers, channel_following) =
+        state.db.follow_counts(v.account_id, v.channel_id).await?;
     let account = ferrotube_db::accounts::AccountRow {
         id: v.account_id,
         user_id: v.account_user_id,
@@ -197,6 +200,8 @@ pub async fn details(state: &Instance, v: &VideoRow) -> ApiResult<Value> {
         updated_at: v.account_updated_at,
         host: v.account_host.clone(),
         actor_url: v.account_actor_url.clone(),
+        followers_count: account_followers,
+        following_count: account_following,
     };
     let channel = ferrotube_db::accounts::ChannelRow {
         id: v.channel_id,
@@ -209,6 +214,8 @@ pub async fn details(state: &Instance, v: &VideoRow) -> ApiResult<Value> {
         updated_at: v.channel_updated_at,
         host: v.channel_host.clone(),
         actor_url: v.channel_actor_url.clone(),
+        followers_count: channel_followers,
+        following_count: channel_following,
     };
     let account_json = state.account(&account);
     let channel_json = state.channel(&channel, Some(&account));

@@ -129,6 +129,9 @@ pub async fn update_profile(
         .update_account(account_id, name.trim(), desc, now_ms())
         .await?;
     instance.videos_changed();
+    if let Some(updated) = instance.db.account_by_id(account_id).await? {
+        crate::federation::outbox::account_updated(instance, &updated).await;
+    }
     Ok(())
 }
 

@@ -7,8 +7,11 @@ use ferrotube_db::users::UserRow;
 use ferrotube_model::timefmt::now_ms;
 use ferrotube_model::UserRole;
 
-/// The channel's owner, or an administrator.
+/// The channel's owner, or an administrator; a remote channel is managed at its origin.
 pub fn may_manage(user: &UserRow, c: &ChannelRow) -> Result<()> {
+    if c.host.is_some() {
+        return Err(Error::forbidden("Cannot manage a remote channel"));
+    }
     let admin = user.role == UserRole::Administrator;
     if c.account_id == user.account_id || admin {
         Ok(())
@@ -45,6 +48,7 @@ pub async fn update(
     c.updated_at = now_ms();
     instance.db.update_channel(&c).await?;
     instance.videos_changed();
+    crate::federation::outbox::channel_updated(instance, &c).await;
     Ok(())
 }
 

@@ -16,6 +16,10 @@ pub struct AccountRow {
     pub host: Option<String>,
     /// A remote account's ActivityPub id (its page, for Mastodon users `/users/{name}`).
     pub actor_url: Option<String>,
+    /// Accepted follows of its actor (followers known here, for a remote one).
+    pub followers_count: i64,
+    /// Accepted follows by its actor.
+    pub following_count: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -32,14 +36,44 @@ pub struct ChannelRow {
     pub host: Option<String>,
     /// A remote channel's ActivityPub id.
     pub actor_url: Option<String>,
+    /// Accepted follows of its actor (followers known here, for a remote one).
+    pub followers_count: i64,
+    /// Accepted follows by its actor.
+    pub following_count: i64,
 }
 
-const ACCOUNT_COLS: &str =
+/// The accepted follows of (`following_id`) or by (`follower_id`) the actor of the row's
+/// account or channel (`account_id` / `channel_id` of `actors`), counted beside the row.
+macro_rules! follow_count {
+    ($side:literal, $owner:literal, $table:literal) => {
+        concat!(
+            "(SELECT COUNT(*) FROM follows f JOIN actors fa ON fa.id = f.",
+            $side,
+            " WHERE fa.",
+            $owner,
+            " = ",
+            $table,
+            ".id AND f.state = 'accepted')"
+        )
+    };
+}
+
+const ACCOUNT_COLS: &str = concat!(
     "id, user_id, name, display_name, description, created_at, updated_at, host, \
-     (SELECT url FROM actors WHERE actors.account_id = accounts.id AND actors.host IS NOT NULL) AS actor_url";
-const CHANNEL_COLS: &str =
+     (SELECT url FROM actors WHERE actors.account_id = accounts.id AND actors.host IS NOT NULL) AS actor_url, ",
+    follow_count!("following_id", "account_id", "accounts"),
+    " AS followers_count, ",
+    follow_count!("follower_id", "account_id", "accounts"),
+    " AS following_count"
+);
+const CHANNEL_COLS: &str = concat!(
     "id, account_id, name, display_name, description, support, created_at, updated_at, host, \
-     (SELECT url FROM actors WHERE actors.channel_id = channels.id AND actors.host IS NOT NULL) AS actor_url";
+     (SELECT url FROM actors WHERE actors.channel_id = channels.id AND actors.host IS NOT NULL) AS actor_url, ",
+    follow_count!("following_id", "channel_id", "channels"),
+    " AS followers_count, ",
+    follow_count!("follower_id", "channel_id", "channels"),
+    " AS following_count"
+);
 
 impl Db {
     pub async fn account_by_name(&self, name: &str) -> Result<Option<AccountRow>> {
@@ -211,5 +245,70 @@ impl Db {
 
     pub async fn delete_channel(&self, id: i64) -> Result<bool> {
         Ok(write_exec!(self, "DELETE FROM channels WHERE id = $1", id)? > 0)
+    }
+
+    /// The follower and following counts of an account's and a channel's actors, in that order
+    /// (`(account followers, account following, channel followers, channel following)`), for
+    /// a video's details, whose row carries its account and channel already.
+    pub async fn follow_counts(
+        &self,
+        account_id: i64,
+        channel_id: i64,
+    ) -> Result<(i64, i64, i64, i64)> {
+        let sql = concat!(
+            "SELECT ",
+            follow_count!("following_id", "account_id", "a"),
+            ", ",
+            follow_count!("follower_id", "account_id", "a"),
+            ", ",
+            follow_count!("following_id", "channel_id", "c"),
+            ", ",
+            follow_count!("follower_id", "channel_id", "c"),
+            " FROM accounts a, channels c WHERE a.id = $1 AND c.id = $2"
+        );
+        Ok(read_opt!(self, (i64, i64, i64, i64), sql, account_id, channel_id)?.unwrap_or_default())
+    }
+
+    /// Forgets a remote account (its actor was deleted at its origin): its channels and their
+    /// videos go with it, its ratings too (the rated videos are recounted), and its comments are
+    /// marked deleted, as a deleted comment is (their replies stay in their threads). `false`
+    /// when there is no such remote account (a local one is never touched).
+    pub async fn delete_remote_account(&self, id: i64, now: i64) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let remote = tx_scalar!(
+            &mut tx,
+            i64,
+            "SELECT COUNT(*) FROM accounts WHERE id = $1 AND host IS NOT NULL",
+            id
+        )?;
+        if remote == 0 {
+            return Ok(false);
+        }
+        tx_exec!(
+            &mut tx,
+            "UPDATE comments SET deleted_at = $1, text = '', updated_at = $1 WHERE account_id = $2 AND deleted_at IS NULL",
+            now,
+            id
+        )?;
+        tx_exec!(
+            &mut tx,
+            "UPDATE videos SET \
+             likes = (SELECT COUNT(*) FROM video_rates r WHERE r.video_id = videos.id AND r.rate = 'like' AND r.account_id <> $1), \
+             dislikes = (SELECT COUNT(*) FROM video_rates r WHERE r.video_id = videos.id AND r.rate = 'dislike' AND r.account_id <> $1) \
+             WHERE id IN (SELECT video_id FROM video_rates WHERE account_id = $1)",
+            id
+        )?;
+        let gone = tx_exec!(&mut tx, "DELETE FROM accounts WHERE id = $1", id)?;
+        tx.commit().await?;
+        Ok(gone > 0)
+    }
+
+    /// Forgets a remote channel and its videos (its actor was deleted at its origin).
+    pub async fn delete_remote_channel(&self, id: i64) -> Result<bool> {
+        Ok(write_exec!(
+            self,
+            "DELETE FROM channels WHERE id = $1 AND host IS NOT NULL",
+            id
+        )? > 0)
     }
 }

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod p2p;
 pub mod redundancy;
 pub mod remote_videos;
+pub mod shares;
 pub mod sort;
 pub mod tokens;
 pub mod uploads;

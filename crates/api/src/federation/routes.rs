@@ -431,7 +431,10 @@ async fn video_collection(
     let total = match collection.as_str() {
         "likes" => v.likes,
         "dislikes" => v.dislikes,
-        "announces" => 0,
+        "announces" => match state.db.count_shares(v.id).await {
+            Ok(n) => n,
+            Err(e) => return fed_error(e.into()),
+        },
         "comments" => match state
             .db
             .list_comment_threads(v.id, 0, 0, Sort::asc(CommentSort::Id))

@@ -244,6 +244,17 @@ fn remote_actor_depth<'a>(
     })
 }
 
+/// A remote actor's document as the actor itself delivered it (an `Update{Person|Group}`):
+/// its profile and key are stored as a refetch would store them.
+pub async fn update_remote_actor(state: &Instance, obj: &ActorObject) -> FedResult<ActorRow> {
+    let url = strip_fragment(&obj.id);
+    let host = url_host(url).ok_or_else(|| FedError::Refused(format!("bad URL {url}")))?;
+    if url.starts_with(&state.url) {
+        return Err(FedError::Refused(format!("{url} is one of our actors")));
+    }
+    store_remote_actor(state, url, &host, obj, 0).await
+}
+
 async fn store_remote_actor(
     state: &Instance,
     url: &str,
@@ -433,6 +444,12 @@ pub async fn resolve_handle(state: &Instance, handle: &str) -> FedResult<ActorRo
 
 /// Our actor as ActivityPub JSON.
 pub async fn actor_json(state: &Instance, actor: &ActorRow) -> FedResult<serde_json::Value> {
+    let obj = actor_object(state, actor).await?;
+    Ok(ferrotube_federation::vocab::actor::actor_to_json(&obj))
+}
+
+/// Our actor as an ActivityPub object (what `actor_json` writes, and `Update` carries).
+pub async fn actor_object(state: &Instance, actor: &ActorRow) -> FedResult<ActorObject> {
     let (row, _) = local_keys(state, actor).await?;
     let (name, summary, published, support, attributed_to) = match (row.account_id, row.channel_id)
     {
@@ -478,7 +495,7 @@ pub async fn actor_json(state: &Instance, actor: &ActorRow) -> FedResult<serde_j
         ActorKind::Group => format!("{}/c/{}", state.url, row.username),
         _ => format!("{}/a/{}", state.url, row.username),
     };
-    let obj = ActorObject {
+    Ok(ActorObject {
         id: row.url.clone(),
         kind,
         preferred_username: row.username.clone(),
@@ -501,6 +518,5 @@ pub async fn actor_json(state: &Instance, actor: &ActorRow) -> FedResult<serde_j
         published: ferrotube_model::timefmt::iso(published),
         attributed_to,
         support,
-    };
-    Ok(ferrotube_federation::vocab::actor::actor_to_json(&obj))
+    })
 }

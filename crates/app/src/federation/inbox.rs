@@ -2,7 +2,7 @@
 //! journaled as a durable job together with its activity id (a redelivery is acknowledged and
 //! dropped), and only the job changes anything: an accepted activity survives a restart.
 
-use super::actors::{local_actor_by_url, remote_actor, remote_public_key};
+use super::actors::{local_actor_by_url, remote_actor, remote_public_key, update_remote_actor};
 use super::objects::{
     comment_by_any_url, fetch_remote_video, store_remote_note, store_remote_video,
     video_by_any_url, video_for_remote,
@@ -16,6 +16,7 @@ use crate::Instance;
 use ferrotube_db::federation::{FOLLOW_ACCEPTED, FOLLOW_PENDING};
 use ferrotube_federation::signature::IncomingSignature;
 use ferrotube_federation::vocab::activity::{parse_activity, Activity, ActivityKind, ObjectRef};
+use ferrotube_federation::vocab::actor::{parse_actor, ActorObject};
 use ferrotube_federation::vocab::note::parse_note;
 use ferrotube_federation::vocab::video::parse_video;
 use ferrotube_federation::{verify_digest, VerifyOptions};
@@ -211,12 +212,7 @@ async fn process(state: &Instance, act: &Activity, raw: &Value, forwarded: bool)
             }
             _ => on_create_or_update(state, act, raw, forwarded, &actor_host).await,
         },
-        ActivityKind::Announce => {
-            let url = object_url(&act.object)
-                .ok_or_else(|| FedError::Refused("Announce without object".into()))?;
-            // Whoever announces, the video is believed only as its origin serves it.
-            fetch_remote_video(state, url, false).await.map(|_| ())
-        }
+        ActivityKind::Announce => on_announce(state, act).await,
         ActivityKind::Delete => on_delete(state, act, raw, forwarded, &actor_host).await,
         ActivityKind::Like | ActivityKind::Dislike => {
             let url = object_url(&act.object).unwrap_or_default();
@@ -237,6 +233,11 @@ async fn process(state: &Instance, act: &Activity, raw: &Value, forwarded: bool)
             Ok(())
         }
         ActivityKind::View => {
+            // PeerTube 6 sends two Views of one watch: one with `expires`, which only says a
+            // viewer is there (live viewer counts), and one without, the counted view.
+            if act.expires.is_some() {
+                return Ok(());
+            }
             let url = object_url(&act.object).unwrap_or_default();
             if let Some(v) = video_for_remote(state, url).await? {
                 if v.is_local() {
@@ -247,6 +248,25 @@ async fn process(state: &Instance, act: &Activity, raw: &Value, forwarded: bool)
         }
         ActivityKind::Flag => on_flag(state, act).await,
     }
+}
+
+/// An Announce shares a video: the video is stored (believed only as its origin serves it,
+/// whoever announces it) and the share counted, once per actor and video.
+async fn on_announce(state: &Instance, act: &Activity) -> FedResult<()> {
+    let url = object_url(&act.object)
+        .ok_or_else(|| FedError::Refused("Announce without object".into()))?;
+    let video_id = fetch_remote_video(state, url, false).await?;
+    let video = video_for_remote(state, url)
+        .await?
+        .filter(|v| v.id == video_id)
+        .ok_or_else(|| FedError::Refused(format!("{url} cannot be shared")))?;
+    let by = remote_actor(state, &act.actor, false).await?;
+    state
+        .db
+        .upsert_share(by.id, video.id, &act.id, now_ms())
+        .await?;
+    debug!(by = %by.url, %url, "video shared");
+    Ok(())
 }
 
 async fn remote_account_id(state: &Instance, actor_url: &str) -> FedResult<i64> {
@@ -409,6 +429,14 @@ async fn on_undo(state: &Instance, act: &Activity, raw: &Value, forwarded: bool)
             }
             Ok(())
         }
+        ActivityKind::Announce => {
+            if let Some(by) = state.db.actor_by_url(strip_fragment(&act.actor)).await? {
+                if state.db.delete_share(by.id, &inner.id).await? {
+                    debug!(by = %by.url, announce = %inner.id, "share undone");
+                }
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
@@ -435,6 +463,9 @@ async fn on_create_or_update(
         match doc.get("type").and_then(Value::as_str) {
             Some("Video") => ObjectRef::Video(Box::new(parse_video(&doc)?)),
             Some("Note") => ObjectRef::Note(Box::new(parse_note(&doc)?)),
+            Some("Person" | "Group" | "Application" | "Service" | "Organization") => {
+                ObjectRef::Actor(Box::new(parse_actor(&doc)?))
+            }
             other => {
                 return Err(FedError::Refused(format!("unsupported object {other:?}")));
             }
@@ -464,8 +495,35 @@ async fn on_create_or_update(
             fetch_remote_video(state, u, true).await?;
             Ok(())
         }
+        ObjectRef::Actor(a) if act.kind == ActivityKind::Update => {
+            on_update_actor(state, act, a).await
+        }
         _ => Ok(()),
     }
+}
+
+/// `Update{Person|Group}`: a remote account's or channel's new profile (name, description,
+/// support, key) is applied at once. Only the actor itself may send it, or its server's
+/// instance actor (as PeerTube allows); an actor we do not know is not stored for it.
+async fn on_update_actor(state: &Instance, act: &Activity, obj: &ActorObject) -> FedResult<()> {
+    let url = strip_fragment(&obj.id);
+    let by = strip_fragment(&act.actor);
+    if url != by {
+        let sender = remote_actor(state, by, false).await?;
+        if sender.kind != "Application" || sender.host != url_host(url) {
+            return Err(FedError::Refused(format!(
+                "{by} may not update the actor {url}"
+            )));
+        }
+    }
+    if state.db.actor_by_url(url).await?.is_none() {
+        debug!(%url, "update of an actor we do not know, ignored");
+        return Ok(());
+    }
+    let row = update_remote_actor(state, obj).await?;
+    state.videos_changed();
+    info!(actor = %row.url, "remote actor updated");
+    Ok(())
 }
 
 /// The actor of a Create/Update of a video must own its channel (be the channel, or the
@@ -534,6 +592,9 @@ async fn on_delete(
             _ => {}
         }
     }
+    if let Some(target) = state.db.actor_by_url(strip_fragment(&url)).await? {
+        return on_delete_actor(state, act, &target).await;
+    }
     // Only an object's owner may delete it: the same server is not enough (any Mastodon user
     // could delete anyone's comments there). An actor we do not know owns nothing here.
     let by = state.db.actor_by_url(strip_fragment(&act.actor)).await?;
@@ -572,6 +633,35 @@ async fn on_delete(
         }
         return Ok(());
     }
+    Ok(())
+}
+
+/// `Delete` of an actor (an account or channel deleted at its origin, or a Mastodon user gone):
+/// only the actor itself may send it. Its channels, their videos and its comments go with it.
+async fn on_delete_actor(
+    state: &Instance,
+    act: &Activity,
+    target: &ferrotube_db::federation::ActorRow,
+) -> FedResult<()> {
+    if target.is_local() || strip_fragment(&act.actor) != target.url {
+        return Err(FedError::Refused(format!(
+            "{} may not delete the actor {}",
+            act.actor, target.url
+        )));
+    }
+    let gone = match (target.account_id, target.channel_id) {
+        (Some(account), _) => state.db.delete_remote_account(account, now_ms()).await?,
+        (None, Some(channel)) => state.db.delete_remote_channel(channel).await?,
+        (None, None) => false,
+    };
+    state
+        .federation
+        .remote_keys
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&target.url);
+    state.videos_changed();
+    info!(actor = %target.url, gone, "remote actor deleted");
     Ok(())
 }
 

@@ -289,10 +289,68 @@ async fn announce_video(state: &Instance, v: &VideoRow, url: &str) -> FedResult<
             vec![super::PUBLIC.to_string(), followers],
             Vec::new(),
         );
+        // Our own shares count too, as in PeerTube (the video's `shares` collection).
+        state
+            .db
+            .upsert_share(
+                actor.id,
+                v.id,
+                &format!("{url}/announces/{}", actor.id),
+                now_ms(),
+            )
+            .await?;
         let inboxes = state.db.follower_inboxes(&[actor.id]).await?;
         n += enqueue_deliveries(state, &actor, &body, inboxes).await?;
     }
     Ok(n)
+}
+
+/// One of our accounts or channels changed its profile: `Update{Person|Group}`, carrying the
+/// actor as `actor_json` writes it, goes to its followers and the instance's (as PeerTube does:
+/// the instance actor shares every local video, so its followers know these actors too).
+pub async fn actor_updated(state: &Instance, actor: &ActorRow) {
+    let result = async {
+        let instance = instance_actor(state).await?;
+        let inboxes = state.db.follower_inboxes(&[actor.id, instance.id]).await?;
+        if inboxes.is_empty() {
+            return Ok(0);
+        }
+        let obj = super::actors::actor_object(state, actor).await?;
+        let followers = actor
+            .followers_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/followers", actor.url));
+        let body = activity(
+            ActivityKind::Update,
+            format!("{}/updates/{}", actor.url, iso(now_ms())),
+            &actor.url,
+            ObjectRef::Actor(Box::new(obj)),
+            vec![super::PUBLIC.to_string()],
+            vec![followers],
+        );
+        enqueue_deliveries(state, actor, &body, inboxes).await
+    }
+    .await;
+    match result {
+        Ok(n) => debug!(actor = %actor.url, deliveries = n, "actor update federated"),
+        Err(e) => warn!(actor = %actor.url, error = %e, "cannot federate the actor update"),
+    }
+}
+
+/// A local account's profile changed (see `actor_updated`).
+pub async fn account_updated(state: &Instance, account: &ferrotube_db::accounts::AccountRow) {
+    match account_actor(state, account).await {
+        Ok(actor) => actor_updated(state, &actor).await,
+        Err(e) => warn!(account = %account.name, error = %e, "cannot federate the account update"),
+    }
+}
+
+/// A local channel's profile changed (see `actor_updated`).
+pub async fn channel_updated(state: &Instance, channel: &ferrotube_db::accounts::ChannelRow) {
+    match channel_actor(state, channel).await {
+        Ok(actor) => actor_updated(state, &actor).await,
+        Err(e) => warn!(channel = %channel.name, error = %e, "cannot federate the channel update"),
+    }
 }
 
 async fn send_video_delete(

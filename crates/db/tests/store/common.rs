@@ -353,3 +353,35 @@ pub async fn insert(db: &Db, v: &NewVideo) -> i64 {
     tx.commit().await.expect("commit insert_video");
     id
 }
+
+/// An actor row for an account or channel (remote when `host` is given).
+pub async fn actor_of(
+    db: &Db,
+    url: &str,
+    host: Option<&str>,
+    account_id: Option<i64>,
+    channel_id: Option<i64>,
+) -> i64 {
+    let inbox = format!("{url}/inbox");
+    db.upsert_actor(&ferrotube_db::federation::ActorFields {
+        url,
+        kind: if channel_id.is_some() {
+            "Group"
+        } else {
+            "Person"
+        },
+        username: "x",
+        host,
+        account_id,
+        channel_id,
+        inbox_url: &inbox,
+        shared_inbox_url: None,
+        outbox_url: None,
+        followers_url: None,
+        public_key_pem: None,
+        now: T0,
+    })
+    .await
+    .unwrap_or_else(|e| panic!("upsert_actor({url}): {e}"))
+    .id
+}

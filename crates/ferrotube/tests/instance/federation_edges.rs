@@ -410,10 +410,56 @@ async fn mastodon_user_follows_a_local_channel(backend: Backend) {
     let channel_key = instance_key(&t, &channel_url).await;
     assert_signed_by(&accept, &channel_url, &channel_key);
     assert_eq!(followers_total(&t, &channel_url).await, 1);
-    // BUG (not asserted): `GET /api/v1/video-channels/root_channel` answers `followersCount: 0`
-    // whoever follows (shapes.rs writes a constant 0 for every account and channel).
     let page = ap_get(&t, &format!("{channel_url}/followers?page=1")).await;
     assert_eq!(page["orderedItems"], json!([alice]), "{page}");
+    // The REST views count the accepted follows too.
+    let rest = t
+        .get_json("/api/v1/video-channels/root_channel", None)
+        .await;
+    assert_eq!(
+        (&rest["followersCount"], &rest["followingCount"]),
+        (&json!(1), &json!(0)),
+        "{rest}"
+    );
+    let rest = t.get_json("/api/v1/accounts/root", None).await;
+    assert_eq!(rest["followersCount"], 0, "{rest}");
+
+    // A change of the channel's profile reaches alice as Update{Group}, signed by the channel.
+    let r = t
+        .client
+        .put(t.api("/api/v1/video-channels/root_channel"))
+        .bearer_auth(&token)
+        .json(&json!({ "displayName": "Renamed channel", "description": "A new description" }))
+        .send()
+        .await
+        .expect("update the channel");
+    assert_eq!(r.status(), 204);
+    let update = until(WAIT, "an Update{Group} at the fake", &[&t], || async {
+        fake.received()
+            .into_iter()
+            .find(|r| r.json["type"] == "Update" && r.json["object"]["type"] == "Group")
+    })
+    .await;
+    assert_eq!(
+        update.json["actor"],
+        channel_url.as_str(),
+        "{}",
+        update.json
+    );
+    assert_eq!(update.json["object"]["id"], channel_url.as_str());
+    assert_eq!(update.json["object"]["name"], "Renamed channel");
+    assert_eq!(update.json["object"]["summary"], "A new description");
+    assert!(
+        update.json["object"]["publicKey"]["publicKeyPem"].is_string(),
+        "{}",
+        update.json
+    );
+    assert!(
+        update.json["@context"].is_array(),
+        "an actor's context: {}",
+        update.json
+    );
+    assert_signed_by(&update, &channel_url, &channel_key);
 
     // A new video of the channel reaches alice (through her server's shared inbox).
     let uuid = upload(&t, &token, "edges: for followers").await;
@@ -468,6 +514,52 @@ async fn mastodon_user_follows_a_local_channel(backend: Backend) {
         .await
         .expect("text");
     assert!(m3u8.starts_with("#EXTM3U"), "{m3u8}");
+
+    // alice follows root's account as well: its profile change reaches her as Update{Person}.
+    let follow_account = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/{}", fake.s.url, uuid::Uuid::new_v4()),
+        "type": "Follow",
+        "actor": alice,
+        "object": account_url,
+    });
+    fake.post(
+        &t,
+        "alice",
+        &format!("{account_url}/inbox"),
+        &follow_account,
+    )
+    .await;
+    until(WAIT, "root's account followed", &[&t], || async {
+        let rest = t.get_json("/api/v1/accounts/root", None).await;
+        (rest["followersCount"] == 1).then_some(())
+    })
+    .await;
+    let r = t
+        .client
+        .put(t.api("/api/v1/users/me"))
+        .bearer_auth(&token)
+        .json(&json!({ "displayName": "Root renamed", "description": "About root" }))
+        .send()
+        .await
+        .expect("update the profile");
+    assert_eq!(r.status(), 204);
+    let update = until(WAIT, "an Update{Person} at the fake", &[&t], || async {
+        fake.received()
+            .into_iter()
+            .find(|r| r.json["type"] == "Update" && r.json["object"]["type"] == "Person")
+    })
+    .await;
+    assert_eq!(
+        update.json["actor"],
+        account_url.as_str(),
+        "{}",
+        update.json
+    );
+    assert_eq!(update.json["object"]["id"], account_url.as_str());
+    assert_eq!(update.json["object"]["name"], "Root renamed");
+    assert_eq!(update.json["object"]["summary"], "About root");
+    assert_signed_by(&update, &account_url, &instance_key(&t, &account_url).await);
 
     // Undo{Follow}: alice is no longer a follower.
     let undo = json!({
@@ -795,6 +887,27 @@ async fn mastodon_reactions_count(backend: Backend) {
     })
     .await;
 
+    // PeerTube 6 sends a View with `expires` while someone watches (a viewer, for live
+    // counts; see inbox-deliveries.json) and one without it for the view: only that one counts.
+    let viewer = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{alice}/views/{}", uuid::Uuid::new_v4()),
+        "type": "View",
+        "actor": alice,
+        "object": video_url,
+        "to": [format!("{}/accounts/root", t.url)],
+        "cc": [],
+        "expires": "2030-01-01T00:00:00.000Z",
+    });
+    fake.post(&t, "alice", &inbox, &viewer).await;
+    follow_marker(&fake, &t, 2).await;
+    // Read as root: an anonymous read may come from the public cache, which a view does not
+    // empty.
+    let views = t
+        .get_json(&format!("/api/v1/videos/{uuid}"), Some(&token))
+        .await["views"]
+        .clone();
+    assert_eq!(views, 0, "a viewer ping counted as a view");
     let view = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{alice}/views/{}", uuid::Uuid::new_v4()),
@@ -858,6 +971,54 @@ async fn mastodon_reactions_count(backend: Backend) {
         counts().await,
         (0, 2, 1),
         "an Undo{{Like}} removed a dislike"
+    );
+
+    // Shares: the video's channel and the instance announced it when it was published (as
+    // PeerTube counts them); alice's and bob's Announces add theirs, once each, and alice's
+    // Undo{Announce} takes hers back.
+    let shares = || async {
+        ap_get(&t, &format!("{video_url}/announces")).await["totalItems"]
+            .as_i64()
+            .unwrap_or(-1)
+    };
+    until(WAIT, "our own two shares", &[&t], || async {
+        (shares().await == 2).then_some(())
+    })
+    .await;
+    let announce = |who: &str, n: u32| {
+        let actor = fake.actor(who);
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{actor}/statuses/{n}/activity"),
+            "type": "Announce",
+            "actor": actor,
+            "to": [PUBLIC],
+            "cc": [format!("{actor}/followers")],
+            "object": video_url,
+        })
+    };
+    fake.post(&t, "alice", &inbox, &announce("alice", 10)).await;
+    fake.post(&t, "bob", &inbox, &announce("bob", 11)).await;
+    until(WAIT, "alice's and bob's shares", &[&t], || async {
+        (shares().await == 4).then_some(())
+    })
+    .await;
+    // alice boosts it again (a new Announce id): still one share of hers.
+    fake.post(&t, "alice", &inbox, &announce("alice", 12)).await;
+    let undo_share = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{alice}/statuses/12/activity/undo"),
+        "type": "Undo",
+        "actor": alice,
+        "to": [PUBLIC],
+        "object": announce("alice", 12),
+    });
+    fake.post(&t, "alice", &inbox, &undo_share).await;
+    follow_marker(&fake, &t, 3).await;
+    assert_eq!(
+        shares().await,
+        3,
+        "alice's share undone, bob's and ours stay"
     );
 
     let flag = json!({
@@ -1328,6 +1489,284 @@ async fn only_the_owner_changes_a_remote_video(backend: Backend) {
     .await;
 }
 
+/// The actor document the fake serves at `url`, without `@context` (to embed in an activity).
+async fn actor_document(url: &str) -> Value {
+    let mut doc: Value = reqwest::Client::new()
+        .get(url)
+        .header("Accept", AP)
+        .send()
+        .await
+        .expect("GET the actor")
+        .json()
+        .await
+        .expect("actor JSON");
+    if let Some(o) = doc.as_object_mut() {
+        o.remove("@context");
+    }
+    doc
+}
+
+/// An activity of a fake channel (`Group`), signed as PeerTube signs them: keyId the channel's
+/// URL, with its key (the serving user's, see `serve_channel`).
+async fn post_as_channel(
+    fake: &Fake,
+    t: &TestInstance,
+    owner: &str,
+    channel: &str,
+    activity: &Value,
+) {
+    let body = serde_json::to_vec(activity).expect("json");
+    let r = fake
+        .s
+        .post_raw(
+            &fake.key(owner),
+            &format!("{channel}#main-key"),
+            &format!("{}/inbox", t.url),
+            &body,
+            body.clone(),
+            SystemTime::now(),
+        )
+        .await;
+    assert!(
+        r.status().is_success(),
+        "delivery of {} refused: {}",
+        activity["type"],
+        r.text().await.unwrap_or_default()
+    );
+}
+
+/// 10. Remote accounts and channels read by handle over REST (`name@host`, the host with its
+///     port), updated by their own `Update{Person|Group}` at once, and deleted with what they
+///     own by their own `Delete`; another actor of the same server can do neither.
+async fn remote_actors_update_and_delete_themselves(backend: Backend) {
+    let fake = Fake::start().await;
+    let t = TestInstance::start_at(backend, "127.0.0.2", FEDERATION_CONFIG).await;
+    let token = t.root_token().await;
+    let local_uuid = upload(&t, &token, "edges: actors").await;
+    let inbox = format!("{}/inbox", t.url);
+    let host = fake.s.host.clone();
+    let (alice, bob) = (fake.actor("alice"), fake.actor("bob"));
+    let (alice_channel, bob_channel) = (serve_channel(&fake, "alice"), serve_channel(&fake, "bob"));
+    let mut remote_uuids = Vec::new();
+    for (n, (who, actor, channel)) in [
+        ("alice", &alice, &alice_channel),
+        ("bob", &bob, &bob_channel),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let video = fake_video(&fake, &uuid, &format!("{who}'s video"), actor, channel);
+        fake.serve(&video);
+        fake.post(
+            &t,
+            who,
+            &inbox,
+            &video_activity("Create", actor, &video, n as u32 + 1),
+        )
+        .await;
+        remote_uuids.push(uuid);
+    }
+    let status = |path: String| {
+        let t = &t;
+        async move {
+            t.get(&path, None)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        }
+    };
+    for uuid in &remote_uuids {
+        until(WAIT, "the remote videos stored", &[&t], || async {
+            (status(format!("/api/v1/videos/{uuid}")).await == 200).then_some(())
+        })
+        .await;
+    }
+    let local_video_url = format!("{}/videos/watch/{local_uuid}", t.url);
+    let (_, create) = fake.note("alice", 1, &local_video_url, "<p>alice was here</p>");
+    fake.post(&t, "alice", &inbox, &create).await;
+    until(WAIT, "alice's comment", &[&t], || async {
+        (comment_texts(&t, &local_uuid).await == ["alice was here"]).then_some(())
+    })
+    .await;
+
+    // REST by handle, in PeerTube's shapes.
+    let account = t
+        .get_json(&format!("/api/v1/accounts/alice@{host}"), None)
+        .await;
+    assert_eq!(account["name"], "alice", "{account}");
+    assert_eq!(account["host"], host.as_str(), "{account}");
+    assert_eq!(account["displayName"], "ALICE of the fake", "{account}");
+    assert_eq!(account["url"], alice.as_str(), "{account}");
+    let channel = t
+        .get_json(
+            &format!("/api/v1/video-channels/alice_channel@{host}"),
+            None,
+        )
+        .await;
+    assert_eq!(channel["name"], "alice_channel", "{channel}");
+    assert_eq!(channel["host"], host.as_str(), "{channel}");
+    assert_eq!(channel["isLocal"], false, "{channel}");
+    assert_eq!(channel["displayName"], "alice's channel", "{channel}");
+    assert_eq!(channel["ownerAccount"]["name"], "alice", "{channel}");
+    for path in [
+        format!("/api/v1/accounts/alice@{host}/videos"),
+        format!("/api/v1/video-channels/alice_channel@{host}/videos"),
+    ] {
+        let list = t.get_json(&path, None).await;
+        assert_eq!(list["total"], 1, "{path}: {list}");
+        assert_eq!(
+            list["data"][0]["uuid"],
+            remote_uuids[0].as_str(),
+            "{path}: {list}"
+        );
+    }
+    let channels = t
+        .get_json(
+            &format!("/api/v1/accounts/alice@{host}/video-channels"),
+            None,
+        )
+        .await;
+    assert_eq!(channels["total"], 1, "{channels}");
+    assert_eq!(status(format!("/api/v1/accounts/nobody@{host}")).await, 404);
+    assert_eq!(
+        status("/api/v1/accounts/alice@elsewhere.example".into()).await,
+        404
+    );
+    assert_eq!(
+        status(format!("/api/v1/accounts/root@{}", t.host)).await,
+        200
+    );
+    // A remote channel is changed at its origin, not here (even by an administrator).
+    let r = t
+        .client
+        .put(t.api(&format!("/api/v1/video-channels/alice_channel@{host}")))
+        .bearer_auth(&token)
+        .json(&json!({ "displayName": "taken over" }))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(r.status(), 404);
+
+    // bob may not rewrite alice's profile; alice may, and it shows at once.
+    let mut person = actor_document(&alice).await;
+    person["name"] = json!("Bob says so");
+    let update = |by: &str, n: u32, object: &Value| {
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": format!("{by}/updates/{n}"),
+            "type": "Update",
+            "actor": by,
+            "to": [PUBLIC],
+            "cc": [format!("{by}/followers")],
+            "object": object,
+        })
+    };
+    fake.post(&t, "bob", &inbox, &update(&bob, 1, &person))
+        .await;
+    follow_marker(&fake, &t, 1).await;
+    let account = t
+        .get_json(&format!("/api/v1/accounts/alice@{host}"), None)
+        .await;
+    assert_eq!(
+        account["displayName"], "ALICE of the fake",
+        "bob renamed alice"
+    );
+    person["name"] = json!("Alice Renamed");
+    person["summary"] = json!("A new bio");
+    fake.post(&t, "alice", &inbox, &update(&alice, 2, &person))
+        .await;
+    until(WAIT, "alice's new profile", &[&t], || async {
+        let a = t
+            .get_json(&format!("/api/v1/accounts/alice@{host}"), None)
+            .await;
+        (a["displayName"] == "Alice Renamed" && a["description"] == "A new bio").then_some(())
+    })
+    .await;
+    let mut group = actor_document(&alice_channel).await;
+    group["name"] = json!("Alice's renamed channel");
+    group["support"] = json!("Support me");
+    post_as_channel(
+        &fake,
+        &t,
+        "alice",
+        &alice_channel,
+        &update(&alice_channel, 3, &group),
+    )
+    .await;
+    until(WAIT, "alice's channel renamed", &[&t], || async {
+        let v = t
+            .get_json(&format!("/api/v1/videos/{}", remote_uuids[0]), None)
+            .await;
+        (v["channel"]["displayName"] == "Alice's renamed channel"
+            && v["account"]["displayName"] == "Alice Renamed")
+            .then_some(())
+    })
+    .await;
+    let channel = t
+        .get_json(
+            &format!("/api/v1/video-channels/alice_channel@{host}"),
+            None,
+        )
+        .await;
+    assert_eq!(channel["support"], "Support me", "{channel}");
+
+    // bob may not delete alice's channel; bob's channel deletes itself (and its video, not its
+    // account); alice deletes herself: her channel, video and comment go.
+    let delete = |by: &str, object: &str, n: u32| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{by}/deletes/{n}"),
+            "type": "Delete",
+            "actor": by,
+            "to": [PUBLIC],
+            "object": object,
+        })
+    };
+    fake.post(&t, "bob", &inbox, &delete(&bob, &alice_channel, 1))
+        .await;
+    post_as_channel(
+        &fake,
+        &t,
+        "bob",
+        &bob_channel,
+        &delete(&bob_channel, &bob_channel, 2),
+    )
+    .await;
+    until(WAIT, "bob's channel deleted", &[&t], || async {
+        (status(format!("/api/v1/video-channels/bob_channel@{host}")).await == 404).then_some(())
+    })
+    .await;
+    assert_eq!(
+        status(format!("/api/v1/videos/{}", remote_uuids[1])).await,
+        404
+    );
+    assert_eq!(status(format!("/api/v1/accounts/bob@{host}")).await, 200);
+    assert_eq!(
+        status(format!("/api/v1/video-channels/alice_channel@{host}")).await,
+        200,
+        "bob deleted alice's channel"
+    );
+    fake.post(&t, "alice", &inbox, &delete(&alice, &alice, 3))
+        .await;
+    until(WAIT, "alice deleted", &[&t], || async {
+        (status(format!("/api/v1/accounts/alice@{host}")).await == 404).then_some(())
+    })
+    .await;
+    assert_eq!(
+        status(format!("/api/v1/video-channels/alice_channel@{host}")).await,
+        404
+    );
+    assert_eq!(
+        status(format!("/api/v1/videos/{}", remote_uuids[0])).await,
+        404
+    );
+    let th = threads(&t, &local_uuid).await;
+    assert_eq!(th["data"][0]["isDeleted"], true, "{th}");
+    assert_eq!(status(format!("/api/v1/videos/{local_uuid}")).await, 200);
+}
+
 on_both_backends!(
     refused_deliveries_change_nothing,
     mastodon_user_follows_a_local_channel,
@@ -1337,4 +1776,5 @@ on_both_backends!(
     private_videos_take_no_remote_interactions,
     a_forwarded_copy_does_not_squat_the_activity_id,
     only_the_owner_changes_a_remote_video,
+    remote_actors_update_and_delete_themselves,
 );
