@@ -1005,6 +1005,8 @@ async fn mastodon_reactions_count(backend: Backend) {
     .await;
     // alice boosts it again (a new Announce id): still one share of hers.
     fake.post(&t, "alice", &inbox, &announce("alice", 12)).await;
+    // Inbox jobs run side by side: let the second Announce be stored before its Undo comes.
+    follow_marker(&fake, &t, 30).await;
     let undo_share = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{alice}/statuses/12/activity/undo"),
