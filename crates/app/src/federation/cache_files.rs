@@ -64,7 +64,7 @@ pub async fn our_cache_file(state: &Instance, uuid: &str) -> crate::Result<Optio
     let Some(v) = state.db.video_by_uuid(uuid).await? else {
         return Ok(None);
     };
-    let Some(r) = crate::redundancy::our_live_copy(state, v.id).await? else {
+    let Some(r) = crate::redundancy::copies::our_live_copy(state, v.id).await? else {
         return Ok(None);
     };
     Ok(Some(

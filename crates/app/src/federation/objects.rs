@@ -118,7 +118,7 @@ pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObje
     let files = state.db.video_files(v.id).await?;
     let playlist = state.db.video_playlist(v.id).await?;
     let hls_base = state.file_base_url(v, FileKind::Hls);
-    let mirrors = crate::redundancy::mirror_urls(state, v.id)
+    let mirrors = crate::redundancy::copies::mirror_urls(state, v.id)
         .await
         .map_err(|e| FedError::Refused(e.to_string()))?;
     let web_base = state.file_base_url(v, FileKind::WebVideo);
