@@ -88,7 +88,7 @@ test("a viewer on a following instance shares the origin's swarm", async (t) => 
 test("a viewer on the origin fetches segments from a mirror's copy too", async (t) => {
   // The follower keeps a copy (video redundancy); the origin's player spreads HTTP fetches over
   // both, checking each segment against the sha256 map.
-  const r = await swarm(t, ["--viewers", "1", "--mirrored", "--clip-secs", "24"]);
+  const r = await swarm(t, ["--viewers", "1", "--mirrored", "--clip-secs", "12"]);
   if (!r) return;
   const [viewer] = r.viewers;
   console.log(`HTTP bytes by source: ${JSON.stringify(viewer.httpBySource)}`);
