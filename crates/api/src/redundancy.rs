@@ -115,7 +115,14 @@ pub async fn mirror(
     let key = match &body.video_id {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => {
+            return Err(ApiError::bad_param(
+                "videoId",
+                &other.to_string(),
+                "Should have a valid video id",
+                ParamLocation::Body,
+            ))
+        }
     };
     let v = ferrotube_app::videos::find_video(&state, &key)
         .await

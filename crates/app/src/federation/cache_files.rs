@@ -21,7 +21,7 @@ use ferrotube_db::videos::VideoRow;
 use ferrotube_federation::vocab::activity::{activity_to_json, Activity, ActivityKind, ObjectRef};
 use ferrotube_federation::vocab::cache_file::{CacheFileObject, HLS_MEDIA_TYPE};
 use ferrotube_jobs::{JobContext, JobError};
-use ferrotube_model::timefmt::{iso, now_ms};
+use ferrotube_model::timefmt::{iso, now_ms, parse_iso};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::info;
@@ -169,12 +169,6 @@ async fn accepted_from(state: &Instance, host: &str) -> FedResult<bool> {
     })
 }
 
-fn parse_ms(s: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .and_then(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok())
-}
-
 /// The CacheFile at `id` as its announcer serves it now (`None`: withdrawn), for activities that
 /// reach us forwarded by the origin: a copy is believed only from the instance that keeps it.
 async fn fetch_from_announcer(state: &Instance, id: &str) -> FedResult<Option<CacheFileObject>> {
@@ -250,7 +244,7 @@ async fn record_cache_file(
     }
     let now = now_ms();
     let expires_at = match &c.expires {
-        Some(e) => Some(parse_ms(e).ok_or_else(|| FedError::Refused("bad expires".into()))?),
+        Some(e) => Some(parse_iso(e).ok_or_else(|| FedError::Refused("bad expires".into()))?),
         None => None,
     };
     if expires_at.is_some_and(|e| e <= now) {

@@ -212,12 +212,6 @@ pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObje
     })
 }
 
-fn parse_ms(s: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-}
-
 fn remote_file(kind: &'static str, f: &VideoFileLink) -> RemoteFile {
     let height = f.height as i64;
     RemoteFile {
@@ -296,7 +290,7 @@ pub async fn store_remote_video(
     });
     files.extend(obj.web_files.iter().map(|f| remote_file("web", f)));
     let now = now_ms();
-    let published = parse_ms(&obj.published).unwrap_or(now);
+    let published = ferrotube_model::timefmt::parse_iso(&obj.published).unwrap_or(now);
     let rv = RemoteVideo {
         url: obj.id.clone(),
         uuid: obj.uuid.clone(),
@@ -334,9 +328,12 @@ pub async fn store_remote_video(
         views: obj.views.max(0),
         thumbnail_url: thumbnail,
         preview_url: preview,
-        originally_published_at: obj.originally_published_at.as_deref().and_then(parse_ms),
+        originally_published_at: obj
+            .originally_published_at
+            .as_deref()
+            .and_then(ferrotube_model::timefmt::parse_iso),
         published_at: published,
-        updated_at: parse_ms(&obj.updated).unwrap_or(published),
+        updated_at: ferrotube_model::timefmt::parse_iso(&obj.updated).unwrap_or(published),
         tags: obj
             .tags
             .iter()
@@ -678,7 +675,7 @@ pub async fn store_remote_note(
             thread_id,
             in_reply_to_id,
             text: &text,
-            created_at: parse_ms(&note.published).unwrap_or_else(now_ms),
+            created_at: ferrotube_model::timefmt::parse_iso(&note.published).unwrap_or_else(now_ms),
         })
         .await?;
     Ok((id, video))

@@ -60,6 +60,29 @@ async fn follow_and_allow(b: &TestInstance, tb: &str, a: &TestInstance) {
     assert_eq!(f["follower"]["hostRedundancyAllowed"], false, "{f}");
 }
 
+/// `POST /api/v1/server/redundancy/videos` with `{"videoId": video_id}`.
+async fn post_mirror(t: &TestInstance, token: &str, video_id: Value) -> reqwest::Response {
+    t.client
+        .post(t.api("/api/v1/server/redundancy/videos"))
+        .bearer_auth(token)
+        .json(&json!({ "videoId": video_id }))
+        .send()
+        .await
+        .expect("POST /api/v1/server/redundancy/videos")
+}
+
+/// `DELETE /api/v1/server/redundancy/videos/{id}`, which must answer 204.
+async fn remove_copy(t: &TestInstance, token: &str, id: i64) {
+    let r = t
+        .client
+        .delete(t.api(&format!("/api/v1/server/redundancy/videos/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("DELETE a copy");
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap_or_default());
+}
+
 async fn upload(t: &TestInstance, token: &str, clip: &Path, name: &str) -> String {
     let channel = t.channel_id(token).await;
     let v = t
@@ -410,14 +433,7 @@ async fn manual_copy_and_altered_origin() {
     std::fs::write(&fmp4, &bytes).expect("write");
 
     for uuid in [&good, &bad] {
-        let r = b
-            .client
-            .post(b.api("/api/v1/server/redundancy/videos"))
-            .bearer_auth(&tb)
-            .json(&json!({ "videoId": b_id(uuid.clone()).await }))
-            .send()
-            .await
-            .expect("mirror by hand");
+        let r = post_mirror(&b, &tb, json!(b_id(uuid.clone()).await)).await;
         assert_eq!(r.status(), 204, "{}", r.text().await.unwrap_or_default());
     }
     let (_, id, copy) = until(WAIT, "B's manual copy", &[&a, &b], || async {
@@ -485,24 +501,31 @@ async fn manual_copy_and_altered_origin() {
     assert!(a_lists(&a, &bad).await.is_empty());
 
     // Twice is a conflict; a local video cannot be mirrored.
+    let r = post_mirror(&b, &tb, json!(b_id(good.clone()).await)).await;
+    assert_problem(r, 409, "already duplicated").await;
+    let r = post_mirror(&a, &ta, json!(good)).await;
+    assert_problem(r, 400, "local video").await;
+    // Wrong types are a clear 400, and change nothing.
+    let r = post_mirror(&b, &tb, json!({ "id": 1 })).await;
+    assert_problem(r, 400, "videoId").await;
     let r = b
         .client
-        .post(b.api("/api/v1/server/redundancy/videos"))
+        .put(b.api(&format!("/api/v1/server/redundancy/{}", a.host)))
         .bearer_auth(&tb)
-        .json(&json!({ "videoId": b_id(good.clone()).await }))
+        .json(&json!({ "redundancyAllowed": "yes" }))
         .send()
         .await
-        .expect("again");
-    assert_problem(r, 409, "already duplicated").await;
-    let r = a
+        .expect("bad switch");
+    assert_eq!(r.status(), 400);
+    let r = b
         .client
-        .post(a.api("/api/v1/server/redundancy/videos"))
-        .bearer_auth(&ta)
-        .json(&json!({ "videoId": good }))
+        .delete(b.api("/api/v1/server/redundancy/videos/abc"))
+        .bearer_auth(&tb)
         .send()
         .await
-        .expect("local");
-    assert_problem(r, 400, "local video").await;
+        .expect("bad id");
+    assert_problem(r, 400, "redundancyId").await;
+    assert_eq!(b_copies(&b, &tb).await.len(), 1, "nothing changed");
     // Only administrators manage copies.
     let r = b
         .client
@@ -548,14 +571,7 @@ async fn manual_copy_and_altered_origin() {
         || async { a_lists(&d, &good).await.contains(&copy).then_some(()) },
     )
     .await;
-    let r = b
-        .client
-        .delete(b.api(&format!("/api/v1/server/redundancy/videos/{id}")))
-        .bearer_auth(&tb)
-        .send()
-        .await
-        .expect("delete");
-    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap_or_default());
+    remove_copy(&b, &tb, id).await;
     assert!(b_copies(&b, &tb).await.is_empty());
     until(WAIT, "A forgets the removed copy", &[&a, &b], || async {
         a_lists(&a, &good).await.is_empty().then_some(())
@@ -780,23 +796,9 @@ async fn mirror_job_survives_kill9() {
         // Start from no copy.
         let tb = b.root_token().await;
         if let Some((_, id, _)) = b_copies(&b, &tb).await.into_iter().next() {
-            let r = b
-                .client
-                .delete(b.api(&format!("/api/v1/server/redundancy/videos/{id}")))
-                .bearer_auth(&tb)
-                .send()
-                .await
-                .expect("delete");
-            assert_eq!(r.status(), 204);
+            remove_copy(&b, &tb, id).await;
         }
-        let r = b
-            .client
-            .post(b.api("/api/v1/server/redundancy/videos"))
-            .bearer_auth(&tb)
-            .json(&json!({ "videoId": video_id }))
-            .send()
-            .await
-            .expect("mirror");
+        let r = post_mirror(&b, &tb, json!(video_id)).await;
         assert_eq!(
             r.status(),
             204,
@@ -843,23 +845,9 @@ async fn mirror_job_survives_kill9() {
     // The origin killed during the job: the job retries until the origin is back.
     let tb = b.root_token().await;
     let (_, id, _) = b_copies(&b, &tb).await.into_iter().next().expect("a copy");
-    let r = b
-        .client
-        .delete(b.api(&format!("/api/v1/server/redundancy/videos/{id}")))
-        .bearer_auth(&tb)
-        .send()
-        .await
-        .expect("delete");
-    assert_eq!(r.status(), 204);
+    remove_copy(&b, &tb, id).await;
     a.kill();
-    let r = b
-        .client
-        .post(b.api("/api/v1/server/redundancy/videos"))
-        .bearer_auth(&tb)
-        .json(&json!({ "videoId": video_id }))
-        .send()
-        .await
-        .expect("mirror");
+    let r = post_mirror(&b, &tb, json!(video_id)).await;
     assert_eq!(r.status(), 204);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(
