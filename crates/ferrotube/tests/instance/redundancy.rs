@@ -807,25 +807,27 @@ async fn mirror_job_survives_kill9() {
         );
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         b.restart().await;
-        // Right after the restart (the job is not resumed yet): listed means whole.
+        // The job may run again at once (killed before a worker took it, it is not leased), so
+        // each fact is read before the one it implies: a copy, once listed, stays listed.
+        // Served means listed, and listed means whole.
         let tb = b.root_token().await;
+        let served = b
+            .client
+            .get(format!("{copy}/{master_name}"))
+            .send()
+            .await
+            .expect("get")
+            .status()
+            == 200;
         let listed = !b_copies(&b, &tb).await.is_empty();
-        let whole = copy_is_whole(&b, &copy, &master_name, &sha_name).await;
-        assert_eq!(
-            listed, whole,
-            "round {round} ({delay_ms} ms): listed {listed}, whole {whole}"
+        assert!(
+            listed || !served,
+            "round {round} ({delay_ms} ms): an unlisted copy is served"
         );
-        if !listed {
-            let r = b
-                .client
-                .get(format!("{copy}/{master_name}"))
-                .send()
-                .await
-                .expect("get");
-            assert_eq!(
-                r.status(),
-                404,
-                "round {round}: an unlisted copy is not served"
+        if listed {
+            assert!(
+                copy_is_whole(&b, &copy, &master_name, &sha_name).await,
+                "round {round} ({delay_ms} ms): a listed copy is not whole"
             );
         }
         // The job finishes after the restart.
