@@ -64,6 +64,23 @@ impl Params {
         }
     }
 
+    /// A date-time parameter (ISO 8601, as PeerTube's `startDate`) as Unix milliseconds.
+    pub fn date(&self, name: &str) -> ApiResult<Option<i64>> {
+        match self.str(name) {
+            None | Some("") => Ok(None),
+            Some(v) => ferrotube_model::timefmt::parse_iso(v)
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::bad_param(
+                        name,
+                        v,
+                        format!("Should have a valid {name} date"),
+                        ParamLocation::Query,
+                    )
+                }),
+        }
+    }
+
     pub fn ints(&self, name: &str) -> ApiResult<Vec<i64>> {
         self.all(name)
             .into_iter()

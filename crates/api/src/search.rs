@@ -4,13 +4,15 @@
 //! signed-in users.
 
 use crate::auth::MaybeUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ParamLocation};
 use crate::extract::Json;
 use crate::params::Params;
 use crate::shapes::JsonViews;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use ferrotube_app::Instance;
+use ferrotube_db::sort::{Sort, VideoSort};
+use ferrotube_db::videos::{HostFilter, VideoFilter};
 use serde_json::{json, Value};
 
 fn looks_like_url(s: &str) -> bool {
@@ -57,7 +59,50 @@ pub async fn videos(
     if !search.is_empty() {
         filter.search = Some(search);
     }
-    crate::videos::list_with(&state, &p, filter, false).await
+    search_filters(&state, &p, &mut filter)?;
+    let body =
+        crate::videos::list_body_sorted(&state, &p, filter, false, Sort::desc(VideoSort::Match))
+            .await?;
+    Ok(crate::videos::json_response(body.into()))
+}
+
+/// The filters only the video search has: publication and original dates, duration, host and
+/// uuids.
+fn search_filters(state: &Instance, p: &Params, f: &mut VideoFilter) -> ApiResult<()> {
+    f.published_after = p.date("startDate")?;
+    f.published_before = p.date("endDate")?;
+    f.originally_published_after = p.date("originallyPublishedStartDate")?;
+    f.originally_published_before = p.date("originallyPublishedEndDate")?;
+    f.duration_min = p.int("durationMin", 0, i64::MAX)?;
+    f.duration_max = p.int("durationMax", 0, i64::MAX)?;
+    if let Some(host) = p.str("host").filter(|h| !h.is_empty()) {
+        let ours = url::Url::parse(&state.url).ok().and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(port) => format!("{h}:{port}"),
+                None => h.to_string(),
+            })
+        });
+        f.host = Some(if ours.as_deref() == Some(host) {
+            HostFilter::Local
+        } else {
+            HostFilter::Remote(host.to_string())
+        });
+    }
+    for raw in p.all("uuids").into_iter().flat_map(|v| v.split(',')) {
+        let uuid = ferrotube_model::uuid_from_short(raw)
+            .map(|u| u.to_string())
+            .or_else(|| uuid::Uuid::parse_str(raw).ok().map(|u| u.to_string()))
+            .ok_or_else(|| {
+                ApiError::bad_param(
+                    "uuids",
+                    raw,
+                    "Should have valid uuids",
+                    ParamLocation::Query,
+                )
+            })?;
+        f.uuids.push(uuid);
+    }
+    Ok(())
 }
 
 pub async fn channels(

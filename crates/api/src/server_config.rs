@@ -26,7 +26,10 @@ pub fn build_config(state: &ferrotube_app::instance::Inner) -> String {
         &["instance", "shortDescription"],
         json!(s.instance.short_description),
     );
-    set(&["serverVersion"], json!("7.1.0"));
+    set(
+        &["serverVersion"],
+        json!(ferrotube_model::constants::PEERTUBE_COMPAT_VERSION),
+    );
     set(
         &["serverCommit"],
         json!(concat!("ferrotube-", env!("CARGO_PKG_VERSION"))),

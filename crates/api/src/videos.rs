@@ -54,9 +54,7 @@ pub fn filter_from(p: &Params, user: Option<&UserRow>) -> ApiResult<VideoFilter>
     f.has_web_video_files = p.bool("hasWebVideoFiles")?;
     f.is_local = p.bool("isLocal")?;
     p.bool("skipCount")?;
-    if p.bool("isLive")? == Some(true) {
-        f.is_local = Some(false); // no lives yet: an empty list, not an error
-    }
+    f.is_live = p.bool("isLive")?;
     let privacies = p.ints("privacyOneOf")?;
     if !privacies.is_empty() {
         if !is_moderator(user) {
@@ -93,8 +91,26 @@ pub async fn list_body(
     filter: VideoFilter,
     with_state: bool,
 ) -> ApiResult<Vec<u8>> {
+    list_body_sorted(
+        state,
+        p,
+        filter,
+        with_state,
+        Sort::desc(VideoSort::PublishedAt),
+    )
+    .await
+}
+
+/// [`list_body`] with another default order (a search lists the best match first).
+pub async fn list_body_sorted(
+    state: &Instance,
+    p: &Params,
+    filter: VideoFilter,
+    with_state: bool,
+    default_sort: Sort<VideoSort>,
+) -> ApiResult<Vec<u8>> {
     let (start, count) = p.pagination(15)?;
-    let order = p.sort(Sort::desc(VideoSort::PublishedAt))?;
+    let order = p.sort(default_sort)?;
     let skip_count = p.bool("skipCount")?.unwrap_or(false);
     let (total, rows) = state
         .db

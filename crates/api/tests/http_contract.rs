@@ -355,3 +355,36 @@ async fn a_query_of_the_wrong_type_is_a_problem() {
         .await
         .assert_problem(StatusCode::BAD_REQUEST);
 }
+
+/// NodeInfo and `/api/v1/config` name one version: clients and remote instances see the same.
+#[tokio::test]
+async fn nodeinfo_and_config_name_one_version() {
+    let app = app().await;
+    let config = app.get("/api/v1/config", None).await.json();
+    let nodeinfo = app.get("/nodeinfo/2.0.json", None).await.json();
+    assert!(config["serverVersion"].is_string(), "{config}");
+    assert_eq!(nodeinfo["software"]["version"], config["serverVersion"]);
+}
+
+/// `isLive=true` lists live videos only: none exist, so an on-demand video is not listed.
+#[tokio::test]
+async fn is_live_lists_live_videos_only() {
+    let app = app().await;
+    let token = app.root_token().await;
+    let uuid = app.upload(&token, false).await;
+    let uuids = |v: Value| -> Vec<String> {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["uuid"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = app.get("/api/v1/videos", None).await.json();
+    assert_eq!(uuids(all), vec![uuid.clone()]);
+    let vod = app.get("/api/v1/videos?isLive=false", None).await.json();
+    assert_eq!(uuids(vod), vec![uuid]);
+    let live = app.get("/api/v1/videos?isLive=true", None).await.json();
+    assert_eq!(live["total"], 0, "{live}");
+    assert!(uuids(live).is_empty());
+}

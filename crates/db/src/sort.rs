@@ -10,7 +10,7 @@ pub enum Direction {
 }
 
 impl Direction {
-    fn sql(self) -> &'static str {
+    pub(crate) fn sql(self) -> &'static str {
         match self {
             Direction::Asc => "ASC",
             Direction::Desc => "DESC",
@@ -84,7 +84,8 @@ pub enum VideoSort {
     OriginallyPublishedAt,
     Views,
     Likes,
-    /// PeerTube's trending, hot, best and match: approximated by views, likes and recency.
+    /// PeerTube's trending, hot and best: approximated by views, likes and recency. Match is
+    /// the search's rank (the newest first when the list is not a search).
     Trending,
     Hot,
     Best,

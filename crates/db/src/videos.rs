@@ -224,16 +224,103 @@ pub struct VideoFilter {
     pub is_local: Option<bool>,
     /// Only videos of the channels this actor follows (a user's subscriptions).
     pub subscriber_actor_id: Option<i64>,
+    /// Only live videos (`isLive=true`) or only videos on demand (`false`).
+    pub is_live: Option<bool>,
+    /// Published at or after / at or before (Unix ms; search's `startDate`, `endDate`).
+    pub published_after: Option<i64>,
+    pub published_before: Option<i64>,
+    /// Originally published in this span (the original date, else the publication date).
+    pub originally_published_after: Option<i64>,
+    pub originally_published_before: Option<i64>,
+    /// Duration in seconds, bounds included (`durationMin`, `durationMax`).
+    pub duration_min: Option<i64>,
+    pub duration_max: Option<i64>,
+    /// Only the videos of this host (`host`).
+    pub host: Option<HostFilter>,
+    /// Only these videos (`uuids`, full uuids).
+    pub uuids: Vec<String>,
+}
+
+/// Whose videos a `host` filter keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostFilter {
+    /// This instance's own.
+    Local,
+    /// Those of the channels of this remote host.
+    Remote(String),
+}
+
+/// The words of a search as the full-text index splits text: runs of letters and digits,
+/// lowercased. Everything else (quotes, operators, `%`, `_`) only separates words, so no input
+/// can change the query's syntax. At most 16 words of at most 64 characters each.
+pub fn search_words(search: &str) -> Vec<String> {
+    search
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().chars().take(64).collect::<String>())
+        .take(16)
+        .collect()
+}
+
+/// The full-text query of a search's words: every word, each as a prefix (the last one may be
+/// half typed, and "cat" finds "cats"), in each backend's query syntax. The words are letters and
+/// digits only (see [`search_words`]), so quoting them needs no escape.
+fn full_text_query(pg: bool, words: &[String]) -> String {
+    if pg {
+        words
+            .iter()
+            .map(|w| format!("'{w}':*"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    } else {
+        words
+            .iter()
+            .map(|w| format!("\"{w}\"*"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The join that keeps the videos a search matches, with `search_rank` (higher is better):
+/// SQLite's FTS5 `bm25` (negated; name weighs most, then tags, then description) or
+/// PostgreSQL's `ts_rank_cd` over the weighted `tsvector` (same order, by weight class).
+fn search_join(pg: bool, placeholder: &str) -> String {
+    if pg {
+        format!(
+            " JOIN (SELECT video_id AS search_id, ts_rank_cd(document, q) AS search_rank \
+             FROM video_search, to_tsquery('simple', {placeholder}) q WHERE document @@ q) s \
+             ON s.search_id = v.id"
+        )
+    } else {
+        format!(
+            " JOIN (SELECT rowid AS search_id, -bm25(video_search, 10.0, 1.0, 4.0) AS search_rank \
+             FROM video_search WHERE video_search MATCH {placeholder}) s ON s.search_id = v.id"
+        )
+    }
 }
 
 impl VideoFilter {
-    fn where_clause(&self) -> (String, Vec<Arg>) {
+    /// The joins and WHERE clause of the filter, and their arguments. A search joins the
+    /// full-text index (its argument is pushed first, so `$1` is also the first placeholder in
+    /// the text) and exposes `s.search_rank`.
+    fn where_clause(&self, pg: bool) -> (String, Vec<Arg>) {
         let mut parts: Vec<String> = Vec::new();
         let mut args: Vec<Arg> = Vec::new();
         let push = |args: &mut Vec<Arg>, a: Arg| {
             args.push(a);
             format!("${}", args.len())
         };
+        let mut join = String::new();
+        if let Some(s) = &self.search {
+            let words = search_words(s);
+            if words.is_empty() {
+                // Nothing to look for (only punctuation): nothing matches.
+                parts.push("1 = 0".into());
+            } else {
+                let p = push(&mut args, Arg::S(full_text_query(pg, &words)));
+                join = search_join(pg, &p);
+            }
+        }
         if !self.privacies.is_empty() {
             let list = self
                 .privacies
@@ -305,15 +392,6 @@ impl VideoFilter {
         if let Some(h) = self.has_web_video_files {
             parts.push(format!("{} EXISTS (SELECT 1 FROM video_files f WHERE f.video_id = v.id AND f.kind = 'web')", if h { "" } else { "NOT" }));
         }
-        if let Some(s) = &self.search {
-            let escaped = s
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let p = push(&mut args, Arg::S(format!("%{escaped}%")));
-            parts.push(format!("LOWER(v.name) LIKE {p} ESCAPE '\\'"));
-        }
         // Videos of blocked servers are not listed (the block also refuses their deliveries).
         parts.push("(c.host IS NULL OR c.host NOT IN (SELECT host FROM blocked_servers))".into());
         if let Some(a) = self.subscriber_actor_id {
@@ -323,16 +401,63 @@ impl VideoFilter {
                  WHERE sf.follower_id = {p} AND sf.state = 'accepted' AND sa.channel_id IS NOT NULL)"
             ));
         }
+        let bounds = [
+            ("v.published_at >=", self.published_after),
+            ("v.published_at <=", self.published_before),
+            (
+                "COALESCE(v.originally_published_at, v.published_at) >=",
+                self.originally_published_after,
+            ),
+            (
+                "COALESCE(v.originally_published_at, v.published_at) <=",
+                self.originally_published_before,
+            ),
+            ("v.duration >=", self.duration_min),
+            ("v.duration <=", self.duration_max),
+        ];
+        for (test, bound) in bounds {
+            if let Some(b) = bound {
+                parts.push(format!("{test} {}", push(&mut args, Arg::I(b))));
+            }
+        }
+        match &self.host {
+            Some(HostFilter::Local) => parts.push("c.host IS NULL".into()),
+            Some(HostFilter::Remote(h)) => {
+                parts.push(format!("c.host = {}", push(&mut args, Arg::S(h.clone()))));
+            }
+            None => {}
+        }
+        if !self.uuids.is_empty() {
+            let list = self
+                .uuids
+                .iter()
+                .map(|u| push(&mut args, Arg::S(u.clone())))
+                .collect::<Vec<_>>()
+                .join(",");
+            parts.push(format!("v.uuid IN ({list})"));
+        }
+        if self.is_live == Some(true) {
+            // No live video exists: neither lives here (not built yet) nor remote ones (a
+            // remote live broadcast is not stored as a video).
+            parts.push("1 = 0".into());
+        }
         match self.is_local {
             Some(true) => parts.push("v.url IS NULL".into()),
             Some(false) => parts.push("v.url IS NOT NULL".into()),
             None => {}
         }
         if parts.is_empty() {
-            (String::new(), args)
+            (join, args)
         } else {
-            (format!(" WHERE {}", parts.join(" AND ")), args)
+            (format!("{join} WHERE {}", parts.join(" AND ")), args)
         }
+    }
+
+    /// Whether the list is a search (and `s.search_rank` exists to sort by).
+    fn searches(&self) -> bool {
+        self.search
+            .as_deref()
+            .is_some_and(|s| !search_words(s).is_empty())
     }
 }
 
@@ -406,11 +531,20 @@ impl Db {
         count: i64,
         skip_count: bool,
     ) -> Result<(i64, Vec<VideoRow>)> {
-        let (where_sql, args) = filter.where_clause();
+        let (where_sql, args) = filter.where_clause(matches!(self, Db::Postgres(_)));
         let n = args.len();
+        let order_by = match sort.key {
+            // Best match first (`-match`), then the newest; without a search, the newest.
+            crate::sort::VideoSort::Match if filter.searches() => {
+                format!(
+                    "s.search_rank {}, v.published_at DESC, v.id DESC",
+                    sort.direction.sql()
+                )
+            }
+            _ => sort.order_by(),
+        };
         let sql = format!(
-            "{VIDEO_SELECT}{where_sql} ORDER BY {} LIMIT ${} OFFSET ${}",
-            sort.order_by(),
+            "{VIDEO_SELECT}{where_sql} ORDER BY {order_by} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         );

@@ -181,7 +181,7 @@ async fn nodeinfo(State(state): State<Instance>) -> Response {
         .unwrap_or(0);
     let comments = state.db.count_local_comments().await.unwrap_or(0);
     let input = discovery::NodeInfoInput {
-        software_version: "6.3.0".into(),
+        software_version: ferrotube_model::constants::PEERTUBE_COMPAT_VERSION.into(),
         open_registrations: state.settings.signup.enabled,
         total_users: users,
         active_month: users,

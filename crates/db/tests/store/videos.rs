@@ -790,7 +790,7 @@ async fn listing_filters(db: &Db) {
             .await
         ),
         ["Cats 100%", "Cats 1000"],
-        "list_videos(search) is a case-insensitive substring"
+        "list_videos(search): every word, case-insensitive, each a word prefix"
     );
     assert_eq!(
         names(
@@ -800,20 +800,46 @@ async fn listing_filters(db: &Db) {
             })
             .await
         ),
-        ["Cats 100%"],
-        "list_videos(search): % is literal"
+        Vec::<&str>::new(),
+        "list_videos(search): % is not a wildcard, and words match from their start"
     );
     assert_eq!(
         names(
             &list(VideoFilter {
-                search: Some("s_a".into()),
+                search: Some("dogs_and".into()),
                 ..Default::default()
             })
             .await
         ),
         ["dogs_and_cats"],
-        "list_videos(search): _ is literal"
+        "list_videos(search): _ separates words and is not a wildcard"
     );
+    for syntax in [
+        "\"",
+        "'",
+        "cats\" OR \"x",
+        "NEAR(cats)",
+        "cats:*|x",
+        "!!",
+        "*",
+    ] {
+        let r = db
+            .list_videos(
+                &VideoFilter {
+                    search: Some(syntax.into()),
+                    ..Default::default()
+                },
+                Sort::desc(VideoSort::Match),
+                0,
+                50,
+                false,
+            )
+            .await;
+        assert!(
+            r.is_ok(),
+            "list_videos(search = {syntax:?}): query syntax in a search is only text: {r:?}"
+        );
+    }
     assert_eq!(
         list(VideoFilter {
             is_local: Some(true),
@@ -1124,7 +1150,87 @@ async fn transcode_result_in_the_callers_transaction(db: &Db) {
     );
 }
 
+/// Full-text search: names, descriptions and tags, best match first, and the index follows
+/// renames, tag changes and deletions.
+async fn full_text_search(db: &Db) {
+    let a = user(db, "searcher").await;
+    let mk = |name: &str, at: i64, desc: &str, tags: &[&str]| {
+        let mut v = new_video(a.channel_id, name, T0 + at);
+        v.description = Some(desc.into());
+        v.tags = tags.iter().map(|t| t.to_string()).collect();
+        v
+    };
+    let in_name = insert(db, &mk("Volcano eruption", 1, "lava", &[])).await;
+    let in_tags = insert(db, &mk("Mountain trip", 2, "a walk", &["volcano"])).await;
+    let in_desc = insert(db, &mk("Island day", 3, "we saw a volcano far away", &[])).await;
+    let _other = insert(db, &mk("Cooking pasta", 4, "no lava here", &["food"])).await;
+    let search = |q: &'static str, sort: Sort<VideoSort>| async move {
+        db.list_videos(
+            &VideoFilter {
+                search: Some(q.into()),
+                ..Default::default()
+            },
+            sort,
+            0,
+            50,
+            false,
+        )
+        .await
+        .expect("list_videos(search)")
+    };
+    let best = Sort::desc(VideoSort::Match);
+    let ids = |r: &(i64, Vec<VideoRow>)| r.1.iter().map(|v| v.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&search("volcano", best).await),
+        [in_name, in_tags, in_desc],
+        "-match ranks a match in the name first, then in the tags, then in the description"
+    );
+    assert_eq!(
+        search("VOLC", best).await.0,
+        3,
+        "a half-typed word matches as a prefix"
+    );
+    assert_eq!(
+        ids(&search("volcano", Sort::asc(VideoSort::PublishedAt)).await),
+        [in_name, in_tags, in_desc],
+        "another sort orders the matches its way"
+    );
+    assert_eq!(
+        ids(&search("volcano walk", best).await),
+        [in_tags],
+        "every word"
+    );
+    db.update_video(
+        in_name,
+        &VideoUpdate {
+            name: Some("Geyser".into()),
+            tags: Some(vec!["steam".into()]),
+            ..Default::default()
+        },
+        T0 + 10,
+    )
+    .await
+    .expect("update_video");
+    assert_eq!(
+        ids(&search("volcano", best).await),
+        [in_tags, in_desc],
+        "a renamed video leaves the search of its old name"
+    );
+    assert_eq!(
+        ids(&search("steam", best).await),
+        [in_name],
+        "new tags are searched"
+    );
+    assert!(db.delete_video(in_tags).await.expect("delete_video"));
+    assert_eq!(
+        ids(&search("volcano", best).await),
+        [in_desc],
+        "a deleted video is gone from the search"
+    );
+}
+
 on_both_backends!(
+    full_text_search,
     videos_are_inserted_read_and_updated,
     transcode_result_in_the_callers_transaction,
     ratings_recount_likes,

@@ -37,6 +37,9 @@ async fn filters_and_sorts(backend: Backend) {
         for tag in tags {
             fields.push(("tags[]", tag.to_string()));
         }
+        if *name == "Alpha show" {
+            fields.push(("description", "A beta of the show".to_string()));
+        }
         let r = t.legacy_upload(&token, &clip, &fields).await;
         let status = r.status();
         let body: Value = r.json().await.expect("json");
@@ -98,6 +101,7 @@ async fn filters_and_sorts(backend: Backend) {
         0,
         "LIKE wildcards are literal"
     );
+    search_filters(&t, &uuids).await;
     assert_eq!(q("isLocal=false").await["total"], 0);
     assert_eq!(q("hasHLSFiles=true").await["total"], 3);
     assert_eq!(q("hasWebVideoFiles=true").await["total"], 0);
@@ -139,6 +143,79 @@ async fn filters_and_sorts(backend: Backend) {
         .collect();
     tags.sort();
     assert_eq!(tags, vec!["live", "rock"]);
+}
+
+/// `/api/v1/search/videos`: full-text over names, tags and descriptions, best match first, and
+/// the filters only the search has.
+async fn search_filters(t: &TestApp, uuids: &[String]) {
+    let s = |query: &str| {
+        let path = format!("/api/v1/search/videos?{query}");
+        async move { t.get_json(&path, None).await }
+    };
+    let sorted = |v: &Value| {
+        let mut n = names(v);
+        n.sort();
+        n
+    };
+    assert_eq!(
+        names(&s("search=beta").await),
+        vec!["Beta science", "Alpha show"],
+        "-match by default: the name's match before the description's"
+    );
+    assert_eq!(
+        names(&s("search=beta&sort=name").await),
+        vec!["Alpha show", "Beta science"]
+    );
+    assert_eq!(
+        sorted(&s("search=rock").await),
+        vec!["Alpha show", "Beta science"],
+        "tags"
+    );
+    assert_eq!(
+        names(&s("search=sci").await),
+        vec!["Beta science"],
+        "a word prefix"
+    );
+    assert_eq!(
+        names(&s("search=rock+show").await),
+        vec!["Alpha show"],
+        "every word"
+    );
+    assert_eq!(s("search=nothing+like+this").await["total"], 0);
+    assert_eq!(
+        s("search=%22%27%20OR%201%3D1").await["total"],
+        0,
+        "query syntax is text"
+    );
+    assert_eq!(s("search=show&durationMin=100").await["total"], 0);
+    assert_eq!(s("durationMax=100").await["total"], 3);
+    assert_eq!(s("startDate=2100-01-01T00:00:00.000Z").await["total"], 0);
+    assert_eq!(s("startDate=2000-01-01T00:00:00.000Z").await["total"], 3);
+    assert_eq!(s("endDate=2000-01-01T00:00:00.000Z").await["total"], 0);
+    assert_eq!(
+        s("originallyPublishedStartDate=2000-01-01T00:00:00.000Z").await["total"],
+        3
+    );
+    assert_eq!(s(&format!("host={}", t.host)).await["total"], 3);
+    assert_eq!(s("host=elsewhere.example").await["total"], 0);
+    assert_eq!(
+        names(&s(&format!("uuids={}", uuids[0])).await),
+        vec!["Alpha show"]
+    );
+    assert_eq!(s("isLive=true").await["total"], 0);
+    for bad in [
+        "startDate=yesterday",
+        "durationMin=-1",
+        "uuids=not-a-uuid",
+        "sort=-nope",
+    ] {
+        let r = t
+            .get(&format!("/api/v1/search/videos?{bad}"), None)
+            .send()
+            .await
+            .expect("get");
+        assert_problem(r, 400, bad).await;
+    }
 }
 
 on_both_backends!(filters_and_sorts);
