@@ -262,23 +262,20 @@ pub fn search_words(search: &str) -> Vec<String> {
         .collect()
 }
 
-/// The full-text query of a search's words: every word, each as a prefix (the last one may be
-/// half typed, and "cat" finds "cats"), in each backend's query syntax. The words are letters and
-/// digits only (see [`search_words`]), so quoting them needs no escape.
+/// The full-text query of a search's words: every word, the last one as a prefix (it may be
+/// half typed: "volc" finds "volcano"), in each backend's query syntax. Only the last: a prefix
+/// reads the lists of all the words it starts, and the words before it are whole. The words are
+/// letters and digits only (see [`search_words`]), so quoting them needs no escape.
 fn full_text_query(pg: bool, words: &[String]) -> String {
-    if pg {
-        words
-            .iter()
-            .map(|w| format!("'{w}':*"))
-            .collect::<Vec<_>>()
-            .join(" & ")
-    } else {
-        words
-            .iter()
-            .map(|w| format!("\"{w}\"*"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
+    let last = words.len().saturating_sub(1);
+    let term = |(i, w): (usize, &String)| match (pg, i == last) {
+        (true, true) => format!("'{w}':*"),
+        (true, false) => format!("'{w}'"),
+        (false, true) => format!("\"{w}\"*"),
+        (false, false) => format!("\"{w}\""),
+    };
+    let terms: Vec<String> = words.iter().enumerate().map(term).collect();
+    terms.join(if pg { " & " } else { " " })
 }
 
 /// The join that keeps the videos a search matches, with `search_rank` (higher is better):

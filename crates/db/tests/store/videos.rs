@@ -790,7 +790,7 @@ async fn listing_filters(db: &Db) {
             .await
         ),
         ["Cats 100%", "Cats 1000"],
-        "list_videos(search): every word, case-insensitive, each a word prefix"
+        "list_videos(search): every word, case-insensitive, the last one a word prefix"
     );
     assert_eq!(
         names(
@@ -1199,6 +1199,11 @@ async fn full_text_search(db: &Db) {
         ids(&search("volcano walk", best).await),
         [in_tags],
         "every word"
+    );
+    assert_eq!(
+        search("volca walk", best).await.0,
+        0,
+        "the words before the last are whole words"
     );
     db.update_video(
         in_name,
