@@ -11,7 +11,7 @@ use crate::shapes::JsonViews;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use ferrotube_app::Instance;
-use ferrotube_db::sort::{Sort, VideoSort};
+use ferrotube_db::sort::{ChannelSort, Sort, VideoSort};
 use ferrotube_db::videos::{HostFilter, VideoFilter};
 use serde_json::{json, Value};
 
@@ -112,6 +112,11 @@ pub async fn channels(
 ) -> ApiResult<Json<Value>> {
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
+    // Channels have no relevance rank: `match` (PeerTube's default) lists them in creation order.
+    let sort = match p.str("sort") {
+        Some("match" | "-match") => Sort::asc(ChannelSort::Id),
+        _ => p.sort(Sort::asc(ChannelSort::Id))?,
+    };
     let search = p
         .str("search")
         .unwrap_or("")
@@ -144,7 +149,10 @@ pub async fn channels(
         }
         return Ok(Json(json!({ "total": data.len(), "data": data })));
     }
-    let (total, rows) = state.db.search_channels(&search, start, count).await?;
+    let (total, rows) = state
+        .db
+        .search_channels(&search, sort, start, count)
+        .await?;
     let mut data = Vec::new();
     for c in rows {
         let owner = state.db.account_by_id(c.account_id).await?;

@@ -160,6 +160,7 @@ impl Db {
     pub async fn search_channels(
         &self,
         term: &str,
+        sort: crate::sort::Sort<crate::sort::ChannelSort>,
         start: i64,
         count: i64,
     ) -> Result<(i64, Vec<ChannelRow>)> {
@@ -177,7 +178,8 @@ impl Db {
             &pattern
         )?;
         let sql = format!(
-            "SELECT {CHANNEL_COLS} FROM channels WHERE {cond} ORDER BY id LIMIT $2 OFFSET $3"
+            "SELECT {CHANNEL_COLS} FROM channels WHERE {cond} ORDER BY {} LIMIT $2 OFFSET $3",
+            sort.order_by()
         );
         Ok((
             total,

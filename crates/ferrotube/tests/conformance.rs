@@ -648,6 +648,16 @@ fn endpoints(uuid: &str) -> Vec<(&'static str, String, bool)> {
             "/api/v1/server/following".into(),
             false,
         ),
+        (
+            "/api/v1/search/videos",
+            "/api/v1/search/videos?search=clip".into(),
+            false,
+        ),
+        (
+            "/api/v1/search/video-channels",
+            "/api/v1/search/video-channels?search=root".into(),
+            false,
+        ),
     ]
 }
 
@@ -928,12 +938,13 @@ async fn peertube_openapi_conformance() {
     for (spec_path, path, auth) in endpoints(uuid) {
         let list = spec.is_list("get", spec_path);
         for q in malformed {
-            let mut req = http.get(format!("{}?{q}", url(&path)));
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let mut req = http.get(format!("{}{sep}{q}", url(&path)));
             if auth {
                 req = req.header("authorization", &bearer);
             }
             let answer = send(req).await;
-            let what = format!("GET {path}?{q}");
+            let what = format!("GET {path}{sep}{q}");
             if answer.status >= 500 {
                 report.checked += 1;
                 report.fail(&what, format!("status {}: {}", answer.status, answer.text));

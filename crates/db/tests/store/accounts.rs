@@ -223,31 +223,57 @@ async fn channels_lookups_listing_and_search(db: &Db) {
         (r.0, r.1.into_iter().map(|c| c.name).collect::<Vec<_>>())
     };
     assert_eq!(
-        names(db.search_channels("MUSIC", 0, 10).await.unwrap()),
+        names(
+            db.search_channels("MUSIC", Sort::asc(ChannelSort::Id), 0, 10)
+                .await
+                .unwrap()
+        ),
         (2, vec!["alice_music".to_string(), "axb".to_string()]),
         "search_channels on display names, case-insensitive"
     );
     assert_eq!(
-        names(db.search_channels("0%", 0, 10).await.unwrap()),
+        names(
+            db.search_channels("0%", Sort::asc(ChannelSort::Id), 0, 10)
+                .await
+                .unwrap()
+        ),
         (1, vec!["alice_music".to_string()]),
         "search_channels: % in the term is a literal percent"
     );
     assert_eq!(
-        names(db.search_channels("a_b", 0, 10).await.unwrap()),
+        names(
+            db.search_channels("a_b", Sort::asc(ChannelSort::Id), 0, 10)
+                .await
+                .unwrap()
+        ),
         (1, vec!["a_b".to_string()]),
         "search_channels: _ in the term is a literal underscore"
     );
     assert_eq!(
-        names(db.search_channels("bob", 0, 10).await.unwrap()),
+        names(
+            db.search_channels("bob", Sort::asc(ChannelSort::Id), 0, 10)
+                .await
+                .unwrap()
+        ),
         (1, vec!["bob_channel".to_string()]),
         "search_channels on handles"
     );
     assert_eq!(
-        names(db.search_channels("music", 1, 10).await.unwrap()),
+        names(
+            db.search_channels("music", Sort::asc(ChannelSort::Id), 1, 10)
+                .await
+                .unwrap()
+        ),
         (2, vec!["axb".to_string()]),
         "search_channels paging keeps the total"
     );
-    assert_eq!(db.search_channels("zzz", 0, 10).await.unwrap().0, 0);
+    assert_eq!(
+        db.search_channels("zzz", Sort::asc(ChannelSort::Id), 0, 10)
+            .await
+            .unwrap()
+            .0,
+        0
+    );
 
     for (name, taken) in [
         ("alice", true),
