@@ -176,7 +176,11 @@ pub async fn get(
         let v = find_video(&state, &id).await?;
         visible_to(&v, user.as_ref())?;
         ferrotube_app::federation::outbox::refresh_if_stale(&state, &v).await;
-        serde_json::to_vec(&details(&state, &v).await?).map_err(ApiError::internal)
+        let mut answer = details(&state, &v).await?;
+        if let Some(u) = user.as_ref() {
+            crate::history::attach(&state, u, &v, &mut answer).await?;
+        }
+        serde_json::to_vec(&answer).map_err(ApiError::internal)
     })
     .await
 }
@@ -316,9 +320,21 @@ pub async fn add_view(
     MaybeUser(user): MaybeUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
+    body: bytes::Bytes,
 ) -> ApiResult<StatusCode> {
+    // `currentTime` (PeerTube's view body) is also the signed-in viewer's progress.
+    let current_time = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let b: Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {e}")))?;
+        crate::history::current_time_of(&b)?
+    };
     let v = find_video(&state, &id).await?;
     ferrotube_app::videos::add_view(&state, user.as_ref(), ip, &v).await?;
+    if let (Some(u), Some(t)) = (user.as_ref(), current_time) {
+        ferrotube_app::history::record(&state, u, &v, t).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -42,6 +42,7 @@ fn watch(name: &str, published: bool) -> WatchPage {
         served_from_copy: false,
         origin_host: None,
         p2p_config: None,
+        sharing: Default::default(),
     }
 }
 
