@@ -62,17 +62,13 @@ pub async fn list(
         .db
         .list_history(user.id, p.str("search"), start, count)
         .await?;
-    let data: Vec<Value> = rows
+    let data: Vec<crate::shapes::Video> = rows
         .iter()
-        .map(|r| {
-            let mut v = serde_json::to_value(state.video(&r.video, false)).unwrap_or(Value::Null);
-            if let Some(o) = v.as_object_mut() {
-                o.insert(
-                    "userHistory".into(),
-                    json!({ "currentTime": r.position_secs }),
-                );
-            }
-            v
+        .map(|r| crate::shapes::Video {
+            user_history: Some(crate::shapes::UserHistory {
+                current_time: r.position_secs,
+            }),
+            ..state.video(&r.video, false)
         })
         .collect();
     Ok(Json(json!({ "total": total, "data": data })))

@@ -93,6 +93,17 @@ pub async fn list_body(
     filter: VideoFilter,
     with_state: bool,
 ) -> ApiResult<Vec<u8>> {
+    list_body_for(state, p, filter, with_state, None).await
+}
+
+/// [`list_body`] read by `reader`: each video they watched carries its `userHistory`.
+pub async fn list_body_for(
+    state: &Instance,
+    p: &Params,
+    filter: VideoFilter,
+    with_state: bool,
+    reader: Option<&UserRow>,
+) -> ApiResult<Vec<u8>> {
     let (start, count) = p.pagination(15)?;
     let order = p.sort(Sort::desc(VideoSort::PublishedAt))?;
     let skip_count = p.bool("skipCount")?.unwrap_or(false);
@@ -100,7 +111,16 @@ pub async fn list_body(
         .db
         .list_videos(&filter, order, start, count, skip_count)
         .await?;
-    let data: Vec<_> = rows.iter().map(|v| state.video(v, with_state)).collect();
+    let mut data: Vec<_> = rows.iter().map(|v| state.video(v, with_state)).collect();
+    if let Some(u) = reader {
+        let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
+        let at = state.db.watch_positions(u.id, &ids).await?;
+        for v in &mut data {
+            v.user_history = at
+                .get(&v.id)
+                .map(|t| crate::shapes::UserHistory { current_time: *t });
+        }
+    }
     serde_json::to_vec(&Page { total, data: &data }).map_err(ApiError::internal)
 }
 
@@ -161,7 +181,7 @@ pub async fn list(
     cached(&state, user.is_none(), &uri, || async {
         let p = Params::parse(q.as_deref());
         let filter = filter_from(&p, user.as_ref())?;
-        list_body(&state, &p, filter, false).await
+        list_body_for(&state, &p, filter, false, user.as_ref()).await
     })
     .await
 }

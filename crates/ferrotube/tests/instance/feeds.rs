@@ -202,6 +202,31 @@ async fn history_feeds_and_sharing(backend: Backend) {
         anon.get("userHistory").is_none(),
         "anonymous answers carry no history"
     );
+    let listed = |list: &Value, uuid: &str| {
+        list["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .find(|v| v["uuid"] == uuid)
+            .cloned()
+            .expect("listed")
+    };
+    let list = t.get_json("/api/v1/videos", Some(&alice)).await;
+    assert_eq!(
+        listed(&list, pub_uuid)["userHistory"]["currentTime"],
+        1,
+        "lists carry it too: {list}"
+    );
+    let list = t.get_json("/api/v1/videos", None).await;
+    assert!(
+        listed(&list, pub_uuid).get("userHistory").is_none(),
+        "not for anonymous readers"
+    );
+    let list = t.get_json("/api/v1/videos", Some(&root)).await;
+    assert!(
+        listed(&list, pub_uuid).get("userHistory").is_none(),
+        "nor for another user"
+    );
     let r = t
         .client
         .post(t.api(&format!("/api/v1/videos/{pub_id}/views")))
