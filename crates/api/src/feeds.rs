@@ -413,9 +413,8 @@ async fn comments_feed(
     let mut f = CommentFeedFilter::default();
     if let Some(id) = p.str("videoId").filter(|s| !s.is_empty()) {
         let v = find_video(state, id).await?;
-        if !matches!(v.privacy, Privacy::Public | Privacy::Unlisted)
-            || visible_to(&v, None).is_err()
-        {
+        // Unlisted and private videos are never in a feed, their comments neither.
+        if v.privacy != Privacy::Public || visible_to(&v, None).is_err() {
             return Err(ApiError::not_found("Video not found"));
         }
         f.video_id = Some(v.id);

@@ -152,7 +152,12 @@ fn sharing(state: &Instance, v: &ferrotube_db::videos::VideoRow) -> web::Sharing
             "{}/feeds/videos.xml?videoChannelId={}",
             state.url, v.channel_id
         ),
-        comments_feed_url: format!("{}/feeds/video-comments.xml?videoId={}", state.url, v.id),
+        // Only a public video's comments have a feed.
+        comments_feed_url: if v.privacy == ferrotube_model::Privacy::Public {
+            format!("{}/feeds/video-comments.xml?videoId={}", state.url, v.id)
+        } else {
+            String::new()
+        },
         page_url,
     }
 }

@@ -29,8 +29,7 @@ pub struct CommentFeedFilter {
 }
 
 impl Db {
-    /// The latest live comments on public, published videos (or the one unlisted video asked
-    /// for by id), newest first.
+    /// The latest live comments on public, published videos, newest first.
     pub async fn feed_comments(
         &self,
         f: CommentFeedFilter,
@@ -43,7 +42,7 @@ impl Db {
              a.display_name AS account_display_name, a.host AS account_host, v.uuid AS video_uuid, v.name AS video_name \
              FROM comments cm JOIN accounts a ON a.id = cm.account_id JOIN videos v ON v.id = cm.video_id \
              JOIN channels c ON c.id = v.channel_id \
-             WHERE cm.deleted_at IS NULL AND v.state = 1 AND (v.privacy = 1 OR ($1 IS NOT NULL AND v.privacy = 2)) \
+             WHERE cm.deleted_at IS NULL AND v.state = 1 AND v.privacy = 1 \
              AND (c.host IS NULL OR c.host NOT IN (SELECT host FROM blocked_servers)) \
              AND ($1 IS NULL OR v.id = $1) AND ($2 IS NULL OR c.account_id = $2) AND ($3 IS NULL OR c.id = $3) \
              ORDER BY cm.created_at DESC, cm.id DESC LIMIT $4",

@@ -111,7 +111,7 @@ pub struct Sharing {
     pub oembed_url: String,
     /// RSS feed of the video's channel.
     pub channel_feed_url: String,
-    /// RSS feed of the video's comments.
+    /// RSS feed of the video's comments; empty when it has none (a video not public).
     pub comments_feed_url: String,
 }
 

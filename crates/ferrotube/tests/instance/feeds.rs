@@ -538,6 +538,10 @@ async fn history_feeds_and_sharing(backend: Backend) {
     .await;
     assert_eq!(titles(&for_video).len(), 1);
     valid_feed(&t, "/feeds/video-comments.json", "json").await;
+    for (uuid, what) in [(unlisted_uuid, "unlisted"), (private_uuid, "private")] {
+        let path = format!("/feeds/video-comments.xml?videoId={uuid}");
+        assert_problem(t.get(&path, None).send().await.expect(what), 404, what).await;
+    }
     assert_problem(
         t.get(
             &format!("/feeds/video-comments.xml?videoId={private_uuid}"),
@@ -707,6 +711,28 @@ async fn history_feeds_and_sharing(backend: Backend) {
     ] {
         assert!(page.contains(&needle), "watch page lacks {needle}:\n{page}");
     }
+    assert!(page.contains(&format!("/feeds/video-comments.xml?videoId={pub_id}")));
+    let unlisted_short = unlisted["shortUUID"].as_str().unwrap();
+    let (status, _, page) = get_text(&t, &format!("/w/{unlisted_short}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("application/json+oembed"),
+        "unlisted videos can be shared"
+    );
+    assert!(
+        !page.contains("video-comments.xml"),
+        "but their comments have no feed:\n{page}"
+    );
+    let o = t
+        .get_json(
+            &format!(
+                "/services/oembed?url={}",
+                q(&format!("{}/w/{unlisted_short}", t.url))
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(o["title"], "Unlisted clip");
     let (_, _, home) = get_text(&t, "/").await;
     assert!(home.contains(
         "<link rel=\"alternate\" type=\"application/rss+xml\" href=\"/feeds/videos.xml\""
