@@ -3,7 +3,8 @@
 #   scripts/install-deps.sh            ffmpeg + the web assets' node packages (to run an instance)
 #   scripts/install-deps.sh --test     also chromium (browser tests), aria2 (a stock BitTorrent
 #                                      client for the web-seed test), mold (a fast linker for the
-#                                      test binaries) and cargo-nextest
+#                                      test binaries), python3-feedparser (the feed tests' parser)
+#                                      and cargo-nextest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -15,6 +16,8 @@ if [ "${1:-}" = "--test" ]; then
   command -v ip >/dev/null 2>&1 || need+=(iproute2)
   command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
   command -v mold >/dev/null 2>&1 || need+=(mold)
+  # Feed tests parse every feed with a real parser (Debian's python3, not a pyenv one).
+  /usr/bin/python3 -c 'import feedparser' >/dev/null 2>&1 || need+=(python3-feedparser)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing from Debian: ${need[*]}"

@@ -139,6 +139,11 @@ async function handle(req, res) {
     state.received = up;
     return send(res, 200, { video: { id: 9, uuid: "uuid-uploaded", shortUUID: "uploadedShort" } });
   }
+  // The player of a signed-in viewer reports progress (PUT /watching), as on the real API.
+  if (/^\/api\/v1\/videos\/[^/]+\/watching$/.test(p) && req.method === "PUT") {
+    await readBody(req);
+    return send(res, authed ? 204 : 401, authed ? undefined : {});
+  }
   const vm = /^\/api\/v1\/videos\/([^/]+)(\/views)?$/.exec(p);
   if (vm) {
     const uuid = decodeURIComponent(vm[1]);

@@ -176,3 +176,56 @@ test("login and upload through the UI, then watch", async () => {
     await context.close();
   }
 });
+
+test("a signed-in viewer resumes where they stopped, and the player reports progress", async () => {
+  const video = await resumableUpload(base, token, fs.readFileSync(clip), {
+    name: "Resume clip",
+    channelId,
+    privacy: 1,
+    filename: "clip.mp4",
+  });
+  await waitPublished(video.uuid);
+  const auth = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+  const put = await fetch(`${base}/api/v1/videos/${video.uuid}/watching`, {
+    method: "PUT",
+    headers: auth,
+    body: JSON.stringify({ currentTime: 3 }),
+  });
+  assert.equal(put.status, 204);
+  const context = await browser.newContext();
+  await context.addInitScript((t) => window.localStorage.setItem("ferrotube.access_token", t), token);
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  try {
+    await page.goto(`${base}/w/${video.shortUUID}`, { waitUntil: "load" });
+    await waitFor(
+      () =>
+        page.evaluate(() => {
+          const v = document.getElementById("ft-video");
+          return v.dataset.resumedAt === "3" && v.currentTime >= 3;
+        }),
+      { timeoutMs: 30000, what: "player resumed at 3 s" },
+    );
+    await page.evaluate(() => {
+      const v = document.getElementById("ft-video");
+      v.muted = true;
+      return v.play().catch(() => {});
+    });
+    await waitFor(() => page.evaluate(() => document.getElementById("ft-video").currentTime > 4.2), {
+      timeoutMs: 30000,
+      what: "played past 4 s",
+    });
+    await page.evaluate(() => document.getElementById("ft-video").pause());
+    await waitFor(
+      async () => {
+        const h = await (await fetch(`${base}/api/v1/users/me/history/videos`, { headers: auth })).json();
+        const entry = h.data.find((v) => v.uuid === video.uuid);
+        return entry && entry.userHistory.currentTime >= 4;
+      },
+      { timeoutMs: 15000, what: "progress reported on pause" },
+    );
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -9,7 +9,9 @@ pub mod comments;
 pub mod error;
 pub mod extract;
 pub mod federation;
+pub mod feeds;
 pub mod files;
+pub mod history;
 mod last_defence;
 pub mod p2p;
 pub mod pages;
@@ -49,6 +51,22 @@ pub fn router(state: Instance) -> Router {
         .route("/api/v1/users/register", post(users::register))
         .route("/api/v1/users/me", get(users::me).put(users::update_me))
         .route("/api/v1/users/me/video-quota-used", get(users::quota_used))
+        .route(
+            "/api/v1/users/me/history/videos",
+            get(history::list).delete(history::clear),
+        )
+        .route(
+            "/api/v1/users/me/history/videos/remove",
+            post(history::remove),
+        )
+        .route(
+            "/api/v1/users/me/history/videos/{id}",
+            axum::routing::delete(history::remove_one),
+        )
+        .route(
+            "/api/v1/users/scoped-tokens",
+            get(history::scoped_tokens).post(history::renew_scoped_tokens),
+        )
         .route("/api/v1/users/me/videos", get(videos::my_videos))
         .route(
             "/api/v1/users/me/videos/{id}/rating",
@@ -93,6 +111,7 @@ pub fn router(state: Instance) -> Router {
         .route("/api/v1/videos/{id}/description", get(videos::description))
         .route("/api/v1/videos/{id}/views", post(videos::add_view))
         .route("/api/v1/videos/{id}/rate", put(videos::rate))
+        .route("/api/v1/videos/{id}/watching", put(history::watching))
         .route(
             "/api/v1/videos/{id}/metadata/{file_id}",
             get(videos::file_metadata),
@@ -219,6 +238,9 @@ pub fn router(state: Instance) -> Router {
             get(federation::routes::watch_or_object),
         )
         .route("/login", get(pages::login))
+        .route("/services/oembed", get(feeds::oembed))
+        .route("/feeds/{file}", get(feeds::feed))
+        .route("/feeds/podcast/videos.xml", get(feeds::podcast))
         .route("/videos/upload", get(pages::upload))
         .merge(ferrotube_web::assets_router());
     Router::new()

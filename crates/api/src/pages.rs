@@ -112,8 +112,54 @@ pub async fn watch(
         } else {
             None
         },
+        sharing: sharing(&state, &v),
     };
     Html(web::render_watch(&page)).into_response()
+}
+
+/// OpenGraph, Twitter card, oEmbed and feed links of a video anyone may read (public or
+/// unlisted: the page is rendered anonymously only then).
+fn sharing(state: &Instance, v: &ferrotube_db::videos::VideoRow) -> web::Sharing {
+    let short = uuid::Uuid::parse_str(&v.uuid)
+        .map(|u| short_uuid(&u))
+        .unwrap_or_else(|_| v.uuid.clone());
+    let page_url = format!("{}/w/{short}", state.url);
+    let q = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let description: String = v
+        .description
+        .as_deref()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(200)
+        .collect();
+    web::Sharing {
+        oembed_url: format!("{}/services/oembed?url={}", state.url, q(&page_url)),
+        embed_url: format!("{}/videos/embed/{}", state.url, v.uuid),
+        image_url: v
+            .preview_url
+            .clone()
+            .or_else(|| {
+                v.preview_name
+                    .as_ref()
+                    .map(|n| format!("{}/lazy-static/previews/{n}", state.url))
+            })
+            .unwrap_or_default(),
+        description,
+        channel_feed_url: format!(
+            "{}/feeds/videos.xml?videoChannelId={}",
+            state.url, v.channel_id
+        ),
+        // Only a public video's comments have a feed.
+        comments_feed_url: if v.privacy == ferrotube_model::Privacy::Public {
+            format!("{}/feeds/video-comments.xml?videoId={}", state.url, v.id)
+        } else {
+            String::new()
+        },
+        page_url,
+    }
 }
 
 pub async fn login(State(state): State<Instance>) -> Html<String> {

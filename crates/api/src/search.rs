@@ -60,9 +60,15 @@ pub async fn videos(
         filter.search = Some(search);
     }
     search_filters(&state, &p, &mut filter)?;
-    let body =
-        crate::videos::list_body_sorted(&state, &p, filter, false, Sort::desc(VideoSort::Match))
-            .await?;
+    let body = crate::videos::list_body_for(
+        &state,
+        &p,
+        filter,
+        false,
+        user.as_ref(),
+        Sort::desc(VideoSort::Match),
+    )
+    .await?;
     Ok(crate::videos::json_response(body.into()))
 }
 

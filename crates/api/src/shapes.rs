@@ -63,6 +63,15 @@ pub struct Video {
     pub channel: ActorSummary,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<IdLabel<i64>>,
+    /// Where the signed-in reader stopped (`{currentTime}`), when the video is in their history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_history: Option<UserHistory>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserHistory {
+    pub current_time: i64,
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -212,6 +221,7 @@ impl JsonViews for Inner {
                 avatars: [],
             },
             state: with_state.then(|| state_label(v.state.id())),
+            user_history: None,
         }
     }
 

@@ -189,5 +189,14 @@ pub async fn videos(
     let me = my_actor(&state, &user).await?;
     let mut filter = crate::videos::filter_from(&p, Some(&user.0))?;
     filter.subscriber_actor_id = Some(me.id);
-    crate::videos::list_with(&state, &p, filter, false).await
+    let body = crate::videos::list_body_for(
+        &state,
+        &p,
+        filter,
+        false,
+        Some(&user.0),
+        ferrotube_db::sort::Sort::desc(ferrotube_db::sort::VideoSort::PublishedAt),
+    )
+    .await?;
+    Ok(crate::videos::json_response(body.into()))
 }

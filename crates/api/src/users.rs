@@ -24,7 +24,14 @@ pub async fn user_json(state: &Instance, u: &UserRow) -> ApiResult<Value> {
         .await?
         .ok_or_else(|| ApiError::internal("user without account"))?;
     let channels = state.db.channels_of_account(u.account_id).await?;
-    Ok(state.user(u, &account, &channels))
+    let mut out = state.user(u, &account, &channels);
+    if let Some(o) = out.as_object_mut() {
+        o.insert(
+            "videosHistoryEnabled".into(),
+            Value::Bool(state.db.history_enabled(u.id).await?),
+        );
+    }
+    Ok(out)
 }
 
 pub async fn me(
@@ -57,6 +64,7 @@ pub struct UpdateMe {
     password: Option<String>,
     current_password: Option<String>,
     nsfw_policy: Option<String>,
+    videos_history_enabled: Option<bool>,
 }
 
 pub async fn update_me(
@@ -107,6 +115,9 @@ pub async fn update_me(
         }
     }
     state.db.update_user(&user).await?;
+    if let Some(on) = b.videos_history_enabled {
+        state.db.set_history_enabled(user.id, on).await?;
+    }
     ferrotube_app::accounts::update_profile(
         &state,
         user.account_id,

@@ -91,22 +91,25 @@ pub async fn list_body(
     filter: VideoFilter,
     with_state: bool,
 ) -> ApiResult<Vec<u8>> {
-    list_body_sorted(
+    list_body_for(
         state,
         p,
         filter,
         with_state,
+        None,
         Sort::desc(VideoSort::PublishedAt),
     )
     .await
 }
 
-/// [`list_body`] with another default order (a search lists the best match first).
-pub async fn list_body_sorted(
+/// [`list_body`] read by `reader` (each video they watched carries its `userHistory`), in
+/// `default_sort` unless the query names one (a search lists the best match first).
+pub async fn list_body_for(
     state: &Instance,
     p: &Params,
     filter: VideoFilter,
     with_state: bool,
+    reader: Option<&UserRow>,
     default_sort: Sort<VideoSort>,
 ) -> ApiResult<Vec<u8>> {
     let (start, count) = p.pagination(15)?;
@@ -116,7 +119,16 @@ pub async fn list_body_sorted(
         .db
         .list_videos(&filter, order, start, count, skip_count)
         .await?;
-    let data: Vec<_> = rows.iter().map(|v| state.video(v, with_state)).collect();
+    let mut data: Vec<_> = rows.iter().map(|v| state.video(v, with_state)).collect();
+    if let Some(u) = reader {
+        let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
+        let at = state.db.watch_positions(u.id, &ids).await?;
+        for v in &mut data {
+            v.user_history = at
+                .get(&v.id)
+                .map(|t| crate::shapes::UserHistory { current_time: *t });
+        }
+    }
     serde_json::to_vec(&Page { total, data: &data }).map_err(ApiError::internal)
 }
 
@@ -177,7 +189,15 @@ pub async fn list(
     cached(&state, user.is_none(), &uri, || async {
         let p = Params::parse(q.as_deref());
         let filter = filter_from(&p, user.as_ref())?;
-        list_body(&state, &p, filter, false).await
+        list_body_for(
+            &state,
+            &p,
+            filter,
+            false,
+            user.as_ref(),
+            Sort::desc(VideoSort::PublishedAt),
+        )
+        .await
     })
     .await
 }
@@ -192,7 +212,11 @@ pub async fn get(
         let v = find_video(&state, &id).await?;
         visible_to(&v, user.as_ref())?;
         ferrotube_app::federation::outbox::refresh_if_stale(&state, &v).await;
-        serde_json::to_vec(&details(&state, &v).await?).map_err(ApiError::internal)
+        let mut answer = details(&state, &v).await?;
+        if let Some(u) = user.as_ref() {
+            crate::history::attach(&state, u, &v, &mut answer).await?;
+        }
+        serde_json::to_vec(&answer).map_err(ApiError::internal)
     })
     .await
 }
@@ -332,9 +356,21 @@ pub async fn add_view(
     MaybeUser(user): MaybeUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
+    body: bytes::Bytes,
 ) -> ApiResult<StatusCode> {
+    // `currentTime` (PeerTube's view body) is also the signed-in viewer's progress.
+    let current_time = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let b: Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {e}")))?;
+        crate::history::current_time_of(&b)?
+    };
     let v = find_video(&state, &id).await?;
     ferrotube_app::videos::add_view(&state, user.as_ref(), ip, &v).await?;
+    if let (Some(u), Some(t)) = (user.as_ref(), current_time) {
+        ferrotube_app::history::record(&state, u, &v, t).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod channels;
 pub mod error;
 pub mod federation;
+pub mod history;
 pub mod images;
 pub mod instance;
 pub mod p2p;

@@ -13,6 +13,8 @@ mod macros;
 pub mod accounts;
 pub mod comments;
 pub mod federation;
+pub mod feeds;
+pub mod history;
 pub mod jobs;
 pub mod p2p;
 pub mod redundancy;

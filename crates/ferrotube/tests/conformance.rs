@@ -831,6 +831,47 @@ async fn peertube_openapi_conformance() {
         );
     }
 
+    // --- Watch history: the list and a video answer carrying `userHistory`.
+    let watched = send(
+        http.put(url(&format!("/api/v1/videos/{uuid}/watching")))
+            .header("authorization", &bearer)
+            .json(&json!({ "currentTime": 1 })),
+    )
+    .await;
+    if watched.status != 204 {
+        report.fail(
+            "PUT /videos/{id}/watching",
+            format!("status {}", watched.status),
+        );
+    }
+    for (spec_path, path) in [
+        (
+            "/api/v1/users/me/history/videos",
+            "/api/v1/users/me/history/videos".to_string(),
+        ),
+        ("/api/v1/videos/{id}", format!("/api/v1/videos/{uuid}")),
+    ] {
+        let answer = send(http.get(url(&path)).header("authorization", &bearer)).await;
+        let body = report.conforms(
+            &spec,
+            &format!("GET {path} (watched)"),
+            "get",
+            spec_path,
+            200,
+            &answer,
+        );
+        let current = body.map(|b| {
+            let v = b.get("data").and_then(|d| d.get(0)).unwrap_or(&b);
+            v["userHistory"]["currentTime"].clone()
+        });
+        if current != Some(json!(1)) {
+            report.fail(
+                &format!("GET {path} (watched)"),
+                format!("userHistory.currentTime {current:?} (wanted 1)"),
+            );
+        }
+    }
+
     // The two description answers, by value (`null` when there is none, as PeerTube).
     for (id, want) in [
         (uuid, json!("A *sample* description in markdown.")),

@@ -82,6 +82,11 @@ pub fn language_label(code: &str) -> Option<&'static str> {
     LANGUAGES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
 }
 
+/// The PeerTube version whose API and federation dialect Ferrotube speaks: `/api/v1/config`'s
+/// `serverVersion` and NodeInfo's `software.version` both say it, so clients (which check it to
+/// enable features) and remote instances see one version.
+pub const PEERTUBE_COMPAT_VERSION: &str = "7.1.0";
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -98,8 +103,3 @@ mod tests {
         assert_eq!(super::language_label("en"), Some("English"));
     }
 }
-
-/// The PeerTube version whose API and federation dialect Ferrotube speaks: `/api/v1/config`'s
-/// `serverVersion` and NodeInfo's `software.version` both say it, so clients (which check it to
-/// enable features) and remote instances see one version.
-pub const PEERTUBE_COMPAT_VERSION: &str = "7.1.0";

@@ -11,6 +11,7 @@
   var CHUNK_SIZE = 4 * 1024 * 1024;
   var MAX_CHUNK_RETRIES = 5;
   var POLL_MS = 2000;
+  var PROGRESS_MS = 5000;
 
   function $(id) {
     return document.getElementById(id);
@@ -608,6 +609,55 @@
     });
   }
 
+  /**
+   * Signed-in viewers: resumes where they stopped (`userHistory.currentTime`) and reports
+   * progress every few seconds and on pause (PUT /videos/{id}/watching).
+   */
+  function trackProgress(video, uuid) {
+    if (!accessToken()) return;
+    var path = "/api/v1/videos/" + encodeURIComponent(uuid);
+    var lastSent = -1;
+    var lastAt = 0;
+    function report(force) {
+      var t = Math.floor(video.currentTime || 0);
+      var now = Date.now();
+      if (t === lastSent || (!force && now - lastAt < PROGRESS_MS)) return;
+      lastSent = t;
+      lastAt = now;
+      apiFetch(path + "/watching", {
+        method: "PUT",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ currentTime: t }),
+      }).catch(function () {
+        /* progress is best effort */
+      });
+    }
+    video.addEventListener("timeupdate", function () {
+      report(false);
+    });
+    video.addEventListener("pause", function () {
+      report(true);
+    });
+    apiFetch(path)
+      .then(function (res) {
+        return res.ok ? res.json() : null;
+      })
+      .then(function (v) {
+        var at = v && v.userHistory && v.userHistory.currentTime;
+        if (!at) return;
+        function resume() {
+          // Near the end means watched: start over, as PeerTube does.
+          if (!video.duration || at < video.duration - 2) video.currentTime = at;
+          video.dataset.resumedAt = String(at);
+        }
+        if (video.readyState >= 1) resume();
+        else video.addEventListener("loadedmetadata", resume, { once: true });
+      })
+      .catch(function () {
+        /* no history: play from the start */
+      });
+  }
+
   function fillVideoInfo(v) {
     var title = $("ft-video-title");
     if (title) title.textContent = v.name || "";
@@ -678,6 +728,7 @@
     var uuid = section.dataset.uuid;
     var statusEl = $("ft-player-status");
     registerView(video, uuid);
+    if (document.body.dataset.page !== "embed") trackProgress(video, uuid);
     if (section.dataset.published === "true" && video.dataset.hlsSrc) {
       startPlayer(video, video.dataset.hlsSrc, statusEl, false);
     } else {

@@ -60,6 +60,7 @@ fn main() -> std::io::Result<()> {
         served_from_copy: false,
         origin_host: None,
         p2p_config: None,
+        sharing: Default::default(),
     };
     let pages = [
         ("home.html", render_home(&home)),

@@ -91,6 +91,28 @@ pub struct WatchPage {
     /// The P2P player's settings (JSON: trackers, swarm ids, segments-sha256.json URL); `None`
     /// plays over HTTP only.
     pub p2p_config: Option<String>,
+    /// What the page tells link previews and feed readers (OpenGraph, Twitter card, oEmbed and
+    /// feed links); empty: none of it.
+    pub sharing: Sharing,
+}
+
+/// A watch page's sharing metadata, absolute URLs throughout.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sharing {
+    /// The page itself (`og:url`, canonical link).
+    pub page_url: String,
+    /// The embed player (`og:video`, `twitter:player`).
+    pub embed_url: String,
+    /// The preview image (`og:image`, `twitter:image`); empty when there is none.
+    pub image_url: String,
+    /// Plain-text description, shortened.
+    pub description: String,
+    /// `/services/oembed?url=...` for this page.
+    pub oembed_url: String,
+    /// RSS feed of the video's channel.
+    pub channel_feed_url: String,
+    /// RSS feed of the video's comments; empty when it has none (a video not public).
+    pub comments_feed_url: String,
 }
 
 /// The embed page (`/videos/embed/{uuid}`): the player alone.

@@ -42,6 +42,7 @@ fn watch(name: &str, published: bool) -> WatchPage {
         served_from_copy: false,
         origin_host: None,
         p2p_config: None,
+        sharing: Default::default(),
     }
 }
 
@@ -379,4 +380,48 @@ fn embed_page_is_the_player_alone() {
         ..page
     });
     assert!(none.contains("This video cannot be played here."));
+}
+
+#[test]
+fn watch_page_sharing_tags_appear_only_when_given_and_are_escaped() {
+    let bare = render_watch(&watch("Plain", true));
+    assert!(!bare.contains("twitter:card"), "{bare}");
+    assert!(!bare.contains("application/json+oembed"));
+
+    let mut w = watch("A \"quoted\" <title>", true);
+    w.sharing = Sharing {
+        page_url: "https://tube.example/w/abc".into(),
+        embed_url: "https://tube.example/videos/embed/u".into(),
+        image_url: "https://tube.example/lazy-static/previews/p.jpg".into(),
+        description: r#"desc" onload="x"#.into(),
+        oembed_url: "https://tube.example/services/oembed?url=https%3A%2F%2Ftube.example%2Fw%2Fabc"
+            .into(),
+        channel_feed_url: "https://tube.example/feeds/videos.xml?videoChannelId=1".into(),
+        comments_feed_url: "https://tube.example/feeds/video-comments.xml?videoId=1".into(),
+    };
+    let html = render_watch(&w);
+    for needle in [
+        r#"<meta property="og:url" content="https://tube.example/w/abc">"#,
+        r#"<meta property="og:video:url" content="https://tube.example/videos/embed/u">"#,
+        r#"<meta property="og:image" content="https://tube.example/lazy-static/previews/p.jpg">"#,
+        r#"<meta name="twitter:card" content="player">"#,
+        r#"<meta name="twitter:player" content="https://tube.example/videos/embed/u">"#,
+        r#"type="application/json+oembed""#,
+        r#"type="application/rss+xml" href="https://tube.example/feeds/videos.xml?videoChannelId=1""#,
+    ] {
+        assert!(html.contains(needle), "lacks {needle}:\n{html}");
+    }
+    assert!(!html.contains(r#"" onload="#), "{html}");
+    assert!(!html.contains(r#"content="A "quoted""#), "{html}");
+}
+
+#[test]
+fn home_advertises_the_feeds() {
+    let home = render_home(&HomePage {
+        instance_name: "Ferrotube".into(),
+        videos: vec![],
+    });
+    assert!(home
+        .contains(r#"<link rel="alternate" type="application/rss+xml" href="/feeds/videos.xml""#));
+    assert!(home.contains(r#"type="application/atom+xml" href="/feeds/videos.atom""#));
 }

@@ -113,10 +113,19 @@ async fn make_template(name: &str) -> Result<(), String> {
         .await
         .map_err(|e| format!("Db::connect({}) and migrate: {e}", fresh.url()))?;
     db.close().await;
+    drop(db);
     // The closed pool's backends may take a moment to go, and a database in use cannot be
-    // renamed: retry for a few seconds.
+    // renamed: retry for a few seconds. A connection handed back to the pool while it closed
+    // (the migrator's, returned by a task of its own) can stay open until the pool is dropped;
+    // any backend still on the fresh database is ended, as nothing else may use it.
     let mut last_error = String::new();
     for _ in 0..100 {
+        let _ = sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&fresh.name)
+        .execute(&mut admin)
+        .await;
         match sqlx::query(&format!("ALTER DATABASE {} RENAME TO {name}", fresh.name))
             .execute(&mut admin)
             .await

@@ -18,6 +18,7 @@ mod comments;
 mod connect;
 mod federation;
 mod follow_counts;
+mod history;
 mod jobs;
 mod p2p;
 mod redundancy;

@@ -15,6 +15,7 @@ mod common;
 mod bad_input;
 mod federation;
 mod federation_edges;
+mod feeds;
 mod jobs;
 mod listing;
 mod media_outputs;
