@@ -13,6 +13,7 @@ pub mod federation;
 pub mod images;
 pub mod instance;
 pub mod p2p;
+pub mod playlists;
 pub mod redundancy;
 pub mod start;
 pub mod transcode;

@@ -15,6 +15,7 @@ pub mod comments;
 pub mod federation;
 pub mod jobs;
 pub mod p2p;
+pub mod playlists;
 pub mod redundancy;
 pub mod remote_videos;
 pub mod shares;

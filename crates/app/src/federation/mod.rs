@@ -15,6 +15,7 @@ pub mod cache_files;
 pub mod inbox;
 pub mod objects;
 pub mod outbox;
+pub mod playlists;
 pub mod state;
 
 use ferrotube_federation::FetchError;

@@ -1,0 +1,515 @@
+//! Playlists over ActivityPub, in PeerTube's dialect: our public and unlisted playlists are
+//! `Playlist` objects (a collection whose pages list `PlaylistElement` URLs), sent to the
+//! followers of their account, channel and instance as Create / Update / Delete; a remote
+//! playlist is fetched from its origin (the object, its pages and each element) and stored with
+//! its elements, whose videos are fetched as any remote video.
+
+use super::actors::{account_actor, channel_actor, instance_actor, instance_signer, remote_actor};
+use super::objects::fetch_remote_video;
+use super::outbox::{activity, enqueue_deliveries};
+use super::{url_host, FedError, FedResult, PUBLIC};
+use crate::Instance;
+use ferrotube_db::playlists::{
+    ElementRow, NewElement, NewPlaylist, PlaylistRow, PLAYLIST_PUBLIC, PLAYLIST_REGULAR,
+    PLAYLIST_UNLISTED,
+};
+use ferrotube_federation::vocab::activity::{ActivityKind, ObjectRef};
+use ferrotube_federation::vocab::collection::parse_collection;
+use ferrotube_federation::vocab::context;
+use ferrotube_model::timefmt::{iso, now_ms, parse_iso};
+use serde_json::{json, Value};
+use tracing::{info, warn};
+
+/// Elements followed per remote playlist (PeerTube's crawl limit is of the same order).
+const MAX_REMOTE_ELEMENTS: usize = 500;
+/// Elements per page of our `Playlist` collections.
+pub const PAGE_SIZE: i64 = 10;
+
+pub fn playlist_url(state: &Instance, p: &PlaylistRow) -> String {
+    p.url
+        .clone()
+        .unwrap_or_else(|| format!("{}/video-playlists/{}", state.url, p.uuid))
+}
+
+pub fn element_url(state: &Instance, p: &PlaylistRow, e: &ElementRow) -> String {
+    e.url
+        .clone()
+        .unwrap_or_else(|| format!("{}/video-playlists/{}/videos/{}", state.url, p.uuid, e.id))
+}
+
+/// Whether a playlist of ours is shown to other instances: a regular one, public or unlisted,
+/// in a channel.
+pub fn federates(p: &PlaylistRow) -> bool {
+    p.is_local()
+        && p.playlist_type == PLAYLIST_REGULAR
+        && matches!(p.privacy, PLAYLIST_PUBLIC | PLAYLIST_UNLISTED)
+        && p.channel_id.is_some()
+}
+
+fn audience(state: &Instance, p: &PlaylistRow) -> (Vec<String>, Vec<String>) {
+    let followers = format!("{}/followers", state.account_url(&p.account_name));
+    if p.privacy == PLAYLIST_PUBLIC {
+        (vec![PUBLIC.to_string()], vec![followers])
+    } else {
+        (vec![followers], vec![PUBLIC.to_string()])
+    }
+}
+
+/// The elements of ours other instances may see: those whose video federates.
+async fn shown_elements(state: &Instance, p: &PlaylistRow) -> FedResult<Vec<ElementRow>> {
+    let mut out = Vec::new();
+    for e in state.db.playlist_elements(p.id).await? {
+        if let Some(v) = state.db.video_by_id(e.video_id).await? {
+            if !v.is_local() || super::objects::federates(&v) {
+                out.push(e);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Our playlist as its `Playlist` object (without `@context`).
+pub async fn playlist_object(state: &Instance, p: &PlaylistRow) -> FedResult<Value> {
+    let id = playlist_url(state, p);
+    let total = shown_elements(state, p).await?.len();
+    let (to, cc) = audience(state, p);
+    let channel_url = p
+        .channel_name
+        .as_deref()
+        .map(|c| state.channel_url(c))
+        .unwrap_or_default();
+    let mut obj = json!({
+        "to": to,
+        "cc": cc,
+        "id": id,
+        "type": "Playlist",
+        "totalItems": total,
+        "first": format!("{id}?page=1"),
+        "name": p.name,
+        "content": p.description,
+        "mediaType": "text/markdown",
+        "uuid": p.uuid,
+        "published": iso(p.created_at),
+        "updated": iso(p.updated_at),
+        "attributedTo": [channel_url],
+    });
+    let thumb = p.thumbnail_name.as_ref().or(p.first_thumbnail.as_ref());
+    if let (Some(t), Some(m)) = (thumb, obj.as_object_mut()) {
+        let (w, h) = ferrotube_media::THUMBNAIL_SIZE;
+        m.insert(
+            "icon".into(),
+            json!({
+                "type": "Image",
+                "url": format!("{}/lazy-static/thumbnails/{t}", state.url),
+                "mediaType": "image/jpeg",
+                "width": w,
+                "height": h,
+            }),
+        );
+    }
+    Ok(obj)
+}
+
+/// The `Playlist` document served at its URL.
+pub async fn playlist_document(state: &Instance, p: &PlaylistRow) -> FedResult<Value> {
+    Ok(context::with(
+        context::playlist(),
+        playlist_object(state, p).await?,
+    ))
+}
+
+/// Page `page` (from 1) of the playlist: its element URLs.
+pub async fn playlist_page(state: &Instance, p: &PlaylistRow, page: i64) -> FedResult<Value> {
+    let id = playlist_url(state, p);
+    let all = shown_elements(state, p).await?;
+    let total = all.len() as i64;
+    let page = page.max(1);
+    let items: Vec<Value> = all
+        .iter()
+        .skip(usize::try_from((page - 1) * PAGE_SIZE).unwrap_or(usize::MAX))
+        .take(PAGE_SIZE as usize)
+        .map(|e| Value::String(element_url(state, p, e)))
+        .collect();
+    let next = (page * PAGE_SIZE < total).then(|| format!("{id}?page={}", page + 1));
+    Ok(
+        ferrotube_federation::vocab::collection::ordered_collection_page(
+            &format!("{id}?page={page}"),
+            &id,
+            items,
+            total,
+            next.as_deref(),
+        ),
+    )
+}
+
+/// One of our elements as its `PlaylistElement` document; `None` when it is not shown.
+pub async fn element_document(
+    state: &Instance,
+    p: &PlaylistRow,
+    element_id: i64,
+) -> FedResult<Option<Value>> {
+    let all = shown_elements(state, p).await?;
+    let Some((i, e)) = all.iter().enumerate().find(|(_, e)| e.id == element_id) else {
+        return Ok(None);
+    };
+    let Some(v) = state.db.video_by_id(e.video_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(context::with(
+        context::playlist(),
+        json!({
+            "id": element_url(state, p, e),
+            "type": "PlaylistElement",
+            "url": super::objects::video_url(state, &v),
+            "position": i + 1,
+            "startTimestamp": e.start_timestamp,
+            "stopTimestamp": e.stop_timestamp,
+        }),
+    )))
+}
+
+/// The actors whose followers hear about a playlist: its account, its channel, the instance.
+async fn senders(
+    state: &Instance,
+    p: &PlaylistRow,
+) -> FedResult<(ferrotube_db::federation::ActorRow, Vec<String>)> {
+    let account = state
+        .db
+        .account_by_id(p.account_id)
+        .await?
+        .ok_or_else(|| FedError::Refused("playlist without account".into()))?;
+    let account_actor = account_actor(state, &account).await?;
+    let mut ids = vec![account_actor.id, instance_actor(state).await?.id];
+    if let Some(c) = p.channel_id {
+        if let Some(c) = state.db.channel_by_id(c).await? {
+            ids.push(channel_actor(state, &c).await?.id);
+        }
+    }
+    let inboxes = state.db.follower_inboxes(&ids).await?;
+    Ok((account_actor, inboxes))
+}
+
+async fn send_delete(state: &Instance, p: &PlaylistRow) -> FedResult<()> {
+    let (actor, inboxes) = senders(state, p).await?;
+    let url = playlist_url(state, p);
+    let body = activity(
+        ActivityKind::Delete,
+        format!("{url}/delete/{}", now_ms()),
+        &actor.url,
+        ObjectRef::Url(url),
+        vec![PUBLIC.to_string()],
+        Vec::new(),
+    );
+    enqueue_deliveries(state, &actor, &body, inboxes).await?;
+    Ok(())
+}
+
+async fn send_changed(state: &Instance, id: i64, before: Option<&PlaylistRow>) -> FedResult<()> {
+    let Some(p) = state.db.playlist_by_id(id).await? else {
+        return Ok(());
+    };
+    let was_shown = before.is_some_and(federates);
+    if !federates(&p) {
+        if was_shown {
+            // Turned private (or out of its channel): the others forget it.
+            return send_delete(state, &p).await;
+        }
+        return Ok(());
+    }
+    let (actor, inboxes) = senders(state, &p).await?;
+    let obj = playlist_object(state, &p).await?;
+    let (to, cc) = audience(state, &p);
+    let url = playlist_url(state, &p);
+    let (kind, activity_id) = if was_shown {
+        (
+            ActivityKind::Update,
+            format!("{url}/updates/{}", iso(now_ms())),
+        )
+    } else {
+        (ActivityKind::Create, format!("{url}/activity/{}", now_ms()))
+    };
+    let body = activity(kind, activity_id, &actor.url, ObjectRef::Other(obj), to, cc);
+    let n = enqueue_deliveries(state, &actor, &body, inboxes).await?;
+    info!(uuid = %p.uuid, deliveries = n, ?kind, "playlist federated");
+    Ok(())
+}
+
+/// After a local playlist changed (`before`: as it was, `None` when just created): its Create,
+/// Update or Delete goes to its audience.
+pub async fn playlist_changed(state: &Instance, id: i64, before: Option<&PlaylistRow>) {
+    if let Err(e) = send_changed(state, id, before).await {
+        warn!(playlist = id, error = %e, "cannot federate the playlist");
+    }
+}
+
+/// Before a local playlist's row goes: its audience is told to delete it.
+pub async fn playlist_deleted(state: &Instance, p: &PlaylistRow) {
+    if !federates(p) {
+        return;
+    }
+    if let Err(e) = send_delete(state, p).await {
+        warn!(uuid = %p.uuid, error = %e, "cannot federate the playlist deletion");
+    }
+}
+
+// ------------------------------------------------------------------------------------ remote
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn urls_of(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| match x {
+                Value::String(s) => Some(s.clone()),
+                Value::Object(_) => x.get("id").and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            })
+            .collect(),
+        Some(o @ Value::Object(_)) => o
+            .get("id")
+            .and_then(Value::as_str)
+            .map(|s| vec![s.to_owned()])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Fetches a remote playlist from its origin (object, pages, elements, their videos) and stores
+/// it; answers its id here. `origin_host`: the host that told us about it, which must be the
+/// playlist's.
+pub async fn fetch_remote_playlist(
+    state: &Instance,
+    url: &str,
+    origin_host: Option<&str>,
+) -> FedResult<i64> {
+    let host = url_host(url).ok_or_else(|| FedError::Refused(format!("bad URL {url}")))?;
+    if origin_host.is_some_and(|o| o != host) {
+        return Err(FedError::Refused(format!(
+            "playlist {url} is not on {host}"
+        )));
+    }
+    if host == state.host {
+        return Err(FedError::Refused(
+            "a remote copy of our own playlist".into(),
+        ));
+    }
+    if super::blocklist::is_blocked_host(state, &host).await? {
+        return Err(FedError::Refused(format!("{host} is blocked")));
+    }
+    let signer = instance_signer(state).await?;
+    let client = &state.federation.client;
+    let doc = client.get_activity_json(url, Some(&signer)).await?;
+    if str_of(&doc, "type") != Some("Playlist") || str_of(&doc, "id") != Some(url) {
+        return Err(FedError::Refused(format!("{url} is not a Playlist")));
+    }
+    let to = urls_of(doc.get("to"));
+    let cc = urls_of(doc.get("cc"));
+    let privacy = if to.iter().any(|t| t == PUBLIC) {
+        PLAYLIST_PUBLIC
+    } else if cc.iter().any(|t| t == PUBLIC) {
+        PLAYLIST_UNLISTED
+    } else {
+        return Err(FedError::Refused(
+            "playlist is neither public nor unlisted".into(),
+        ));
+    };
+    let channel_url = urls_of(doc.get("attributedTo"))
+        .into_iter()
+        .find(|u| url_host(u).as_deref() == Some(host.as_str()))
+        .ok_or_else(|| FedError::Refused("playlist without a channel on its host".into()))?;
+    let channel = remote_actor(state, &channel_url, false).await?;
+    let channel_id = channel
+        .channel_id
+        .ok_or_else(|| FedError::Refused(format!("{channel_url} is not a channel")))?;
+    let account_id = state
+        .db
+        .channel_by_id(channel_id)
+        .await?
+        .map(|c| c.account_id)
+        .ok_or_else(|| FedError::Refused("unknown channel".into()))?;
+    let name: String = str_of(&doc, "name")
+        .unwrap_or_default()
+        .chars()
+        .take(120)
+        .collect();
+    if name.trim().is_empty() {
+        return Err(FedError::Refused("playlist without a name".into()));
+    }
+    let description: Option<String> =
+        str_of(&doc, "content").map(|d| d.chars().take(1000).collect());
+    let uuid = str_of(&doc, "uuid")
+        .and_then(|u| uuid::Uuid::parse_str(u).ok())
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let now = now_ms();
+    let created = str_of(&doc, "published").and_then(parse_iso).unwrap_or(now);
+    let updated = str_of(&doc, "updated").and_then(parse_iso).unwrap_or(now);
+    let icon = doc
+        .get("icon")
+        .and_then(|i| i.get("url"))
+        .and_then(Value::as_str)
+        .filter(|u| url_host(u).is_some());
+
+    // Element URLs, page after page.
+    let mut element_urls: Vec<Value> = Vec::new();
+    let mut next = str_of(&doc, "first").map(str::to_owned);
+    let mut pages = 0;
+    while let Some(page_url) = next.take() {
+        pages += 1;
+        if pages > 50 || element_urls.len() >= MAX_REMOTE_ELEMENTS {
+            break;
+        }
+        if url_host(&page_url).as_deref() != Some(host.as_str()) {
+            break;
+        }
+        let page = client.get_activity_json(&page_url, Some(&signer)).await?;
+        let parsed = parse_collection(&page)?;
+        element_urls.extend(parsed.items);
+        next = parsed.next.filter(|n| *n != page_url);
+    }
+    element_urls.truncate(MAX_REMOTE_ELEMENTS);
+
+    let mut elements: Vec<(String, i64, Option<i64>, Option<i64>)> = Vec::new();
+    for item in element_urls {
+        let el = match &item {
+            Value::String(u) if url_host(u).as_deref() == Some(host.as_str()) => {
+                match client.get_activity_json(u, Some(&signer)).await {
+                    Ok(d) => d,
+                    Err(e) => {
+                        warn!(element = %u, error = %e, "playlist element not fetched");
+                        continue;
+                    }
+                }
+            }
+            Value::Object(_) => item.clone(),
+            _ => continue,
+        };
+        if str_of(&el, "type") != Some("PlaylistElement") {
+            continue;
+        }
+        let (Some(el_id), Some(video_url)) = (str_of(&el, "id"), str_of(&el, "url")) else {
+            continue;
+        };
+        if url_host(el_id).as_deref() != Some(host.as_str()) {
+            continue;
+        }
+        let video_id = match fetch_remote_video(state, video_url, false).await {
+            Ok(id) => id,
+            Err(e) => {
+                warn!(video = %video_url, error = %e, "video of a playlist element not fetched");
+                continue;
+            }
+        };
+        let ts = |k: &str| el.get(k).and_then(Value::as_i64).filter(|n| *n >= 0);
+        elements.push((
+            el_id.to_owned(),
+            video_id,
+            ts("startTimestamp"),
+            ts("stopTimestamp"),
+        ));
+    }
+
+    let fields = NewPlaylist {
+        uuid: &uuid,
+        url: Some(url),
+        account_id,
+        channel_id: Some(channel_id),
+        name: &name,
+        description: description.as_deref(),
+        privacy,
+        playlist_type: PLAYLIST_REGULAR,
+        thumbnail_url: icon,
+        created_at: created,
+        updated_at: updated,
+    };
+    let id = match state.db.playlist_by_url(url).await? {
+        Some(existing) => {
+            if existing.account_id != account_id {
+                return Err(FedError::Refused(
+                    "playlist moved to another account".into(),
+                ));
+            }
+            state.db.update_playlist(existing.id, &fields).await?;
+            existing.id
+        }
+        None => match state.db.insert_playlist(&fields).await {
+            Ok(id) => id,
+            // Another uuid clash (or a race with a concurrent fetch): keep a fresh uuid.
+            Err(ferrotube_db::DbError::Conflict(_)) => {
+                if let Some(p) = state.db.playlist_by_url(url).await? {
+                    p.id
+                } else {
+                    let fresh = uuid::Uuid::new_v4().to_string();
+                    state
+                        .db
+                        .insert_playlist(&NewPlaylist {
+                            uuid: &fresh,
+                            ..fields
+                        })
+                        .await?
+                }
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let new: Vec<NewElement<'_>> = elements
+        .iter()
+        .map(|(u, v, s, e)| NewElement {
+            url: Some(u.as_str()),
+            video_id: *v,
+            start_timestamp: *s,
+            stop_timestamp: *e,
+        })
+        .collect();
+    state.db.replace_playlist_elements(id, &new, now).await?;
+    info!(%url, elements = new.len(), "remote playlist stored");
+    Ok(id)
+}
+
+/// `Create` / `Update` of a `Playlist`: the object is fetched again from its origin (what an
+/// activity embeds is not trusted for the elements, which it does not carry anyway).
+pub async fn on_playlist(
+    state: &Instance,
+    actor: &str,
+    obj: &Value,
+    actor_host: &str,
+) -> FedResult<()> {
+    let url = str_of(obj, "id").ok_or_else(|| FedError::Refused("playlist without id".into()))?;
+    if url_host(url).as_deref() != Some(actor_host)
+        || url_host(actor).as_deref() != Some(actor_host)
+    {
+        return Err(FedError::Refused(
+            "playlist is not on its actor's host".into(),
+        ));
+    }
+    fetch_remote_playlist(state, url, Some(actor_host)).await?;
+    Ok(())
+}
+
+/// `Delete` of a remote playlist, by its account or channel on its host; `false` when `url` is
+/// no playlist known here.
+pub async fn on_playlist_delete(
+    state: &Instance,
+    url: &str,
+    by_account: Option<i64>,
+    by_channel: Option<i64>,
+    same_host: bool,
+) -> FedResult<bool> {
+    let Some(p) = state.db.playlist_by_url(url).await? else {
+        return Ok(false);
+    };
+    let owner =
+        by_account == Some(p.account_id) || (by_channel.is_some() && by_channel == p.channel_id);
+    if !same_host || !owner {
+        return Err(FedError::Refused(format!(
+            "the sender does not own the playlist {url}"
+        )));
+    }
+    state.db.delete_playlist(p.id).await?;
+    info!(%url, "remote playlist deleted");
+    Ok(true)
+}
