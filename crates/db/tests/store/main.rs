@@ -20,6 +20,7 @@ mod federation;
 mod follow_counts;
 mod jobs;
 mod p2p;
+mod playlists;
 mod redundancy;
 mod remote_actors;
 mod remote_videos;
