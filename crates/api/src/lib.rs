@@ -258,6 +258,7 @@ pub fn router(state: Instance) -> Router {
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/w/{id}", get(pages::watch))
+        .route("/w/p/{id}", get(pages::watch_playlist))
         .route(
             "/videos/watch/{id}",
             get(federation::routes::watch_or_object),
