@@ -259,6 +259,7 @@ pub fn router(state: Instance) -> Router {
         .route("/", get(pages::home))
         .route("/w/{id}", get(pages::watch))
         .route("/w/p/{id}", get(pages::watch_playlist))
+        .route("/video-playlists/embed/{id}", get(pages::watch_playlist))
         .route(
             "/videos/watch/{id}",
             get(federation::routes::watch_or_object),

@@ -877,6 +877,41 @@ async fn playlists(backend: Backend) {
         "a private playlist is not served to other servers"
     );
 
+    // Pages: the watch page, the embed path the API advertises, the URL for people.
+    let p = t
+        .get_json(&format!("/api/v1/video-playlists/{puuid}"), None)
+        .await;
+    for path in [
+        format!("/w/p/{short}"),
+        format!("/w/p/{puuid}"),
+        p["embedPath"].as_str().unwrap().to_string(),
+    ] {
+        let r = t.get(&path, None).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("Road trip") && html.contains("first clip"),
+            "{path}: {html}"
+        );
+        assert!(html.contains("data-stop=\"1\""), "{path}: {html}");
+    }
+    let r = t
+        .get(&format!("/video-playlists/{puuid}"), None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        header(&r, "location").as_deref(),
+        Some(format!("/w/p/{puuid}").as_str())
+    );
+    let r = t
+        .get(&format!("/w/p/{}", private["uuid"].as_str().unwrap()), None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "a private playlist's page");
+
     // Deletion: only the owner; the elements go with it.
     assert_problem(
         delete(&t, &format!("/api/v1/video-playlists/{pid}"), Some(&bob)).await,
