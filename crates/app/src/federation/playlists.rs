@@ -22,6 +22,9 @@ use tracing::{info, warn};
 
 /// Elements followed per remote playlist (PeerTube's crawl limit is of the same order).
 const MAX_REMOTE_ELEMENTS: usize = 500;
+/// Actors whose `playlists` collection one outbox crawl follows, and playlists per actor.
+pub const MAX_CRAWLED_ACTORS: usize = 20;
+const MAX_PLAYLISTS_PER_ACTOR: usize = 100;
 /// Elements per page of our `Playlist` collections.
 pub const PAGE_SIZE: i64 = 10;
 
@@ -512,4 +515,63 @@ pub async fn on_playlist_delete(
     state.db.delete_playlist(p.id).await?;
     info!(%url, "remote playlist deleted");
     Ok(true)
+}
+
+/// Fetches the playlists the `playlists` collections of these (remote, `host`) actors list.
+/// Failures are logged: what was found is kept.
+pub async fn crawl_actors_playlists(
+    state: &Instance,
+    actors: &std::collections::BTreeSet<String>,
+    host: &str,
+) {
+    for actor in actors.iter().take(MAX_CRAWLED_ACTORS) {
+        if url_host(actor).as_deref() != Some(host) {
+            continue;
+        }
+        match crawl_actor_playlists(state, actor, host).await {
+            Ok(n) if n > 0 => info!(%actor, playlists = n, "playlists crawled"),
+            Ok(_) => {}
+            Err(e) => warn!(%actor, error = %e, "playlists not crawled"),
+        }
+    }
+}
+
+async fn crawl_actor_playlists(state: &Instance, actor: &str, host: &str) -> FedResult<usize> {
+    let signer = instance_signer(state).await?;
+    let client = &state.federation.client;
+    let doc = client.get_activity_json(actor, Some(&signer)).await?;
+    let Some(collection) =
+        str_of(&doc, "playlists").filter(|u| url_host(u).as_deref() == Some(host))
+    else {
+        return Ok(0);
+    };
+    let mut urls: Vec<String> = Vec::new();
+    let mut next = Some(collection.to_owned());
+    let mut pages = 0;
+    while let Some(page_url) = next.take() {
+        pages += 1;
+        if pages > 20 || urls.len() >= MAX_PLAYLISTS_PER_ACTOR {
+            break;
+        }
+        let page = client.get_activity_json(&page_url, Some(&signer)).await?;
+        let parsed = parse_collection(&page)?;
+        urls.extend(parsed.items.iter().filter_map(|i| match i {
+            Value::String(s) => Some(s.clone()),
+            other => str_of(other, "id").map(str::to_owned),
+        }));
+        next = parsed
+            .next
+            .filter(|n| *n != page_url && url_host(n).as_deref() == Some(host));
+    }
+    let mut n = 0;
+    for url in urls.iter().take(MAX_PLAYLISTS_PER_ACTOR) {
+        if state.db.playlist_by_url(url).await?.is_some() {
+            continue;
+        }
+        match fetch_remote_playlist(state, url, Some(host)).await {
+            Ok(_) => n += 1,
+            Err(e) => warn!(playlist = %url, error = %e, "playlist not fetched"),
+        }
+    }
+    Ok(n)
 }

@@ -1014,6 +1014,33 @@ async fn playlists_federate() {
     let v1 = upload(&a, &ta, &clip, channel, "fed one", 1).await;
     let v2 = upload(&a, &ta, &clip, channel, "fed two", 1).await;
 
+    // A playlist made before the follow: B finds it by crawling what it learns (the outbox,
+    // then the `playlists` collections of the accounts and channels there).
+    let old = ok_json(
+        post(
+            &a,
+            "/api/v1/video-playlists",
+            Some(&ta),
+            json!({ "displayName": "Older list", "privacy": 1, "videoChannelId": channel }),
+        )
+        .await,
+        "create older",
+    )
+    .await["videoPlaylist"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok_json(
+        post(
+            &a,
+            &format!("/api/v1/video-playlists/{old}/videos"),
+            Some(&ta),
+            json!({ "videoId": v2["uuid"], "stopTimestamp": 1 }),
+        )
+        .await,
+        "add to older",
+    )
+    .await;
     no_content(
         post(
             &b,
@@ -1074,7 +1101,26 @@ async fn playlists_federate() {
         },
     )
     .await;
-    let on_b = b.get_json("/api/v1/video-playlists", None).await["data"][0].clone();
+    until(
+        Duration::from_secs(60),
+        "the older playlist on B",
+        &all,
+        || async {
+            playlist_names(&b)
+                .await
+                .contains(&("Older list".to_string(), 1))
+                .then_some(())
+        },
+    )
+    .await;
+    let els = b
+        .get_json(&format!("/api/v1/video-playlists/{old}/videos"), None)
+        .await;
+    assert_eq!(els["data"][0]["video"]["uuid"], v2["uuid"], "{els}");
+    assert_eq!(els["data"][0]["stopTimestamp"], 1);
+    let on_b = b
+        .get_json(&format!("/api/v1/video-playlists/{puuid}"), None)
+        .await;
     assert_eq!(on_b["isLocal"], false);
     assert_eq!(on_b["uuid"], puuid.as_str());
     assert_eq!(on_b["url"], format!("{}/video-playlists/{puuid}", a.url));
