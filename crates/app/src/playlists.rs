@@ -511,15 +511,10 @@ pub async fn remove_element(
 ) -> Result<()> {
     can_manage(p, user)?;
     let e = element_of(state, p, element).await?;
-    let ids: Vec<i64> = state
+    state
         .db
-        .playlist_elements(p.id)
-        .await?
-        .into_iter()
-        .map(|x| x.id)
-        .filter(|id| *id != e.id)
-        .collect();
-    state.db.set_playlist_order(p.id, &ids, now_ms()).await?;
+        .remove_playlist_element(p.id, e.id, now_ms())
+        .await?;
     crate::federation::playlists::playlist_changed(state, p.id, Some(p)).await;
     Ok(())
 }

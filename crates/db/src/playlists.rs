@@ -1,5 +1,6 @@
-//! Video playlists and their elements, local and remote. Elements are kept in `position` order;
-//! every change that moves or removes one rewrites the positions as 1, 2, ... in one transaction.
+//! Video playlists and their elements, local and remote. Elements are kept in `position` order
+//! (a reorder rewrites the positions as 1, 2, ... in one transaction; a removal or a deleted
+//! video leaves a gap, so readers number elements by their rank).
 
 use crate::macros::*;
 use crate::{Db, DbError, Result};
@@ -396,8 +397,8 @@ impl Db {
         Ok((total, rows))
     }
 
-    /// Writes the positions 1..n in the order of `ids` (every element of the playlist), and
-    /// removes the elements of the playlist not in `ids`, in one transaction.
+    /// Writes the positions 1..n in the order of `ids` (the elements of the playlist as the
+    /// caller read them), in one transaction. An element added meanwhile goes after them.
     pub async fn set_playlist_order(&self, playlist_id: i64, ids: &[i64], now: i64) -> Result<()> {
         let mut tx = self.begin().await?;
         tx_exec!(
@@ -409,7 +410,7 @@ impl Db {
         // Out of the way first, so no two elements share a position midway.
         tx_exec!(
             &mut tx,
-            "UPDATE video_playlist_elements SET position = -position WHERE playlist_id = $1",
+            "UPDATE video_playlist_elements SET position = -position WHERE playlist_id = $1 AND position > 0",
             playlist_id
         )?;
         for (i, id) in ids.iter().enumerate() {
@@ -423,10 +424,28 @@ impl Db {
         }
         tx_exec!(
             &mut tx,
-            "DELETE FROM video_playlist_elements WHERE playlist_id = $1 AND position <= 0",
+            "UPDATE video_playlist_elements SET position = $1 - position WHERE playlist_id = $2 AND position <= 0",
+            ids.len() as i64,
             playlist_id
         )?;
         tx.commit().await
+    }
+
+    /// Removes an element; the others keep their order.
+    pub async fn remove_playlist_element(
+        &self,
+        playlist_id: i64,
+        id: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let n = write_exec!(
+            self,
+            "DELETE FROM video_playlist_elements WHERE id = $1 AND playlist_id = $2",
+            id,
+            playlist_id
+        )?;
+        self.touch_playlist(playlist_id, now).await?;
+        Ok(n > 0)
     }
 
     /// Replaces the elements of a (remote) playlist by `elements`, in order.

@@ -108,9 +108,21 @@ async fn playlists_and_their_elements(db: &Db) {
         .await
         .expect("set_playlist_order");
     assert_eq!(order(db, p).await, vec![v3, v1, v2]);
+    assert!(db
+        .remove_playlist_element(p, ids[0], T0 + 4)
+        .await
+        .expect("remove_playlist_element"));
+    assert!(
+        !db.remove_playlist_element(q, ids[1], T0 + 4).await.unwrap(),
+        "not of q"
+    );
+    assert_eq!(order(db, p).await, vec![v3, v2]);
+    // An element the reorder did not know of (added meanwhile) goes after the others.
+    db.set_playlist_order(p, &[ids[1]], T0 + 4).await.unwrap();
+    assert_eq!(order(db, p).await, vec![v2, v3]);
     db.set_playlist_order(p, &[ids[2], ids[1]], T0 + 4)
         .await
-        .expect("set_playlist_order(removal)");
+        .unwrap();
     assert_eq!(order(db, p).await, vec![v3, v2]);
     let row = db.playlist_by_id(p).await.unwrap().unwrap();
     assert_eq!(row.videos_length, 2);
