@@ -447,7 +447,7 @@ pub async fn search(
                 match (known, &user) {
                     (Some(p), _) => Some(p),
                     (None, Some(_)) => {
-                        match ferrotube_app::federation::playlists::fetch_remote_playlist(
+                        match ferrotube_app::federation::remote_playlists::fetch_remote_playlist(
                             &state, &search, None,
                         )
                         .await

@@ -500,7 +500,7 @@ async fn on_create_or_update(
             on_update_actor(state, act, a).await
         }
         ObjectRef::Other(o) if o.get("type").and_then(Value::as_str) == Some("Playlist") => {
-            super::playlists::on_playlist(state, &act.actor, o, actor_host).await
+            super::remote_playlists::on_playlist(state, &act.actor, o, actor_host).await
         }
         _ => Ok(()),
     }
@@ -618,7 +618,9 @@ async fn on_delete(
         info!(%url, "remote video deleted");
         return Ok(());
     }
-    if super::playlists::on_playlist_delete(state, &url, by_account, by_channel, same_host).await? {
+    if super::remote_playlists::on_playlist_delete(state, &url, by_account, by_channel, same_host)
+        .await?
+    {
         return Ok(());
     }
     if let Some(c) = comment_by_any_url(state, &url).await? {

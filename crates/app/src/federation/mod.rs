@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod objects;
 pub mod outbox;
 pub mod playlists;
+pub mod remote_playlists;
 pub mod state;
 
 use ferrotube_federation::FetchError;

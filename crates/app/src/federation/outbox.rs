@@ -553,7 +553,7 @@ async fn crawl_outbox(state: &Instance, url: &str) -> FedResult<()> {
             match super::objects::fetch_remote_video(state, &video_url, false).await {
                 Ok(id) => {
                     stored += 1;
-                    if owners.len() < super::playlists::MAX_CRAWLED_ACTORS {
+                    if owners.len() < super::remote_playlists::MAX_CRAWLED_ACTORS {
                         if let Ok(Some(v)) = state.db.video_by_id(id).await {
                             owners.extend(v.account_actor_url);
                             owners.extend(v.channel_actor_url);
@@ -571,7 +571,7 @@ async fn crawl_outbox(state: &Instance, url: &str) -> FedResult<()> {
         page = ferrotube_federation::vocab::collection::parse_collection(&doc)?;
     }
     info!(outbox = %url, stored, "outbox crawled");
-    super::playlists::crawl_actors_playlists(state, &owners, &host).await;
+    super::remote_playlists::crawl_actors_playlists(state, &owners, &host).await;
     Ok(())
 }
 

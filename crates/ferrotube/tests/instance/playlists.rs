@@ -1041,6 +1041,56 @@ async fn playlists_federate() {
         "add to older",
     )
     .await;
+    // Another one, found on B by its URL before any follow: a signed-in search fetches it,
+    // an anonymous one only shows what is known.
+    let looked_up = ok_json(
+        post(
+            &a,
+            "/api/v1/video-playlists",
+            Some(&ta),
+            json!({ "displayName": "Looked up", "privacy": 2, "videoChannelId": channel }),
+        )
+        .await,
+        "create looked up",
+    )
+    .await["videoPlaylist"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok_json(
+        post(
+            &a,
+            &format!("/api/v1/video-playlists/{looked_up}/videos"),
+            Some(&ta),
+            json!({ "videoId": v1["uuid"] }),
+        )
+        .await,
+        "add to looked up",
+    )
+    .await;
+    let lookup = format!(
+        "/api/v1/search/video-playlists?search={}/video-playlists/{looked_up}",
+        a.url
+    );
+    assert_eq!(
+        b.get_json(&lookup, None).await["total"],
+        0,
+        "anonymous lookup"
+    );
+    let found = b.get_json(&lookup, Some(&tb)).await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["data"][0]["uuid"], looked_up.as_str());
+    assert_eq!(found["data"][0]["privacy"]["id"], 2);
+    assert_eq!(found["data"][0]["videosLength"], 1);
+    assert_eq!(b.get_json(&lookup, None).await["total"], 1, "known now");
+    assert!(
+        !playlist_names(&b)
+            .await
+            .iter()
+            .any(|(n, _)| n == "Looked up"),
+        "an unlisted playlist is not listed"
+    );
+
     no_content(
         post(
             &b,
