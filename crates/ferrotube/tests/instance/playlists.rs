@@ -877,6 +877,48 @@ async fn playlists(backend: Backend) {
         "a private playlist is not served to other servers"
     );
 
+    // A new thumbnail by a multipart update; a bad one changes nothing.
+    let before = t
+        .get_json(&format!("/api/v1/video-playlists/{puuid}"), None)
+        .await;
+    let update_form = |image: Vec<u8>| {
+        let (ct, body) = multipart(
+            &[("displayName", "Road trip")],
+            &[("thumbnailfile", "t.png", image)],
+        );
+        t.client
+            .put(t.api(&format!("/api/v1/video-playlists/{puuid}")))
+            .bearer_auth(&root)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    assert_problem(
+        update_form(b"garbage".to_vec()).await.unwrap(),
+        400,
+        "bad thumbnail update",
+    )
+    .await;
+    let same = t
+        .get_json(&format!("/api/v1/video-playlists/{puuid}"), None)
+        .await;
+    assert_eq!(same["thumbnailPath"], before["thumbnailPath"]);
+    no_content(
+        update_form(png(dir.path())).await.unwrap(),
+        "thumbnail update",
+    )
+    .await;
+    let after = t
+        .get_json(&format!("/api/v1/video-playlists/{puuid}"), None)
+        .await;
+    assert_ne!(after["thumbnailPath"], before["thumbnailPath"]);
+    let r = t
+        .get(after["thumbnailPath"].as_str().unwrap(), None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
     // Pages: the watch page, the embed path the API advertises, the URL for people.
     let p = t
         .get_json(&format!("/api/v1/video-playlists/{puuid}"), None)
