@@ -31,7 +31,7 @@ fn stored_name<'a>(state: &Instance, handle: &'a str) -> &'a str {
 }
 
 /// A channel, ours or a remote one known here.
-async fn channel_by_handle(state: &Instance, handle: &str) -> ApiResult<ChannelRow> {
+pub(crate) async fn channel_by_handle(state: &Instance, handle: &str) -> ApiResult<ChannelRow> {
     state
         .db
         .channel_by_name(stored_name(state, handle))
@@ -49,7 +49,7 @@ async fn local_channel_by_handle(state: &Instance, handle: &str) -> ApiResult<Ch
 }
 
 /// An account, ours or a remote one known here.
-async fn account_by_handle(state: &Instance, handle: &str) -> ApiResult<AccountRow> {
+pub(crate) async fn account_by_handle(state: &Instance, handle: &str) -> ApiResult<AccountRow> {
     state
         .db
         .account_by_name(stored_name(state, handle))

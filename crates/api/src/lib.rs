@@ -16,6 +16,7 @@ mod last_defence;
 pub mod p2p;
 pub mod pages;
 pub mod params;
+pub mod playlists;
 pub mod redundancy;
 pub mod search;
 pub mod server_config;
@@ -187,6 +188,49 @@ pub fn router(state: Instance) -> Router {
         )
         .route("/api/v1/search/videos", get(search::videos))
         .route("/api/v1/search/video-channels", get(search::channels))
+        .route("/api/v1/search/video-playlists", get(playlists::search))
+        .route(
+            "/api/v1/video-playlists",
+            get(playlists::list).post(playlists::create),
+        )
+        .route(
+            "/api/v1/video-playlists/privacies",
+            get(playlists::privacies),
+        )
+        .route(
+            "/api/v1/video-playlists/{id}",
+            get(playlists::get)
+                .put(playlists::update)
+                .delete(playlists::delete),
+        )
+        .route(
+            "/api/v1/video-playlists/{id}/videos",
+            get(playlists::videos).post(playlists::add_video),
+        )
+        .route(
+            "/api/v1/video-playlists/{id}/videos/reorder",
+            post(playlists::reorder),
+        )
+        .route(
+            "/api/v1/video-playlists/{id}/videos/{element}",
+            put(playlists::update_video).delete(playlists::remove_video),
+        )
+        .route(
+            "/api/v1/accounts/{name}/video-playlists",
+            get(playlists::of_account),
+        )
+        .route(
+            "/api/v1/video-channels/{handle}/video-playlists",
+            get(playlists::of_channel),
+        )
+        .route(
+            "/api/v1/video-channels/{handle}/video-playlists/reorder",
+            post(playlists::reorder_channel),
+        )
+        .route(
+            "/api/v1/users/me/video-playlists/videos-exist",
+            get(playlists::videos_exist),
+        )
         .route("/api/v1/abuses", get(abuses::list).post(abuses::report))
         .route("/api/v1/config", get(server_config::config))
         .route("/api/v1/config/about", get(server_config::about))
@@ -233,6 +277,8 @@ pub fn router(state: Instance) -> Router {
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/w/{id}", get(pages::watch))
+        .route("/w/p/{id}", get(pages::watch_playlist))
+        .route("/video-playlists/embed/{id}", get(pages::watch_playlist))
         .route(
             "/videos/watch/{id}",
             get(federation::routes::watch_or_object),

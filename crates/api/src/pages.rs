@@ -162,6 +162,73 @@ fn sharing(state: &Instance, v: &ferrotube_db::videos::VideoRow) -> web::Sharing
     }
 }
 
+/// `/w/p/{id}`: a playlist's watch page (the anonymous render of a public or unlisted one).
+pub async fn watch_playlist(
+    State(state): State<Instance>,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+) -> Response {
+    use ferrotube_app::playlists::{find_playlist, visible_to as playlist_visible_to};
+    let p = match find_playlist(&state, &id).await {
+        Ok((p, how)) if playlist_visible_to(&p, how, user.as_ref()).is_ok() => p,
+        _ => return not_found_page(&state),
+    };
+    let elements = match state.db.playlist_elements(p.id).await {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!(error = %e, "playlist page: cannot list elements");
+            Vec::new()
+        }
+    };
+    let mut items = Vec::with_capacity(elements.len());
+    for (i, e) in elements.iter().enumerate() {
+        let Ok(Some(v)) = state.db.video_by_id(e.video_id).await else {
+            continue;
+        };
+        let playable = visible_to(&v, user.as_ref()).is_ok() && v.state == VideoState::Published;
+        let master = if playable {
+            ferrotube_app::redundancy::stream_sources(&state, &v)
+                .await
+                .ok()
+                .flatten()
+                .map(|s| s.master_url)
+        } else {
+            None
+        };
+        items.push(web::PlaylistItem {
+            position: i as i64 + 1,
+            uuid: v.uuid.clone(),
+            short_uuid: uuid::Uuid::parse_str(&v.uuid)
+                .map(|u| short_uuid(&u))
+                .unwrap_or_default(),
+            name: if playable {
+                v.name.clone()
+            } else {
+                "Unavailable video".into()
+            },
+            hls_master_url: master,
+            thumbnail_path: v
+                .thumbnail_name
+                .as_ref()
+                .filter(|_| playable)
+                .map(|t| format!("/lazy-static/thumbnails/{t}")),
+            duration_secs: v.duration,
+            channel_display_name: v.channel_display_name.clone(),
+            start: e.start_timestamp,
+            stop: e.stop_timestamp,
+        });
+    }
+    let page = web::PlaylistPage {
+        instance_name: name(&state).to_string(),
+        uuid: p.uuid.clone(),
+        name: p.name.clone(),
+        description: p.description.clone(),
+        owner_display_name: p.account_display_name.clone(),
+        items,
+    };
+    Html(web::render_watch_playlist(&page)).into_response()
+}
+
 pub async fn login(State(state): State<Instance>) -> Html<String> {
     Html(web::render_login(name(&state)))
 }

@@ -101,6 +101,8 @@ pub async fn create_local_user(
             now: now_ms(),
         })
         .await?;
+    // PeerTube gives every user a private "Watch later" playlist.
+    crate::playlists::ensure_watch_later(state, created.account_id).await?;
     Ok(created)
 }
 

@@ -14,6 +14,7 @@ pub mod history;
 pub mod images;
 pub mod instance;
 pub mod p2p;
+pub mod playlists;
 pub mod redundancy;
 pub mod start;
 pub mod transcode;

@@ -17,6 +17,7 @@ pub mod feeds;
 pub mod history;
 pub mod jobs;
 pub mod p2p;
+pub mod playlists;
 pub mod redundancy;
 pub mod remote_videos;
 pub mod shares;

@@ -198,6 +198,35 @@ impl SortKey for CommentSort {
     }
 }
 
+/// Keys of the playlist lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaylistSort {
+    Id,
+    DisplayName,
+    CreatedAt,
+    UpdatedAt,
+    ChannelPosition,
+}
+
+impl SortKey for PlaylistSort {
+    const KEYS: &'static [(&'static str, Self)] = &[
+        ("id", PlaylistSort::Id),
+        ("displayName", PlaylistSort::DisplayName),
+        ("createdAt", PlaylistSort::CreatedAt),
+        ("updatedAt", PlaylistSort::UpdatedAt),
+        ("videoChannelPosition", PlaylistSort::ChannelPosition),
+    ];
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            PlaylistSort::Id => &["p.id"],
+            PlaylistSort::DisplayName => &["p.name", "p.id"],
+            PlaylistSort::CreatedAt => &["p.created_at", "p.id"],
+            PlaylistSort::UpdatedAt => &["p.updated_at", "p.id"],
+            PlaylistSort::ChannelPosition => &["p.channel_position", "p.id"],
+        }
+    }
+}
+
 /// Lists that accept `sort=createdAt` only, and are listed in creation order (follows,
 /// subscriptions, abuses, jobs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

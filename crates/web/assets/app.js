@@ -736,6 +736,97 @@
     }
   }
 
+  // ---------------------------------------------------------------- playlist
+
+  /**
+   * The playlist watch page: plays the elements one after the other, each from its start
+   * timestamp to its stop timestamp (or its end), skipping those the viewer cannot play.
+   * `window.ferrotubePlaylist.log` records what happened, in order.
+   */
+  function initWatchPlaylist() {
+    var list = $("ft-playlist-items");
+    var video = $("ft-video");
+    if (!list || !video) return;
+    var statusEl = $("ft-player-status");
+    var items = Array.prototype.slice.call(list.querySelectorAll(".ft-playlist-item"));
+    // `started`: the element whose media is loaded (events of the one before are ignored).
+    var state = { current: -1, started: -1, log: [] };
+    window.ferrotubePlaylist = state;
+    var num = function (v) {
+      return v === "" || v === undefined ? null : Number(v);
+    };
+    function finish(reason) {
+      var i = state.current;
+      if (i < 0 || state.started !== i) return;
+      state.log.push({ index: i, event: "end", reason: reason, time: video.currentTime });
+      play(i + 1);
+    }
+    function play(i) {
+      while (i < items.length && !items[i].dataset.hlsSrc) {
+        items[i].classList.add("ft-unavailable");
+        i++;
+      }
+      if (window.ferrotubeHls) {
+        window.ferrotubeHls.destroy();
+        window.ferrotubeHls = null;
+      }
+      items.forEach(function (el) {
+        el.classList.remove("ft-current");
+      });
+      if (i >= items.length) {
+        state.current = -1;
+        video.dataset.finished = "true";
+        video.pause();
+        return;
+      }
+      var item = items[i];
+      state.current = i;
+      video.dataset.current = String(i);
+      video.dataset.ready = "false";
+      item.classList.add("ft-current");
+      var title = $("ft-video-title");
+      if (title) title.textContent = item.dataset.name || "";
+      var start = num(item.dataset.start);
+      video.addEventListener(
+        "loadedmetadata",
+        function () {
+          if (state.current !== i) return;
+          if (start) video.currentTime = start;
+          state.started = i;
+          state.log.push({ index: i, event: "start", time: video.currentTime });
+          var p = video.play();
+          if (p && p.catch) p.catch(function () {});
+        },
+        { once: true }
+      );
+      startPlayer(video, item.dataset.hlsSrc, statusEl, false);
+      registerView(video, item.dataset.uuid);
+    }
+    video.addEventListener("timeupdate", function () {
+      var i = state.current;
+      if (i < 0 || state.started !== i) return;
+      var stop = num(items[i].dataset.stop);
+      if (stop !== null && video.currentTime >= stop) finish("stop");
+    });
+    video.addEventListener("ended", function () {
+      finish("ended");
+    });
+    items.forEach(function (el, i) {
+      var a = el.querySelector("a");
+      if (!a) return;
+      a.addEventListener("click", function (ev) {
+        if (!el.dataset.hlsSrc) return;
+        ev.preventDefault();
+        play(i);
+      });
+    });
+    if (items.length === 0) {
+      show(statusEl, "This playlist is empty.");
+      return;
+    }
+    play(0);
+  }
+
   // ---------------------------------------------------------------- boot
 
   function boot() {
@@ -744,6 +835,7 @@
     if (page === "login") initLogin();
     else if (page === "upload") initUpload();
     else if (page === "watch" || page === "watch-shell" || page === "embed") initWatch();
+    else if (page === "watch-playlist") initWatchPlaylist();
   }
 
   window.ferrotube = {

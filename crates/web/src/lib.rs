@@ -127,6 +127,36 @@ pub struct EmbedPage {
     pub p2p_config: Option<String>,
 }
 
+/// One element of a playlist's watch page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlaylistItem {
+    pub position: i64,
+    pub uuid: String,
+    pub short_uuid: String,
+    pub name: String,
+    /// `None` when the reader cannot play it (private, unpublished): the item is listed and
+    /// skipped.
+    pub hls_master_url: Option<String>,
+    pub thumbnail_path: Option<String>,
+    pub duration_secs: i64,
+    pub channel_display_name: String,
+    /// Seconds where the element starts and stops (PeerTube's timestamps).
+    pub start: Option<i64>,
+    pub stop: Option<i64>,
+}
+
+/// The watch page of a playlist (`/w/p/{id}`): the player and the elements beside it, played
+/// one after the other.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlaylistPage {
+    pub instance_name: String,
+    pub uuid: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub owner_display_name: String,
+    pub items: Vec<PlaylistItem>,
+}
+
 /// Formats a duration like PeerTube's cards: `m:ss`, or `h:mm:ss` from one hour.
 pub fn format_duration(secs: i64) -> String {
     let secs = secs.max(0);
@@ -187,6 +217,26 @@ struct WatchTemplate<'a> {
     hls_url: &'a str,
     preview: &'a str,
     p2p: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "watch_playlist.html")]
+struct PlaylistTemplate<'a> {
+    instance_name: &'a str,
+    title: String,
+    page: &'static str,
+    asset_v: String,
+    p: &'a PlaylistPage,
+    items: Vec<PlaylistItemView<'a>>,
+}
+
+struct PlaylistItemView<'a> {
+    item: &'a PlaylistItem,
+    hls_url: &'a str,
+    thumbnail: &'a str,
+    duration: String,
+    start: String,
+    stop: String,
 }
 
 #[derive(Template)]
@@ -295,6 +345,31 @@ pub fn render_watch(p: &WatchPage) -> String {
         hls_url: p.hls_master_url.as_deref().unwrap_or(""),
         preview: p.preview_path.as_deref().unwrap_or(""),
         p2p: p2p_if_bundled(&p.p2p_config),
+    })
+}
+
+/// Playlist watch page: the player, and the elements in order beside it; the page script plays
+/// them one after the other, each from its start to its stop timestamp.
+pub fn render_watch_playlist(p: &PlaylistPage) -> String {
+    let items = p
+        .items
+        .iter()
+        .map(|item| PlaylistItemView {
+            item,
+            hls_url: item.hls_master_url.as_deref().unwrap_or(""),
+            thumbnail: item.thumbnail_path.as_deref().unwrap_or(""),
+            duration: format_duration(item.duration_secs),
+            start: item.start.map(|s| s.to_string()).unwrap_or_default(),
+            stop: item.stop.map(|s| s.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    render_or_fallback(&PlaylistTemplate {
+        instance_name: &p.instance_name,
+        title: page_title(&p.name, &p.instance_name),
+        page: "watch-playlist",
+        asset_v: asset_version(),
+        p,
+        items,
     })
 }
 

@@ -425,3 +425,38 @@ fn home_advertises_the_feeds() {
         .contains(r#"<link rel="alternate" type="application/rss+xml" href="/feeds/videos.xml""#));
     assert!(home.contains(r#"type="application/atom+xml" href="/feeds/videos.atom""#));
 }
+
+#[test]
+fn playlist_page_lists_elements_with_their_timestamps() {
+    let item =
+        |name: &str, url: Option<&str>, start: Option<i64>, stop: Option<i64>| PlaylistItem {
+            position: 1,
+            uuid: format!("uuid-{name}"),
+            short_uuid: format!("short{name}"),
+            name: name.into(),
+            hls_master_url: url.map(str::to_string),
+            thumbnail_path: None,
+            duration_secs: 65,
+            channel_display_name: "Chan".into(),
+            start,
+            stop,
+        };
+    let html = render_watch_playlist(&PlaylistPage {
+        instance_name: "Ferrotube".into(),
+        uuid: "p-uuid".into(),
+        name: "My <list>".into(),
+        description: None,
+        owner_display_name: "Root".into(),
+        items: vec![
+            item("one", Some("/m1.m3u8"), None, Some(3)),
+            item("two", None, Some(2), None),
+        ],
+    });
+    assert!(html.contains("data-page=\"watch-playlist\""));
+    assert!(html.contains("My &#60;list&#62;"), "escaped: {html}");
+    assert!(html.contains("data-hls-src=\"/m1.m3u8\" data-start=\"\" data-stop=\"3\""));
+    assert!(html.contains("data-hls-src=\"\" data-start=\"2\" data-stop=\"\""));
+    assert!(html.contains("href=\"/w/shortone\""));
+    assert!(html.contains("1:05"));
+    assert!(html.contains("2 videos"));
+}

@@ -57,6 +57,11 @@ pub fn router() -> Router<Instance> {
             "/video-channels/{name}/{collection}",
             get(channel_collection),
         )
+        .route("/video-playlists/{id}", get(playlist))
+        .route(
+            "/video-playlists/{id}/videos/{element}",
+            get(playlist_element),
+        )
         .route("/videos/watch/{id}/comments/{comment}", get(comment))
         .route("/videos/watch/{id}/{collection}", get(video_collection))
         .route(
@@ -281,6 +286,7 @@ async fn actor_collection(
         "outbox" => outbox(state, &actor, page).await,
         "followers" => follow_collection(state, &actor, page, false).await,
         "following" => follow_collection(state, &actor, page, true).await,
+        "playlists" => playlists_collection(state, &actor, page).await,
         _ => return not_found(),
     };
     match result {
@@ -369,6 +375,106 @@ async fn follow_collection(
         }
     }
     Ok(paged(&id, total, page, items))
+}
+
+/// The public playlists of an account or channel, by URL (a crawler fetches each from us).
+async fn playlists_collection(
+    state: &Instance,
+    actor: &ActorRow,
+    page: Option<i64>,
+) -> Result<Value, FedError> {
+    use ferrotube_app::federation::playlists::{federates, playlist_url};
+    let id = format!("{}/playlists", actor.url);
+    if actor.kind == "Application" {
+        return Ok(paged(&id, 0, page, Vec::new()));
+    }
+    let filter = ferrotube_db::playlists::PlaylistFilter {
+        account_id: actor.account_id,
+        channel_id: actor.channel_id,
+        privacies: vec![ferrotube_db::playlists::PLAYLIST_PUBLIC],
+        playlist_type: Some(ferrotube_db::playlists::PLAYLIST_REGULAR),
+        local_only: true,
+        ..Default::default()
+    };
+    let p = page.unwrap_or(1).max(1);
+    let (total, rows) = state
+        .db
+        .list_playlists(
+            &filter,
+            Sort::asc(ferrotube_db::sort::PlaylistSort::Id),
+            (p - 1) * PAGE_SIZE,
+            if page.is_some() { PAGE_SIZE } else { 0 },
+        )
+        .await?;
+    let items = rows
+        .iter()
+        .filter(|pl| federates(pl))
+        .map(|pl| Value::String(playlist_url(state, pl)))
+        .collect();
+    Ok(paged(&id, total, page, items))
+}
+
+/// A playlist of ours that other instances may read (public or unlisted, in a channel).
+async fn federated_playlist(
+    state: &Instance,
+    id: &str,
+) -> Result<Option<ferrotube_db::playlists::PlaylistRow>, FedError> {
+    let Ok(u) = uuid::Uuid::parse_str(id) else {
+        return Ok(None);
+    };
+    Ok(state
+        .db
+        .playlist_by_uuid(&u.to_string())
+        .await?
+        .filter(ferrotube_app::federation::playlists::federates))
+}
+
+/// `/video-playlists/{uuid}`: the `Playlist` object (`?page=n`: its element URLs) for
+/// ActivityPub clients; people are sent to the playlist's watch page.
+async fn playlist(
+    State(state): State<Instance>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    use ferrotube_app::federation::playlists::{playlist_document, playlist_page};
+    if !wants_activity_json(&headers) {
+        let to = format!("/w/p/{id}");
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    }
+    let p = match federated_playlist(&state, &id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found(),
+        Err(e) => return fed_error(e),
+    };
+    let doc = match q.page {
+        Some(n) => playlist_page(&state, &p, n).await,
+        None => playlist_document(&state, &p).await,
+    };
+    match doc {
+        Ok(d) => ap(d),
+        Err(e) => fed_error(e),
+    }
+}
+
+/// `/video-playlists/{uuid}/videos/{elementId}`: one `PlaylistElement`.
+async fn playlist_element(
+    State(state): State<Instance>,
+    Path((id, element)): Path<(String, String)>,
+) -> Response {
+    let p = match federated_playlist(&state, &id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found(),
+        Err(e) => return fed_error(e),
+    };
+    let Ok(element) = element.parse::<i64>() else {
+        return not_found();
+    };
+    match ferrotube_app::federation::playlists::element_document(&state, &p, element).await {
+        Ok(Some(d)) => ap(d),
+        Ok(None) => not_found(),
+        Err(e) => fed_error(e),
+    }
 }
 
 /// `/videos/watch/{id}`: the Video object for ActivityPub clients, the watch page otherwise.

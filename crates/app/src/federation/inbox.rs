@@ -466,6 +466,7 @@ async fn on_create_or_update(
             Some("Person" | "Group" | "Application" | "Service" | "Organization") => {
                 ObjectRef::Actor(Box::new(parse_actor(&doc)?))
             }
+            Some("Playlist") => ObjectRef::Other(doc),
             other => {
                 return Err(FedError::Refused(format!("unsupported object {other:?}")));
             }
@@ -497,6 +498,9 @@ async fn on_create_or_update(
         }
         ObjectRef::Actor(a) if act.kind == ActivityKind::Update => {
             on_update_actor(state, act, a).await
+        }
+        ObjectRef::Other(o) if o.get("type").and_then(Value::as_str) == Some("Playlist") => {
+            super::remote_playlists::on_playlist(state, &act.actor, o, actor_host).await
         }
         _ => Ok(()),
     }
@@ -612,6 +616,11 @@ async fn on_delete(
         state.db.delete_video(v.id).await?;
         state.videos_changed();
         info!(%url, "remote video deleted");
+        return Ok(());
+    }
+    if super::remote_playlists::on_playlist_delete(state, &url, by_account, by_channel, same_host)
+        .await?
+    {
         return Ok(());
     }
     if let Some(c) = comment_by_any_url(state, &url).await? {

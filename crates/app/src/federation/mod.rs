@@ -15,6 +15,8 @@ pub mod cache_files;
 pub mod inbox;
 pub mod objects;
 pub mod outbox;
+pub mod playlists;
+pub mod remote_playlists;
 pub mod state;
 
 use ferrotube_federation::FetchError;

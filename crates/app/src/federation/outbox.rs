@@ -534,6 +534,9 @@ async fn crawl_outbox(state: &Instance, url: &str) -> FedResult<()> {
     let first = client.get_activity_json(url, Some(&signer)).await?;
     let mut page = ferrotube_federation::vocab::collection::parse_collection(&first)?;
     let mut stored = 0usize;
+    // The accounts and channels of what was stored, whose playlists are crawled next (as
+    // PeerTube does for the actors it learns).
+    let mut owners = std::collections::BTreeSet::new();
     for n in 0..MAX_OUTBOX_PAGES {
         for item in &page.items {
             // An item is an activity (Announce / Create) whose object is the video or its URL.
@@ -548,7 +551,15 @@ async fn crawl_outbox(state: &Instance, url: &str) -> FedResult<()> {
                 continue;
             }
             match super::objects::fetch_remote_video(state, &video_url, false).await {
-                Ok(_) => stored += 1,
+                Ok(id) => {
+                    stored += 1;
+                    if owners.len() < super::remote_playlists::MAX_CRAWLED_ACTORS {
+                        if let Ok(Some(v)) = state.db.video_by_id(id).await {
+                            owners.extend(v.account_actor_url);
+                            owners.extend(v.channel_actor_url);
+                        }
+                    }
+                }
                 Err(e) => debug!(url = %video_url, error = %e, "outbox item skipped"),
             }
         }
@@ -560,6 +571,7 @@ async fn crawl_outbox(state: &Instance, url: &str) -> FedResult<()> {
         page = ferrotube_federation::vocab::collection::parse_collection(&doc)?;
     }
     info!(outbox = %url, stored, "outbox crawled");
+    super::remote_playlists::crawl_actors_playlists(state, &owners, &host).await;
     Ok(())
 }
 

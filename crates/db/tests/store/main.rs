@@ -21,6 +21,7 @@ mod follow_counts;
 mod history;
 mod jobs;
 mod p2p;
+mod playlists;
 mod redundancy;
 mod remote_actors;
 mod remote_videos;

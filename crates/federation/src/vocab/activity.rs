@@ -128,6 +128,9 @@ pub fn activity_to_json(a: &Activity) -> Value {
         (ActivityKind::View, _) => context::view(),
         (ActivityKind::Flag, _) => context::flag(),
         (_, ObjectRef::CacheFile(_)) => context::cache_file(),
+        (_, ObjectRef::Other(o)) if o.get("type").and_then(Value::as_str) == Some("Playlist") => {
+            context::playlist()
+        }
         (ActivityKind::Undo, ObjectRef::Activity(inner))
             if matches!(inner.object, ObjectRef::CacheFile(_)) =>
         {

@@ -115,13 +115,25 @@ pub fn cache_file() -> Value {
     extended(json!({ "expires": "sc:expires", "CacheFile": "pt:CacheFile" }))
 }
 
+/// Context of a `Playlist` and its `PlaylistElement`s (and of Create/Update carrying one).
+pub fn playlist() -> Value {
+    extended(json!({
+        "Playlist": "pt:Playlist",
+        "PlaylistElement": "pt:PlaylistElement",
+        "position": number("pt:position"),
+        "startTimestamp": number("pt:startTimestamp"),
+        "stopTimestamp": number("pt:stopTimestamp"),
+        "uuid": { "@type": "sc:identifier", "@id": "pt:uuid" }
+    }))
+}
+
 /// Context of a `Flag` (abuse report; its predefined reasons are Hashtags).
 pub fn flag() -> Value {
     extended(json!({ "Hashtag": "as:Hashtag" }))
 }
 
 /// `body` with `@context` set to `ctx`.
-pub(crate) fn with(ctx: Value, mut body: Value) -> Value {
+pub fn with(ctx: Value, mut body: Value) -> Value {
     if let Value::Object(m) = &mut body {
         m.insert("@context".into(), ctx);
     }

@@ -21,6 +21,7 @@ mod listing;
 mod media_outputs;
 mod oauth;
 mod p2p;
+mod playlists;
 mod privacy;
 mod redundancy;
 mod restart;
