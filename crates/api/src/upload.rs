@@ -27,7 +27,7 @@ fn video_created(id: i64, uuid: &str) -> Json<serde_json::Value> {
 
 // ---------------------------------------------------------------- resumable
 
-fn header_i64(headers: &HeaderMap, name: &str) -> Option<i64> {
+pub(crate) fn header_i64(headers: &HeaderMap, name: &str) -> Option<i64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
@@ -51,7 +51,7 @@ pub async fn resumable_init(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], "").into_response())
 }
 
-fn upload_id_from(q: Option<&str>) -> ApiResult<String> {
+pub(crate) fn upload_id_from(q: Option<&str>) -> ApiResult<String> {
     let p = crate::params::Params::parse(q);
     match p.str("upload_id") {
         Some(id)
@@ -76,7 +76,7 @@ fn upload_id_from(q: Option<&str>) -> ApiResult<String> {
     }
 }
 
-fn resume_response(received: i64) -> Response {
+pub(crate) fn resume_response(received: i64) -> Response {
     let mut r = (StatusCode::PERMANENT_REDIRECT, "").into_response();
     if received > 0 {
         if let Ok(v) = format!("bytes=0-{}", received - 1).parse() {
@@ -87,7 +87,7 @@ fn resume_response(received: i64) -> Response {
 }
 
 /// The `Content-Range` of a chunk ([`ferrotube_model::parse_content_range`], fuzzed).
-fn parse_content_range(headers: &HeaderMap) -> ApiResult<ContentRange> {
+pub(crate) fn parse_content_range(headers: &HeaderMap) -> ApiResult<ContentRange> {
     let raw = headers
         .get(header::CONTENT_RANGE)
         .map(|v| v.to_str().unwrap_or("(not text)"))
@@ -146,6 +146,10 @@ pub async fn resumable_put(
             r
         }
         ChunkOutcome::Created { id, uuid } => video_created(id, &uuid).into_response(),
+        // A replacement's session is finished where it was opened.
+        ChunkOutcome::ReplaceReady { .. } => {
+            return Err(ApiError::not_found("Upload not found"));
+        }
     })
 }
 
@@ -326,7 +330,7 @@ pub async fn legacy_upload(
     Ok(video_created(id, &uuid))
 }
 
-async fn save_field(
+pub(crate) async fn save_field(
     mut field: axum::extract::multipart::Field<'_>,
     path: &Path,
     max: u64,

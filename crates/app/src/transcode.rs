@@ -230,11 +230,21 @@ async fn transcode(
         }
     }
 
-    state
-        .store
-        .put_dir(&hls_dir, &format!("streaming-playlists/hls/{}", video.uuid))
-        .await
-        .map_err(|e| JobError::Retry(e.to_string()))?;
+    // A video already published (its source was replaced) keeps playing its old files until
+    // the new ones are recorded: the new ones (new names) join its folder, the old ones go after
+    // the commit. A first run swaps the folder in whole.
+    let hls_prefix = format!("streaming-playlists/hls/{}", video.uuid);
+    let replacing = video.state == VideoState::Published;
+    let new_hls_names = if replacing {
+        merge_into(state, &hls_dir, &hls_prefix).await?
+    } else {
+        state
+            .store
+            .put_dir(&hls_dir, &hls_prefix)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        Vec::new()
+    };
     let aspect =
         (probe.height > 0 && probe.width > 0).then(|| probe.width as f64 / probe.height as f64);
     let result = TranscodeResult {
@@ -258,10 +268,11 @@ async fn transcode(
     let mut tx = state.db.begin().await.map_err(|e| retry(e.to_string()))?;
     state
         .db
-        .save_transcode_result_in(&mut tx, video.id, &result, true, now_ms())
+        .save_transcode_result_in(&mut tx, video.id, &result, !replacing, now_ms())
         .await
         .map_err(|e| retry(e.to_string()))?;
-    crate::federation::outbox::queue_video_changed(state, &mut tx, video.id, true)
+    // A replaced source is an Update of the video (its followers fetch the new files).
+    crate::federation::outbox::queue_video_changed(state, &mut tx, video.id, !replacing)
         .await
         .map_err(|e| retry(e.to_string()))?;
     tx.commit().await.map_err(|e| retry(e.to_string()))?;
@@ -269,7 +280,51 @@ async fn transcode(
     state.videos_changed();
     tracing::info!(video = %video.uuid, rungs = ?resolutions, "video published");
     remove_replaced_files(state, &before, &result.files).await;
+    if replacing {
+        remove_old_hls(state, &hls_prefix, &new_hls_names).await;
+    }
     Ok(())
+}
+
+/// Moves every file of `dir` into the store under `prefix` beside what is there; answers their
+/// names.
+async fn merge_into(state: &Instance, dir: &Path, prefix: &str) -> Result<Vec<String>, JobError> {
+    let retry = |e: String| JobError::Retry(e);
+    let mut names = Vec::new();
+    let mut entries = tokio::fs::read_dir(dir)
+        .await
+        .map_err(|e| retry(e.to_string()))?;
+    while let Some(e) = entries
+        .next_entry()
+        .await
+        .map_err(|e| retry(e.to_string()))?
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        state
+            .store
+            .put_file(&e.path(), &format!("{prefix}/{name}"))
+            .await
+            .map_err(|e| retry(e.to_string()))?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Removes the files of a video's HLS folder that the new run did not write (the replaced
+/// source's playlists and fragmented files), once the new ones are recorded.
+async fn remove_old_hls(state: &Instance, prefix: &str, keep: &[String]) {
+    let Ok(dir) = state.store.local_path(prefix) else {
+        return;
+    };
+    let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
+        return;
+    };
+    while let Ok(Some(e)) = entries.next_entry().await {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !keep.contains(&name) {
+            let _ = state.store.delete(&format!("{prefix}/{name}")).await;
+        }
+    }
 }
 
 async fn make_image(

@@ -19,6 +19,7 @@ mod jobs;
 mod listing;
 mod media_outputs;
 mod oauth;
+mod owner;
 mod p2p;
 mod privacy;
 mod redundancy;
