@@ -25,7 +25,8 @@ pub struct ActorSummary {
     pub display_name: String,
     pub url: String,
     pub host: String,
-    pub avatars: [(); 0],
+    /// PeerTube's `ActorImage`s.
+    pub avatars: Value,
 }
 
 #[derive(Serialize)]
@@ -206,7 +207,7 @@ impl JsonViews for Inner {
                     self.actor_page_url("accounts", &v.account_name, v.account_host.as_deref())
                 }),
                 host: v.account_host.clone().unwrap_or_else(|| self.host.clone()),
-                avatars: [],
+                avatars: self.actor_images(ActorImageKind::Avatar, v.account_avatars.as_deref()),
             },
             channel: ActorSummary {
                 id: v.channel_id,
@@ -220,7 +221,7 @@ impl JsonViews for Inner {
                     )
                 }),
                 host: v.channel_host.clone().unwrap_or_else(|| self.host.clone()),
-                avatars: [],
+                avatars: self.actor_images(ActorImageKind::Avatar, v.channel_avatars.as_deref()),
             },
             state: with_state.then(|| state_label(v.state.id())),
         }
@@ -332,7 +333,10 @@ impl JsonViews for Inner {
             o.insert("waitTranscoding".into(), json!(v.wait_transcoding));
             o.insert("blacklisted".into(), json!(false));
             o.insert("blacklistedReason".into(), Value::Null);
-            o.insert("inputFileUpdatedAt".into(), Value::Null);
+            o.insert(
+                "inputFileUpdatedAt".into(),
+                json!(v.input_file_updated_at.map(iso)),
+            );
             o.insert("files".into(), json!(web_files));
             o.insert("streamingPlaylists".into(), json!(playlists));
             // A remote video's swarm is signalled by its origin's tracker, as in PeerTube.

@@ -75,7 +75,7 @@ pub async fn source(instance: &Instance, user: &UserRow, v: &VideoRow) -> Result
         resolution: probe
             .as_ref()
             .map(|p| if has_video { p.width.min(p.height) } else { 0 }),
-        created_at: v.updated_at.max(v.created_at),
+        created_at: v.input_file_updated_at.unwrap_or(v.created_at),
     })
 }
 

@@ -5,7 +5,7 @@ use crate::{Db, Result, Tx};
 
 impl Db {
     /// Records a replaced source in the caller's transaction (with its transcoding job): the
-    /// file name and size the original now has.
+    /// file name and size the original now has, and when it was replaced.
     pub async fn replace_video_source_in(
         &self,
         tx: &mut Tx,
@@ -16,7 +16,7 @@ impl Db {
     ) -> Result<()> {
         tx_exec!(
             &mut *tx,
-            "UPDATE videos SET source_filename = $1, input_size = $2, updated_at = $3 WHERE id = $4",
+            "UPDATE videos SET source_filename = $1, input_size = $2, input_file_updated_at = $3, updated_at = $3 WHERE id = $4",
             source_filename,
             input_size,
             now,

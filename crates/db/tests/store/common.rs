@@ -114,9 +114,17 @@ async fn make_template(name: &str) -> Result<(), String> {
         .map_err(|e| format!("Db::connect({}) and migrate: {e}", fresh.url()))?;
     db.close().await;
     // The closed pool's backends may take a moment to go, and a database in use cannot be
-    // renamed: retry for a few seconds.
+    // renamed: retry for a few seconds. A connection the closed pool still left open (sqlx can
+    // leave the migrator's connection behind) is ended, else every rename attempt waits out
+    // PostgreSQL's own 5 s for it.
     let mut last_error = String::new();
     for _ in 0..100 {
+        let _ = sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&fresh.name)
+        .execute(&mut admin)
+        .await;
         match sqlx::query(&format!("ALTER DATABASE {} RENAME TO {name}", fresh.name))
             .execute(&mut admin)
             .await

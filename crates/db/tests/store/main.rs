@@ -19,6 +19,7 @@ mod connect;
 mod federation;
 mod follow_counts;
 mod jobs;
+mod owner_tools;
 mod p2p;
 mod redundancy;
 mod remote_actors;

@@ -483,6 +483,8 @@ async fn source_download_and_replace(backend: Backend) {
         after["publishedAt"], before["publishedAt"],
         "published once"
     );
+    assert_eq!(before["inputFileUpdatedAt"], Value::Null);
+    assert!(after["inputFileUpdatedAt"].is_string(), "{after}");
     let master = after["streamingPlaylists"][0]["playlistUrl"]
         .as_str()
         .unwrap();
@@ -514,6 +516,7 @@ async fn source_download_and_replace(backend: Backend) {
         .await;
     assert_eq!(src3["inputFilename"], "second.mp4", "{src3}");
     assert_eq!(src3["resolution"]["id"], 480, "{src3}");
+    assert_eq!(src3["createdAt"], after["inputFileUpdatedAt"], "{src3}");
     let r = t
         .client
         .get(&download)
@@ -604,7 +607,7 @@ async fn avatar_and_replacement_reach_a_follower() {
     assert_eq!(r.status(), 307);
     assert_eq!(r.headers()["location"], first["fileUrl"].as_str().unwrap());
 
-    // A replaced video: B lists its new files.
+    // A replaced video: B lists its new files. Its channel's avatar shows in both lists.
     let clip = make_clip(dir.path(), "first.mp4", 1, 320, 240);
     let channel = a.channel_id(&ta).await;
     let v = a
@@ -625,6 +628,16 @@ async fn avatar_and_replacement_reach_a_follower() {
         (top_resolution(&v) == Some(240)).then_some(())
     })
     .await;
+    for (t, token) in [(&a, &ta), (&b, &tb)] {
+        let list = t.get_json("/api/v1/videos", Some(token)).await;
+        let item = &list["data"][0];
+        assert_eq!(item["uuid"], uuid.as_str(), "{list}");
+        assert_eq!(
+            item["channel"]["avatars"][0]["fileUrl"], picked["avatars"][0]["fileUrl"],
+            "{}: {item}",
+            t.url
+        );
+    }
     let second = make_clip(dir.path(), "second.mp4", 1, 640, 480);
     let r = replace(
         &a,

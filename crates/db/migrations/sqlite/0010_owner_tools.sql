@@ -6,3 +6,6 @@
 ALTER TABLE accounts ADD COLUMN avatars TEXT;
 ALTER TABLE channels ADD COLUMN avatars TEXT;
 ALTER TABLE channels ADD COLUMN banners TEXT;
+
+-- When a video's source was last replaced (PeerTube's `inputFileUpdatedAt`); NULL until then.
+ALTER TABLE videos ADD COLUMN input_file_updated_at BIGINT;
