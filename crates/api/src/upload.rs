@@ -76,6 +76,17 @@ pub(crate) fn upload_id_from(q: Option<&str>) -> ApiResult<String> {
     }
 }
 
+/// A source replacement's session is continued only at its own URL
+/// (`/videos/{id}/source/replace-resumable`).
+fn refuse_replacement(session: &ferrotube_db::uploads::UploadSessionRow) -> ApiResult<()> {
+    let meta: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&session.metadata).unwrap_or_default();
+    if meta.contains_key(uploads::REPLACE_KEY) {
+        return Err(ApiError::not_found("Upload not found"));
+    }
+    Ok(())
+}
+
 pub(crate) fn resume_response(received: i64) -> Response {
     let mut r = (StatusCode::PERMANENT_REDIRECT, "").into_response();
     if received > 0 {
@@ -106,6 +117,7 @@ pub async fn resumable_put(
 ) -> ApiResult<Response> {
     let upload_id = upload_id_from(q.as_deref())?;
     let session = uploads::session_of(&state, &user, &upload_id).await?;
+    refuse_replacement(&session)?;
     let range = if session.video_uuid.is_some() {
         None
     } else {
@@ -160,6 +172,7 @@ pub async fn resumable_delete(
 ) -> ApiResult<StatusCode> {
     let upload_id = upload_id_from(q.as_deref())?;
     let session = uploads::session_of(&state, &user, &upload_id).await?;
+    refuse_replacement(&session)?;
     uploads::cancel_resumable(&state, &session).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -48,7 +48,10 @@ pub async fn run_transcode(state: Instance, ctx: JobContext) -> Result<(), JobEr
         Ok(()) => Ok(()),
         Err(e) => {
             let permanent = matches!(e, JobError::Permanent(_));
-            if permanent || ctx.is_last_attempt() {
+            if (permanent || ctx.is_last_attempt()) && video.state == VideoState::Published {
+                // A replaced source that cannot be transcoded: the video keeps its files.
+                tracing::error!(video = %p.uuid, error = %e, "the replaced source cannot be transcoded; the video keeps its previous files");
+            } else if permanent || ctx.is_last_attempt() {
                 mark_failed(&state, &p.uuid, &e.to_string()).await;
             }
             Err(e)

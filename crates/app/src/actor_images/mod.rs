@@ -73,6 +73,13 @@ async fn store_sizes(
     Ok(stored)
 }
 
+/// Removes the files of an account's or channel's images once the row is gone (its `avatars`
+/// and, for a channel, `banners` columns, read before the delete).
+pub async fn remove_images_of(instance: &Instance, avatars: Option<&str>, banners: Option<&str>) {
+    remove_files(instance, ActorImageKind::Avatar, &parse(avatars)).await;
+    remove_files(instance, ActorImageKind::Banner, &parse(banners)).await;
+}
+
 async fn remove_files(instance: &Instance, kind: ActorImageKind, images: &[StoredImage]) {
     for img in images.iter().filter(|i| i.file_url.is_none()) {
         if ferrotube_storage::check_key(&img.filename).is_ok() && !img.filename.contains('/') {

@@ -81,7 +81,7 @@ const BANNER_SIZES: &[(u64, u64)] = &[(1920, 317), (600, 100)];
 async fn avatars_and_banners(backend: Backend) {
     let t = TestInstance::start(backend).await;
     let root = t.root_token().await;
-    t.create_user(&root, "alice", "secret-alice", 2, None).await;
+    let alice_id = t.create_user(&root, "alice", "secret-alice", 2, None).await;
     t.create_user(&root, "bob", "secret-bob", 2, None).await;
     let alice = t.token("alice", "secret-alice").await;
     let bob = t.token("bob", "secret-bob").await;
@@ -269,6 +269,24 @@ async fn avatars_and_banners(backend: Backend) {
         status(t.get(&banner_path, None).send().await.expect("get")).await,
         404
     );
+    // A deleted user's images go with it.
+    let avatar_path = avatars["avatars"][0]["path"].as_str().unwrap().to_string();
+    assert_eq!(
+        status(t.get(&avatar_path, None).send().await.expect("get")).await,
+        200
+    );
+    let r = t
+        .client
+        .delete(t.api(&format!("/api/v1/users/{alice_id}")))
+        .bearer_auth(&root)
+        .send()
+        .await
+        .expect("delete alice");
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        status(t.get(&avatar_path, None).send().await.expect("get")).await,
+        404
+    );
 }
 
 /// `POST` + one `PUT` of the replace-resumable protocol; the `PUT`'s answer.
@@ -434,6 +452,45 @@ async fn source_download_and_replace(backend: Backend) {
         "an unreadable source",
     )
     .await;
+    // A replacement's session is continued at its own URL only.
+    let r = t
+        .client
+        .post(t.api(&format!("/api/v1/videos/{uuid}/source/replace-resumable")))
+        .bearer_auth(&alice)
+        .header("X-Upload-Content-Length", second_bytes.len().to_string())
+        .json(&json!({ "filename": "second.mp4" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let upload_id = loc.rsplit("upload_id=").next().unwrap().to_string();
+    let total = second_bytes.len() as u64;
+    let plain = t
+        .put_chunk(
+            &alice,
+            &t.api(&format!(
+                "/api/v1/videos/upload-resumable?upload_id={upload_id}"
+            )),
+            second_bytes.clone(),
+            0,
+            total,
+        )
+        .await;
+    assert_problem(plain, 404, "a replacement continued as an upload").await;
+    let r = t
+        .client
+        .delete(t.abs(&loc))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204, "the replacement cancelled");
+    assert!(
+        t.upload_temp_files().is_empty(),
+        "{:?}",
+        t.upload_temp_files()
+    );
     let same = t
         .get_json(&format!("/api/v1/videos/{uuid}"), Some(&alice))
         .await;
