@@ -12,8 +12,10 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(60);
 
+/// A one-colour image; its format follows `name`'s extension (an animated GIF for `.gif`).
 fn make_png(dir: &Path, name: &str, w: u32, h: u32) -> Vec<u8> {
     let out = dir.join(name);
+    let frames = if name.ends_with(".gif") { "3" } else { "1" };
     let st = Command::new("ffmpeg")
         .args([
             "-hide_banner",
@@ -24,8 +26,8 @@ fn make_png(dir: &Path, name: &str, w: u32, h: u32) -> Vec<u8> {
             "lavfi",
             "-i",
         ])
-        .arg(format!("color=c=red:s={w}x{h}"))
-        .args(["-frames:v", "1"])
+        .arg(format!("color=c=red:s={w}x{h}:r=5"))
+        .args(["-frames:v", frames])
         .arg(&out)
         .status()
         .expect("run ffmpeg");
@@ -166,6 +168,21 @@ async fn avatars_and_banners(backend: Backend) {
         "{:?}",
         t.upload_temp_files()
     );
+
+    // A GIF (animated) is taken too.
+    let gif = make_png(dir.path(), "b.gif", 90, 60);
+    let r = pick(
+        &t,
+        &bob,
+        "/api/v1/users/me/avatar/pick",
+        "avatarfile",
+        "b.gif",
+        gif,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let bob_avatars: Value = r.json().await.expect("json");
+    check_images(&t, &bob_avatars["avatars"], AVATAR_SIZES).await;
 
     // The channel's avatar and banner, by its owner only.
     let channel = "/api/v1/video-channels/alice_channel";
