@@ -265,6 +265,15 @@ async fn transcode(
         .video_files(video.id)
         .await
         .map_err(|e| JobError::Retry(e.to_string()))?;
+    let before_playlist = if replacing {
+        state
+            .db
+            .video_playlist(video.id)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?
+    } else {
+        None
+    };
     // Published and its federation queued in one transaction: a failed enqueue leaves the video
     // unpublished (the job retries) rather than published and never federated.
     let retry = |e: String| JobError::Retry(e);
@@ -284,7 +293,18 @@ async fn transcode(
     tracing::info!(video = %video.uuid, rungs = ?resolutions, "video published");
     remove_replaced_files(state, &before, &result.files).await;
     if replacing {
-        remove_old_hls(state, &hls_prefix, &new_hls_names).await;
+        // Exactly the files the replaced rows named: another replacement's files, written
+        // meanwhile, are never touched.
+        let mut old: Vec<&str> = before
+            .iter()
+            .filter(|f| f.kind == FileKind::Hls)
+            .flat_map(|f| [Some(f.filename.as_str()), f.playlist_filename.as_deref()])
+            .flatten()
+            .collect();
+        if let Some(p) = &before_playlist {
+            old.extend([p.master_filename.as_str(), p.sha256_filename.as_str()]);
+        }
+        remove_old_hls(state, &hls_prefix, &old, &new_hls_names).await;
     }
     Ok(())
 }
@@ -313,18 +333,11 @@ async fn merge_into(state: &Instance, dir: &Path, prefix: &str) -> Result<Vec<St
     Ok(names)
 }
 
-/// Removes the files of a video's HLS folder that the new run did not write (the replaced
-/// source's playlists and fragmented files), once the new ones are recorded.
-async fn remove_old_hls(state: &Instance, prefix: &str, keep: &[String]) {
-    let Ok(dir) = state.store.local_path(prefix) else {
-        return;
-    };
-    let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
-        return;
-    };
-    while let Ok(Some(e)) = entries.next_entry().await {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if !keep.contains(&name) {
+/// Removes `old` files of a video's HLS folder (the replaced source's playlists, fragmented
+/// files, master and checksums) that the new run did not write again.
+async fn remove_old_hls(state: &Instance, prefix: &str, old: &[&str], keep: &[String]) {
+    for name in old {
+        if !keep.iter().any(|k| k == name) && !name.contains('/') {
             let _ = state.store.delete(&format!("{prefix}/{name}")).await;
         }
     }

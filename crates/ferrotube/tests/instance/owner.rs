@@ -585,6 +585,20 @@ async fn source_download_and_replace(backend: Backend) {
         .await;
         assert_eq!(s, 404, "{old}");
     }
+    // Only the new files are left in the video's folder: a playlist and a fragmented file per
+    // rung, the master and the checksums.
+    let rungs = after["streamingPlaylists"][0]["files"]
+        .as_array()
+        .unwrap()
+        .len();
+    let folder = t
+        .data_dir
+        .join(format!("storage/streaming-playlists/hls/{uuid}"));
+    let left: Vec<String> = std::fs::read_dir(&folder)
+        .expect("the HLS folder")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2 * rungs + 2, "{left:?}");
     let src3 = t
         .get_json(&format!("/api/v1/videos/{uuid}/source"), Some(&alice))
         .await;
