@@ -40,7 +40,10 @@ pub(crate) async fn channel_by_handle(state: &Instance, handle: &str) -> ApiResu
 }
 
 /// One of our channels: a remote one is changed at its origin, not here.
-async fn local_channel_by_handle(state: &Instance, handle: &str) -> ApiResult<ChannelRow> {
+pub(crate) async fn local_channel_by_handle(
+    state: &Instance,
+    handle: &str,
+) -> ApiResult<ChannelRow> {
     let c = channel_by_handle(state, handle).await?;
     match c.host {
         None => Ok(c),

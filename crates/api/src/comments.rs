@@ -38,6 +38,7 @@ fn comment_json(state: &Instance, v: &VideoRow, c: &CommentRow) -> Value {
             // A comment's author is shown without its follow counts (not read per comment).
             followers_count: 0,
             following_count: 0,
+            avatars: None,
         }),
         _ => Value::Null,
     };

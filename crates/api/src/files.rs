@@ -371,6 +371,68 @@ pub async fn thumbnail(
     .await
 }
 
+/// A file only its owner may read (the kept original): never cached by others.
+pub async fn serve_private_download(
+    state: &Instance,
+    key: &str,
+    req: Request,
+    name: String,
+) -> ApiResult<Response> {
+    serve(state, key, req, "private, no-store", Some(name)).await
+}
+
+/// `/lazy-static/avatars/{file}`: one of our avatars, or a redirect to a remote actor's.
+pub async fn avatar(
+    State(state): State<Instance>,
+    Path(file): Path<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    actor_image(
+        state,
+        ferrotube_db::accounts::ActorImageKind::Avatar,
+        file,
+        req,
+    )
+    .await
+}
+
+/// `/lazy-static/banners/{file}`: one of our banners, or a redirect to a remote channel's.
+pub async fn banner(
+    State(state): State<Instance>,
+    Path(file): Path<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    actor_image(
+        state,
+        ferrotube_db::accounts::ActorImageKind::Banner,
+        file,
+        req,
+    )
+    .await
+}
+
+async fn actor_image(
+    state: Instance,
+    kind: ferrotube_db::accounts::ActorImageKind,
+    file: String,
+    req: Request,
+) -> ApiResult<Response> {
+    use ferrotube_app::actor_images::stored::{remote_url_of, ActorImageKindExt};
+    safe_name(&file)?;
+    let key = format!("{}/{file}", kind.folder());
+    let local = state
+        .store
+        .local_path(&key)
+        .map_err(|_| ApiError::not_found("File not found"))?;
+    if !tokio::fs::try_exists(&local).await.unwrap_or(false) {
+        // A remote actor's image is served where it lives.
+        if let Some(url) = remote_url_of(&state, kind, &file).await? {
+            return Ok(axum::response::Redirect::temporary(&url).into_response());
+        }
+    }
+    serve(&state, &key, req, "public, max-age=7200", None).await
+}
+
 pub async fn preview(
     State(state): State<Instance>,
     Path(file): Path<String>,

@@ -3,6 +3,7 @@
 //! (`ferrotube_app`), which holds the behaviour. `router` / `app` are the HTTP surface.
 
 pub mod abuses;
+pub mod actor_images;
 pub mod auth;
 pub mod channels;
 pub mod comments;
@@ -21,6 +22,7 @@ pub mod redundancy;
 pub mod search;
 pub mod server_config;
 pub mod shapes;
+pub mod sources;
 pub mod subscriptions;
 pub mod upload;
 pub mod users;
@@ -42,6 +44,36 @@ pub fn router(state: Instance) -> Router {
             post(upload::resumable_init)
                 .put(upload::resumable_put)
                 .delete(upload::resumable_delete),
+        )
+        .route(
+            "/api/v1/videos/{id}/source/replace-resumable",
+            post(sources::replace_init)
+                .put(sources::replace_put)
+                .delete(sources::replace_delete),
+        )
+        .route(
+            "/api/v1/users/me/avatar/pick",
+            post(actor_images::pick_my_avatar),
+        )
+        .route(
+            "/api/v1/users/me/avatar",
+            axum::routing::delete(actor_images::delete_my_avatar),
+        )
+        .route(
+            "/api/v1/video-channels/{handle}/avatar/pick",
+            post(actor_images::pick_channel_avatar),
+        )
+        .route(
+            "/api/v1/video-channels/{handle}/avatar",
+            axum::routing::delete(actor_images::delete_channel_avatar),
+        )
+        .route(
+            "/api/v1/video-channels/{handle}/banner/pick",
+            post(actor_images::pick_channel_banner),
+        )
+        .route(
+            "/api/v1/video-channels/{handle}/banner",
+            axum::routing::delete(actor_images::delete_channel_banner),
         )
         .layer(DefaultBodyLimit::disable());
     let api = Router::new()
@@ -110,6 +142,7 @@ pub fn router(state: Instance) -> Router {
             get(videos::get).put(videos::update).delete(videos::delete),
         )
         .route("/api/v1/videos/{id}/description", get(videos::description))
+        .route("/api/v1/videos/{id}/source", get(sources::get))
         .route("/api/v1/videos/{id}/views", post(videos::add_view))
         .route("/api/v1/videos/{id}/rate", put(videos::rate))
         .route("/api/v1/videos/{id}/watching", put(history::watching))
@@ -272,8 +305,14 @@ pub fn router(state: Instance) -> Router {
         )
         .route("/lazy-static/thumbnails/{file}", get(files::thumbnail))
         .route("/lazy-static/previews/{file}", get(files::preview))
+        .route("/lazy-static/avatars/{file}", get(files::avatar))
+        .route("/lazy-static/banners/{file}", get(files::banner))
         .route("/lazy-static/torrents/{file}", get(files::lazy_torrent))
-        .route("/download/torrents/{file}", get(files::download_torrent));
+        .route("/download/torrents/{file}", get(files::download_torrent))
+        .route(
+            "/download/original-video-files/{file}",
+            get(sources::download_original),
+        );
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/w/{id}", get(pages::watch))

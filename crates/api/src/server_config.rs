@@ -52,6 +52,30 @@ pub fn build_config(state: &ferrotube_app::instance::Inner) -> String {
         json!(s.transcoding.resolutions),
     );
     set(&["contactForm", "enabled"], json!(false));
+    // Advertised as what exists: the files we accept, source replacement; no user export or
+    // import, no configuration editing.
+    set(
+        &["video", "file", "extensions"],
+        json!(ferrotube_app::videos::VIDEO_EXTENSIONS
+            .iter()
+            .map(|e| format!(".{e}"))
+            .collect::<Vec<_>>()),
+    );
+    {
+        use ferrotube_app::actor_images::stored::{IMAGE_EXTENSIONS, MAX_IMAGE_BYTES};
+        let exts: Vec<String> = IMAGE_EXTENSIONS.iter().map(|e| format!(".{e}")).collect();
+        for kind in ["avatar", "banner"] {
+            set(&[kind, "file", "extensions"], json!(exts));
+            set(&[kind, "file", "size", "max"], json!(MAX_IMAGE_BYTES));
+        }
+    }
+    set(&["videoFile", "update", "enabled"], json!(true));
+    set(&["export", "users", "enabled"], json!(false));
+    set(&["import", "users", "enabled"], json!(false));
+    set(
+        &["webadmin", "configuration", "edition", "allowed"],
+        json!(false),
+    );
     c.to_string()
 }
 

@@ -2,7 +2,7 @@
 //! real answers in shared/peertube/samples).
 
 use ferrotube_app::instance::Inner;
-use ferrotube_db::accounts::{AccountRow, ChannelRow};
+use ferrotube_db::accounts::{AccountRow, ActorImageKind, ChannelRow};
 use ferrotube_db::users::UserRow;
 use ferrotube_db::videos::{FileRow, PlaylistRow, VideoRow};
 use ferrotube_model::constants::{categories, language_label, licences};
@@ -25,7 +25,8 @@ pub struct ActorSummary {
     pub display_name: String,
     pub url: String,
     pub host: String,
-    pub avatars: [(); 0],
+    /// PeerTube's `ActorImage`s.
+    pub avatars: Value,
 }
 
 #[derive(Serialize)]
@@ -115,9 +116,20 @@ pub trait JsonViews {
     fn account(&self, a: &AccountRow) -> Value;
     fn channel(&self, c: &ChannelRow, owner: Option<&AccountRow>) -> Value;
     fn user(&self, u: &UserRow, account: &AccountRow, channels: &[ChannelRow]) -> Value;
+    /// PeerTube's `ActorImage`s of an image column (migration 0010).
+    fn actor_images(&self, kind: ActorImageKind, column: Option<&str>) -> Value;
 }
 
 impl JsonViews for Inner {
+    fn actor_images(&self, kind: ActorImageKind, column: Option<&str>) -> Value {
+        Value::Array(
+            ferrotube_app::actor_images::stored::parse(column)
+                .iter()
+                .map(|i| ferrotube_app::actor_images::stored::image_json(&self.url, kind, i))
+                .collect(),
+        )
+    }
+
     /// The URL of an account or channel page, ours or (by PeerTube's layout) a remote one's.
     fn actor_page_url(&self, kind: &str, name: &str, host: Option<&str>) -> String {
         match host {
@@ -204,7 +216,7 @@ impl JsonViews for Inner {
                     self.actor_page_url("accounts", &v.account_name, v.account_host.as_deref())
                 }),
                 host: v.account_host.clone().unwrap_or_else(|| self.host.clone()),
-                avatars: [],
+                avatars: self.actor_images(ActorImageKind::Avatar, v.account_avatars.as_deref()),
             },
             channel: ActorSummary {
                 id: v.channel_id,
@@ -218,7 +230,7 @@ impl JsonViews for Inner {
                     )
                 }),
                 host: v.channel_host.clone().unwrap_or_else(|| self.host.clone()),
-                avatars: [],
+                avatars: self.actor_images(ActorImageKind::Avatar, v.channel_avatars.as_deref()),
             },
             state: with_state.then(|| state_label(v.state.id())),
             user_history: None,
@@ -331,7 +343,10 @@ impl JsonViews for Inner {
             o.insert("waitTranscoding".into(), json!(v.wait_transcoding));
             o.insert("blacklisted".into(), json!(false));
             o.insert("blacklistedReason".into(), Value::Null);
-            o.insert("inputFileUpdatedAt".into(), Value::Null);
+            o.insert(
+                "inputFileUpdatedAt".into(),
+                json!(v.input_file_updated_at.map(iso)),
+            );
             o.insert("files".into(), json!(web_files));
             o.insert("streamingPlaylists".into(), json!(playlists));
             // A remote video's swarm is signalled by its origin's tracker, as in PeerTube.
@@ -421,7 +436,7 @@ impl JsonViews for Inner {
             "url": a.actor_url.clone().unwrap_or_else(|| self.actor_page_url("accounts", &a.name, a.host.as_deref())),
             "name": local_part(&a.name),
             "host": a.host.clone().unwrap_or_else(|| self.host.clone()),
-            "avatars": [],
+            "avatars": self.actor_images(ActorImageKind::Avatar, a.avatars.as_deref()),
             "id": a.id,
             "hostRedundancyAllowed": false,
             "followingCount": a.following_count,
@@ -439,13 +454,13 @@ impl JsonViews for Inner {
             "url": c.actor_url.clone().unwrap_or_else(|| self.actor_page_url("video-channels", &c.name, c.host.as_deref())),
             "name": local_part(&c.name),
             "host": c.host.clone().unwrap_or_else(|| self.host.clone()),
-            "avatars": [],
+            "avatars": self.actor_images(ActorImageKind::Avatar, c.avatars.as_deref()),
             "id": c.id,
             "hostRedundancyAllowed": false,
             "followingCount": c.following_count,
             "followersCount": c.followers_count,
             "createdAt": iso(c.created_at),
-            "banners": [],
+            "banners": self.actor_images(ActorImageKind::Banner, c.banners.as_deref()),
             "displayName": c.display_name,
             "description": c.description,
             "support": c.support,

@@ -27,7 +27,7 @@ fn video_created(id: i64, uuid: &str) -> Json<serde_json::Value> {
 
 // ---------------------------------------------------------------- resumable
 
-fn header_i64(headers: &HeaderMap, name: &str) -> Option<i64> {
+pub(crate) fn header_i64(headers: &HeaderMap, name: &str) -> Option<i64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
@@ -51,7 +51,7 @@ pub async fn resumable_init(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], "").into_response())
 }
 
-fn upload_id_from(q: Option<&str>) -> ApiResult<String> {
+pub(crate) fn upload_id_from(q: Option<&str>) -> ApiResult<String> {
     let p = crate::params::Params::parse(q);
     match p.str("upload_id") {
         Some(id)
@@ -76,7 +76,18 @@ fn upload_id_from(q: Option<&str>) -> ApiResult<String> {
     }
 }
 
-fn resume_response(received: i64) -> Response {
+/// A source replacement's session is continued only at its own URL
+/// (`/videos/{id}/source/replace-resumable`).
+fn refuse_replacement(session: &ferrotube_db::uploads::UploadSessionRow) -> ApiResult<()> {
+    let meta: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&session.metadata).unwrap_or_default();
+    if meta.contains_key(uploads::REPLACE_KEY) {
+        return Err(ApiError::not_found("Upload not found"));
+    }
+    Ok(())
+}
+
+pub(crate) fn resume_response(received: i64) -> Response {
     let mut r = (StatusCode::PERMANENT_REDIRECT, "").into_response();
     if received > 0 {
         if let Ok(v) = format!("bytes=0-{}", received - 1).parse() {
@@ -87,7 +98,7 @@ fn resume_response(received: i64) -> Response {
 }
 
 /// The `Content-Range` of a chunk ([`ferrotube_model::parse_content_range`], fuzzed).
-fn parse_content_range(headers: &HeaderMap) -> ApiResult<ContentRange> {
+pub(crate) fn parse_content_range(headers: &HeaderMap) -> ApiResult<ContentRange> {
     let raw = headers
         .get(header::CONTENT_RANGE)
         .map(|v| v.to_str().unwrap_or("(not text)"))
@@ -106,6 +117,7 @@ pub async fn resumable_put(
 ) -> ApiResult<Response> {
     let upload_id = upload_id_from(q.as_deref())?;
     let session = uploads::session_of(&state, &user, &upload_id).await?;
+    refuse_replacement(&session)?;
     let range = if session.video_uuid.is_some() {
         None
     } else {
@@ -146,6 +158,10 @@ pub async fn resumable_put(
             r
         }
         ChunkOutcome::Created { id, uuid } => video_created(id, &uuid).into_response(),
+        // A replacement's session is finished where it was opened.
+        ChunkOutcome::ReplaceReady { .. } => {
+            return Err(ApiError::not_found("Upload not found"));
+        }
     })
 }
 
@@ -156,6 +172,7 @@ pub async fn resumable_delete(
 ) -> ApiResult<StatusCode> {
     let upload_id = upload_id_from(q.as_deref())?;
     let session = uploads::session_of(&state, &user, &upload_id).await?;
+    refuse_replacement(&session)?;
     uploads::cancel_resumable(&state, &session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -326,7 +343,7 @@ pub async fn legacy_upload(
     Ok(video_created(id, &uuid))
 }
 
-async fn save_field(
+pub(crate) async fn save_field(
     mut field: axum::extract::multipart::Field<'_>,
     path: &Path,
     max: u64,

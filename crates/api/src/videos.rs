@@ -230,6 +230,8 @@ pub async fn details(state: &Instance, v: &VideoRow) -> ApiResult<Value> {
     // follow counts are asked for.
     let (account_followers, account_following, channel_followers, channel_following) =
         state.db.follow_counts(v.account_id, v.channel_id).await?;
+    let (account_avatars, channel_avatars, channel_banners) =
+        state.db.actor_images_of(v.account_id, v.channel_id).await?;
     let account = ferrotube_db::accounts::AccountRow {
         id: v.account_id,
         user_id: v.account_user_id,
@@ -242,6 +244,7 @@ pub async fn details(state: &Instance, v: &VideoRow) -> ApiResult<Value> {
         actor_url: v.account_actor_url.clone(),
         followers_count: account_followers,
         following_count: account_following,
+        avatars: account_avatars,
     };
     let channel = ferrotube_db::accounts::ChannelRow {
         id: v.channel_id,
@@ -256,6 +259,8 @@ pub async fn details(state: &Instance, v: &VideoRow) -> ApiResult<Value> {
         actor_url: v.channel_actor_url.clone(),
         followers_count: channel_followers,
         following_count: channel_following,
+        avatars: channel_avatars,
+        banners: channel_banners,
     };
     let account_json = state.account(&account);
     let channel_json = state.channel(&channel, Some(&account));

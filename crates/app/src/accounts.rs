@@ -142,7 +142,17 @@ pub async fn delete_user(instance: &Instance, user: &ferrotube_db::users::UserRo
     if user.username == "root" {
         return Err(Error::bad_request("Cannot remove the root user"));
     }
+    // Its account's and channels' images, read before the rows go.
+    let account = instance.db.account_by_id(user.account_id).await?;
+    let channels = instance.db.channels_of_account(user.account_id).await?;
     instance.db.delete_user(user.id).await?;
+    if let Some(a) = account {
+        crate::actor_images::remove_images_of(instance, a.avatars.as_deref(), None).await;
+    }
+    for c in channels {
+        crate::actor_images::remove_images_of(instance, c.avatars.as_deref(), c.banners.as_deref())
+            .await;
+    }
     instance.videos_changed();
     Ok(())
 }

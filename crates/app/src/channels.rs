@@ -61,6 +61,8 @@ pub async fn delete(instance: &Instance, user: &UserRow, c: &ChannelRow) -> Resu
         ));
     }
     instance.db.delete_channel(c.id).await?;
+    crate::actor_images::remove_images_of(instance, c.avatars.as_deref(), c.banners.as_deref())
+        .await;
     instance.videos_changed();
     Ok(())
 }

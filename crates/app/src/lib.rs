@@ -6,6 +6,7 @@
 //! (files), `federation` (ActivityPub vocabulary and signatures), `p2p` (torrents, tracker).
 
 pub mod accounts;
+pub mod actor_images;
 pub mod cache;
 pub mod channels;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod instance;
 pub mod p2p;
 pub mod playlists;
 pub mod redundancy;
+pub mod sources;
 pub mod start;
 pub mod transcode;
 pub mod uploads;

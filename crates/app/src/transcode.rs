@@ -48,7 +48,10 @@ pub async fn run_transcode(state: Instance, ctx: JobContext) -> Result<(), JobEr
         Ok(()) => Ok(()),
         Err(e) => {
             let permanent = matches!(e, JobError::Permanent(_));
-            if permanent || ctx.is_last_attempt() {
+            if (permanent || ctx.is_last_attempt()) && video.state == VideoState::Published {
+                // A replaced source that cannot be transcoded: the video keeps its files.
+                tracing::error!(video = %p.uuid, error = %e, "the replaced source cannot be transcoded; the video keeps its previous files");
+            } else if permanent || ctx.is_last_attempt() {
                 mark_failed(&state, &p.uuid, &e.to_string()).await;
             }
             Err(e)
@@ -230,11 +233,21 @@ async fn transcode(
         }
     }
 
-    state
-        .store
-        .put_dir(&hls_dir, &format!("streaming-playlists/hls/{}", video.uuid))
-        .await
-        .map_err(|e| JobError::Retry(e.to_string()))?;
+    // A video already published (its source was replaced) keeps playing its old files until
+    // the new ones are recorded: the new ones (new names) join its folder, the old ones go after
+    // the commit. A first run swaps the folder in whole.
+    let hls_prefix = format!("streaming-playlists/hls/{}", video.uuid);
+    let replacing = video.state == VideoState::Published;
+    let new_hls_names = if replacing {
+        merge_into(state, &hls_dir, &hls_prefix).await?
+    } else {
+        state
+            .store
+            .put_dir(&hls_dir, &hls_prefix)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        Vec::new()
+    };
     let aspect =
         (probe.height > 0 && probe.width > 0).then(|| probe.width as f64 / probe.height as f64);
     let result = TranscodeResult {
@@ -252,16 +265,26 @@ async fn transcode(
         .video_files(video.id)
         .await
         .map_err(|e| JobError::Retry(e.to_string()))?;
+    let before_playlist = if replacing {
+        state
+            .db
+            .video_playlist(video.id)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?
+    } else {
+        None
+    };
     // Published and its federation queued in one transaction: a failed enqueue leaves the video
     // unpublished (the job retries) rather than published and never federated.
     let retry = |e: String| JobError::Retry(e);
     let mut tx = state.db.begin().await.map_err(|e| retry(e.to_string()))?;
     state
         .db
-        .save_transcode_result_in(&mut tx, video.id, &result, true, now_ms())
+        .save_transcode_result_in(&mut tx, video.id, &result, !replacing, now_ms())
         .await
         .map_err(|e| retry(e.to_string()))?;
-    crate::federation::outbox::queue_video_changed(state, &mut tx, video.id, true)
+    // A replaced source is an Update of the video (its followers fetch the new files).
+    crate::federation::outbox::queue_video_changed(state, &mut tx, video.id, !replacing)
         .await
         .map_err(|e| retry(e.to_string()))?;
     tx.commit().await.map_err(|e| retry(e.to_string()))?;
@@ -269,7 +292,55 @@ async fn transcode(
     state.videos_changed();
     tracing::info!(video = %video.uuid, rungs = ?resolutions, "video published");
     remove_replaced_files(state, &before, &result.files).await;
+    if replacing {
+        // Exactly the files the replaced rows named: another replacement's files, written
+        // meanwhile, are never touched.
+        let mut old: Vec<&str> = before
+            .iter()
+            .filter(|f| f.kind == FileKind::Hls)
+            .flat_map(|f| [Some(f.filename.as_str()), f.playlist_filename.as_deref()])
+            .flatten()
+            .collect();
+        if let Some(p) = &before_playlist {
+            old.extend([p.master_filename.as_str(), p.sha256_filename.as_str()]);
+        }
+        remove_old_hls(state, &hls_prefix, &old, &new_hls_names).await;
+    }
     Ok(())
+}
+
+/// Moves every file of `dir` into the store under `prefix` beside what is there; answers their
+/// names.
+async fn merge_into(state: &Instance, dir: &Path, prefix: &str) -> Result<Vec<String>, JobError> {
+    let retry = |e: String| JobError::Retry(e);
+    let mut names = Vec::new();
+    let mut entries = tokio::fs::read_dir(dir)
+        .await
+        .map_err(|e| retry(e.to_string()))?;
+    while let Some(e) = entries
+        .next_entry()
+        .await
+        .map_err(|e| retry(e.to_string()))?
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        state
+            .store
+            .put_file(&e.path(), &format!("{prefix}/{name}"))
+            .await
+            .map_err(|e| retry(e.to_string()))?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Removes `old` files of a video's HLS folder (the replaced source's playlists, fragmented
+/// files, master and checksums) that the new run did not write again.
+async fn remove_old_hls(state: &Instance, prefix: &str, old: &[&str], keep: &[String]) {
+    for name in old {
+        if !keep.iter().any(|k| k == name) && !name.contains('/') {
+            let _ = state.store.delete(&format!("{prefix}/{name}")).await;
+        }
+    }
 }
 
 async fn make_image(

@@ -305,9 +305,23 @@ pub async fn start_resumable(
         .and_then(|v| v.as_str())
         .unwrap_or("")
         .to_string();
-    if extension_of(&filename).is_none() {
+    open_session(instance, user, raw, &filename, size, mime).await
+}
+
+/// Checks the file's type and size and records a resumable upload session whose `raw`
+/// metadata says what it becomes (a new video's fields, or `sources::REPLACE_KEY`).
+pub(crate) async fn open_session(
+    instance: &Instance,
+    user: &UserRow,
+    raw: serde_json::Map<String, serde_json::Value>,
+    filename: &str,
+    size: Option<i64>,
+    mime: String,
+) -> Result<String> {
+    if extension_of(filename).is_none() {
         return Err(unsupported_file());
     }
+    let filename = filename.to_string();
     let Some(size) = size else {
         return Err(Error::bad_param(
             "X-Upload-Content-Length",
@@ -369,7 +383,16 @@ pub enum ChunkOutcome {
     OutOfOrder { received: i64 },
     /// The upload is complete and became this video.
     Created { id: i64, uuid: String },
+    /// A source replacement is complete (`sources::complete_replace` finishes it).
+    ReplaceReady {
+        video_id: i64,
+        session: UploadSessionRow,
+    },
 }
+
+/// The upload-session metadata key that marks a resumable upload as the replacement of a
+/// video's source (its value is the video's id).
+pub const REPLACE_KEY: &str = "replaceVideoId";
 
 /// Takes one chunk `[start, end]` of the upload (or answers where it stands, for `None`).
 pub async fn put_chunk<S, E>(
@@ -442,11 +465,15 @@ where
     // Complete: becomes a video, or is rejected with nothing left behind.
     let raw: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&session.metadata).unwrap_or_default();
-    let f = crate::videos::parse_fields(&raw)?;
     let path = instance
         .store
         .upload_file(upload_id)
         .map_err(Error::internal)?;
+    if let Some(video_id) = raw.get(REPLACE_KEY).and_then(serde_json::Value::as_i64) {
+        // A source replacement: `sources::complete_replace` takes it from here.
+        return Ok(ChunkOutcome::ReplaceReady { video_id, session });
+    }
+    let f = crate::videos::parse_fields(&raw)?;
     let created = create_video(
         instance,
         user,

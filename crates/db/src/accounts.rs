@@ -20,6 +20,8 @@ pub struct AccountRow {
     pub followers_count: i64,
     /// Accepted follows by its actor.
     pub following_count: i64,
+    /// Its avatar's sizes as JSON (see migration 0010); `None` when it has none.
+    pub avatars: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -40,6 +42,24 @@ pub struct ChannelRow {
     pub followers_count: i64,
     /// Accepted follows by its actor.
     pub following_count: i64,
+    /// Its avatar's sizes as JSON (see migration 0010); `None` when it has none.
+    pub avatars: Option<String>,
+    /// Its banner's sizes as JSON; `None` when it has none.
+    pub banners: Option<String>,
+}
+
+/// Which image of an actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorImageKind {
+    Avatar,
+    Banner,
+}
+
+/// The accounts or channels whose images change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageOwner {
+    Account(i64),
+    Channel(i64),
 }
 
 /// The accepted follows of (`following_id`) or by (`follower_id`) the actor of the row's
@@ -64,7 +84,7 @@ const ACCOUNT_COLS: &str = concat!(
     follow_count!("following_id", "account_id", "accounts"),
     " AS followers_count, ",
     follow_count!("follower_id", "account_id", "accounts"),
-    " AS following_count"
+    " AS following_count, avatars"
 );
 const CHANNEL_COLS: &str = concat!(
     "id, account_id, name, display_name, description, support, created_at, updated_at, host, \
@@ -72,7 +92,7 @@ const CHANNEL_COLS: &str = concat!(
     follow_count!("following_id", "channel_id", "channels"),
     " AS followers_count, ",
     follow_count!("follower_id", "channel_id", "channels"),
-    " AS following_count"
+    " AS following_count, avatars, banners"
 );
 
 impl Db {
@@ -125,6 +145,88 @@ impl Db {
             id
         )?;
         Ok(())
+    }
+
+    /// Sets (or, with `None`, clears) an account's or a channel's avatar or banner (the JSON of
+    /// migration 0010); answers what was there before, so its files can be removed. An account
+    /// has no banner: that is a `NotFound`.
+    pub async fn set_actor_images(
+        &self,
+        owner: ImageOwner,
+        kind: ActorImageKind,
+        images: Option<&str>,
+    ) -> Result<Option<String>> {
+        // Before and after in one statement each, under the writer (SQLite's single writer,
+        // PostgreSQL's row lock through the transaction).
+        let mut tx = self.begin().await?;
+        let (read, write) = match (owner, kind) {
+            (ImageOwner::Account(_), ActorImageKind::Avatar) => (
+                "SELECT avatars FROM accounts WHERE id = $1",
+                "UPDATE accounts SET avatars = $1 WHERE id = $2",
+            ),
+            (ImageOwner::Channel(_), ActorImageKind::Avatar) => (
+                "SELECT avatars FROM channels WHERE id = $1",
+                "UPDATE channels SET avatars = $1 WHERE id = $2",
+            ),
+            (ImageOwner::Channel(_), ActorImageKind::Banner) => (
+                "SELECT banners FROM channels WHERE id = $1",
+                "UPDATE channels SET banners = $1 WHERE id = $2",
+            ),
+            (ImageOwner::Account(_), ActorImageKind::Banner) => {
+                return Err(DbError::Conflict("an account has no banner".into()))
+            }
+        };
+        let id = match owner {
+            ImageOwner::Account(id) | ImageOwner::Channel(id) => id,
+        };
+        let before = tx_scalar!(&mut tx, Option<String>, read, id)?;
+        tx_exec!(&mut tx, write, images, id)?;
+        tx.commit().await?;
+        Ok(before)
+    }
+
+    /// The avatars of an account and of a channel and the channel's banners (a video's details
+    /// carry its account and channel without them).
+    pub async fn actor_images_of(
+        &self,
+        account_id: i64,
+        channel_id: i64,
+    ) -> Result<(Option<String>, Option<String>, Option<String>)> {
+        Ok(read_opt!(
+            self,
+            (Option<String>, Option<String>, Option<String>),
+            "SELECT a.avatars, c.avatars, c.banners FROM accounts a, channels c WHERE a.id = $1 AND c.id = $2",
+            account_id,
+            channel_id
+        )?
+        .unwrap_or_default())
+    }
+
+    /// The image columns (avatars or banners) that may list a file named `filename`: a textual
+    /// pre-filter the caller confirms by reading the JSON.
+    pub async fn image_columns_naming(
+        &self,
+        kind: ActorImageKind,
+        filename: &str,
+    ) -> Result<Vec<String>> {
+        let escaped = filename
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let sql = match kind {
+            ActorImageKind::Avatar => {
+                "SELECT avatars FROM accounts WHERE avatars LIKE $1 ESCAPE '\\' \
+                 UNION ALL SELECT avatars FROM channels WHERE avatars LIKE $1 ESCAPE '\\' LIMIT 4"
+            }
+            ActorImageKind::Banner => {
+                "SELECT banners FROM channels WHERE banners LIKE $1 ESCAPE '\\' LIMIT 4"
+            }
+        };
+        Ok(read_all!(self, (String,), sql, &pattern)?
+            .into_iter()
+            .map(|(c,)| c)
+            .collect())
     }
 
     pub async fn channel_by_id(&self, id: i64) -> Result<Option<ChannelRow>> {

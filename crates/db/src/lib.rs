@@ -22,6 +22,7 @@ pub mod redundancy;
 pub mod remote_videos;
 pub mod shares;
 pub mod sort;
+pub mod sources;
 pub mod tokens;
 pub mod uploads;
 pub mod users;

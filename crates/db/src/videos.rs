@@ -62,6 +62,11 @@ pub struct VideoRow {
     /// ActivityPub ids of a remote video's account and channel.
     pub account_actor_url: Option<String>,
     pub channel_actor_url: Option<String>,
+    /// The avatars of its account and channel (JSON of migration 0010).
+    pub account_avatars: Option<String>,
+    pub channel_avatars: Option<String>,
+    /// When its source was last replaced.
+    pub input_file_updated_at: Option<i64>,
 }
 
 impl VideoRow {
@@ -80,7 +85,8 @@ pub(crate) const VIDEO_SELECT: &str = "SELECT v.id, v.uuid, v.name, v.descriptio
   a.user_id AS account_user_id, a.created_at AS account_created_at, a.updated_at AS account_updated_at, \
   v.url, v.thumbnail_url, v.preview_url, c.host AS channel_host, a.host AS account_host, v.fetched_at, \
   (SELECT url FROM actors WHERE actors.account_id = a.id AND actors.host IS NOT NULL) AS account_actor_url, \
-  (SELECT url FROM actors WHERE actors.channel_id = c.id AND actors.host IS NOT NULL) AS channel_actor_url \
+  (SELECT url FROM actors WHERE actors.channel_id = c.id AND actors.host IS NOT NULL) AS channel_actor_url, \
+  a.avatars AS account_avatars, c.avatars AS channel_avatars, v.input_file_updated_at \
   FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id";
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -496,6 +496,41 @@ fn make_clip(dir: &Path) -> Option<Vec<u8>> {
         .flatten()
 }
 
+/// A small PNG (an avatar or banner to upload).
+fn make_png(dir: &Path) -> Option<Vec<u8>> {
+    let path = dir.join("image.png");
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=blue:s=160x90",
+            "-frames:v",
+            "1",
+        ])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .status()
+        .ok()?;
+    status
+        .success()
+        .then(|| std::fs::read(&path).ok())
+        .flatten()
+}
+
+/// A multipart body of one image file in `field`.
+fn image_multipart(boundary: &str, field: &str, file: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; \
+         filename=\"image.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
 fn multipart(boundary: &str, fields: &[(&str, &str)], file: &[u8]) -> Vec<u8> {
     let mut body = Vec::new();
     for (k, v) in fields {
@@ -609,6 +644,11 @@ fn endpoints(uuid: &str) -> Vec<(&'static str, String, bool)> {
             false,
         ),
         ("/api/v1/users/me", "/api/v1/users/me".into(), true),
+        (
+            "/api/v1/videos/{id}/source",
+            format!("/api/v1/videos/{uuid}/source"),
+            true,
+        ),
         (
             "/api/v1/users/me/video-quota-used",
             "/api/v1/users/me/video-quota-used".into(),
@@ -844,6 +884,58 @@ async fn peertube_openapi_conformance() {
         }
     }
     let (uuid, bare_uuid) = (&uuids[0], &uuids[1]);
+
+    // --- Avatars and banners (before the reads, which then show them).
+    let png = make_png(work.path()).expect("ffmpeg cannot make the test image");
+    for (spec_path, path, field) in [
+        (
+            "/api/v1/users/me/avatar/pick",
+            "/api/v1/users/me/avatar/pick".to_string(),
+            "avatarfile",
+        ),
+        (
+            "/api/v1/video-channels/{channelHandle}/avatar/pick",
+            "/api/v1/video-channels/root_channel/avatar/pick".to_string(),
+            "avatarfile",
+        ),
+        (
+            "/api/v1/video-channels/{channelHandle}/banner/pick",
+            "/api/v1/video-channels/root_channel/banner/pick".to_string(),
+            "bannerfile",
+        ),
+    ] {
+        let boundary = "ferrotube-conformance-image-boundary";
+        let answer = send(
+            http.post(url(&path))
+                .header("authorization", &bearer)
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(image_multipart(boundary, field, &png)),
+        )
+        .await;
+        let body = report.conforms(
+            &spec,
+            &format!("POST {path}"),
+            "post",
+            spec_path,
+            200,
+            &answer,
+        );
+        let key = if field == "bannerfile" {
+            "banners"
+        } else {
+            "avatars"
+        };
+        if body
+            .as_ref()
+            .and_then(|b| b[key].as_array())
+            .is_none_or(|l| l.is_empty())
+        {
+            report.fail(&format!("POST {path}"), format!("no {key}: {body:?}"));
+        }
+    }
 
     // --- Every endpoint's 200 against its schema.
     let mut all = endpoints(uuid);

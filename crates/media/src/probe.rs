@@ -100,7 +100,8 @@ pub async fn probe_image(path: &Path) -> Result<ProbeInfo, MediaError> {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    if !is_still_image_format(&format_name) {
+    // A GIF (animated or not) is an image too: avatars and banners may be GIFs, as on PeerTube.
+    if !is_still_image_format(&format_name) && format_name != "gif" {
         return Err(MediaError::NotAVideo(format!(
             "not an image (format {format_name})"
         )));

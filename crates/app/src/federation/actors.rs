@@ -3,7 +3,7 @@
 
 use super::{strip_fragment, url_host, FedError, FedResult};
 use crate::Instance;
-use ferrotube_db::accounts::{AccountRow, ChannelRow};
+use ferrotube_db::accounts::{AccountRow, ActorImageKind, ChannelRow, ImageOwner};
 use ferrotube_db::federation::{ActorFields, ActorRow, RemoteProfile};
 use ferrotube_federation::vocab::actor::{parse_actor, ActorKind, ActorObject};
 use ferrotube_federation::{PrivateKey, PublicKey, Signer};
@@ -327,6 +327,11 @@ async fn store_remote_actor(
     };
     // Refuse unusable keys now rather than at the first signature.
     PublicKey::from_pem(&obj.public_key_pem)?;
+    let images_owner = match (account_id, channel_id) {
+        (Some(a), _) => Some(ImageOwner::Account(a)),
+        (None, Some(c)) => Some(ImageOwner::Channel(c)),
+        (None, None) => None,
+    };
     let row = state
         .db
         .upsert_actor(&ActorFields {
@@ -350,6 +355,20 @@ async fn store_remote_actor(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .remove(url);
+    if let Some(owner) = images_owner {
+        // The actor is stored already: images it lists that cannot be recorded are not worth
+        // refusing it for.
+        for (kind, images) in [
+            (ActorImageKind::Avatar, &obj.icons),
+            (ActorImageKind::Banner, &obj.banners),
+        ] {
+            if let Err(e) =
+                crate::actor_images::stored::set_remote(state, owner, kind, images).await
+            {
+                tracing::warn!(actor = %url, error = ?e.detail, "cannot record the actor's images");
+            }
+        }
+    }
     Ok(row)
 }
 
@@ -451,6 +470,8 @@ pub async fn actor_json(state: &Instance, actor: &ActorRow) -> FedResult<serde_j
 /// Our actor as an ActivityPub object (what `actor_json` writes, and `Update` carries).
 pub async fn actor_object(state: &Instance, actor: &ActorRow) -> FedResult<ActorObject> {
     let (row, _) = local_keys(state, actor).await?;
+    let mut icons = Vec::new();
+    let mut banners = Vec::new();
     let (name, summary, published, support, attributed_to) = match (row.account_id, row.channel_id)
     {
         (Some(id), _) => {
@@ -459,6 +480,7 @@ pub async fn actor_object(state: &Instance, actor: &ActorRow) -> FedResult<Actor
                 .account_by_id(id)
                 .await?
                 .ok_or_else(|| FedError::Refused("account vanished".into()))?;
+            icons = crate::actor_images::stored::parse(a.avatars.as_deref());
             (
                 a.display_name,
                 a.description,
@@ -474,6 +496,8 @@ pub async fn actor_object(state: &Instance, actor: &ActorRow) -> FedResult<Actor
                 .await?
                 .ok_or_else(|| FedError::Refused("channel vanished".into()))?;
             let owner = state.db.account_by_id(c.account_id).await?;
+            icons = crate::actor_images::stored::parse(c.avatars.as_deref());
+            banners = crate::actor_images::stored::parse(c.banners.as_deref());
             (
                 c.display_name,
                 c.description,
@@ -513,10 +537,27 @@ pub async fn actor_object(state: &Instance, actor: &ActorRow) -> FedResult<Actor
         shared_inbox: row.shared_inbox_url.clone(),
         playlists: Some(format!("{}/playlists", row.url)),
         public_key_pem: row.public_key_pem.clone().unwrap_or_default(),
-        icons: Vec::new(),
-        banners: Vec::new(),
+        icons: ap_images(state, ActorImageKind::Avatar, &icons),
+        banners: ap_images(state, ActorImageKind::Banner, &banners),
         published: ferrotube_model::timefmt::iso(published),
         attributed_to,
         support,
     })
+}
+
+/// Our actor images as ActivityPub `Image`s, largest first (remote servers use the first).
+fn ap_images(
+    state: &Instance,
+    kind: ActorImageKind,
+    images: &[crate::actor_images::stored::StoredImage],
+) -> Vec<ferrotube_federation::vocab::actor::Image> {
+    images
+        .iter()
+        .map(|i| ferrotube_federation::vocab::actor::Image {
+            url: crate::actor_images::stored::image_url(&state.url, kind, i),
+            media_type: "image/jpeg".into(),
+            width: i.width,
+            height: i.height,
+        })
+        .collect()
 }

@@ -20,6 +20,7 @@ mod federation;
 mod follow_counts;
 mod history;
 mod jobs;
+mod owner_tools;
 mod p2p;
 mod playlists;
 mod redundancy;

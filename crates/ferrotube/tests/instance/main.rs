@@ -20,6 +20,7 @@ mod jobs;
 mod listing;
 mod media_outputs;
 mod oauth;
+mod owner;
 mod p2p;
 mod playlists;
 mod privacy;
