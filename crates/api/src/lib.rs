@@ -4,6 +4,7 @@
 
 pub mod abuses;
 pub mod auth;
+pub mod captions;
 pub mod channels;
 pub mod comments;
 pub mod error;
@@ -91,6 +92,21 @@ pub fn router(state: Instance) -> Router {
             get(videos::get).put(videos::update).delete(videos::delete),
         )
         .route("/api/v1/videos/{id}/description", get(videos::description))
+        .route("/api/v1/videos/{id}/captions", get(captions::list))
+        .route(
+            "/api/v1/videos/{id}/captions/{language}",
+            put(captions::put)
+                .delete(captions::delete)
+                .layer(DefaultBodyLimit::max(captions::CAPTION_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/videos/{id}/chapters",
+            get(captions::chapters).put(captions::put_chapters),
+        )
+        .route(
+            "/api/v1/videos/{id}/storyboards",
+            get(captions::storyboards),
+        )
         .route("/api/v1/videos/{id}/views", post(videos::add_view))
         .route("/api/v1/videos/{id}/rate", put(videos::rate))
         .route(
@@ -210,6 +226,14 @@ pub fn router(state: Instance) -> Router {
         .route("/lazy-static/thumbnails/{file}", get(files::thumbnail))
         .route("/lazy-static/previews/{file}", get(files::preview))
         .route("/lazy-static/torrents/{file}", get(files::lazy_torrent))
+        .route(
+            "/lazy-static/video-captions/{file}",
+            get(captions::caption_file),
+        )
+        .route(
+            "/lazy-static/storyboards/{file}",
+            get(captions::storyboard_file),
+        )
         .route("/download/torrents/{file}", get(files::download_torrent));
     let pages = Router::new()
         .route("/", get(pages::home))

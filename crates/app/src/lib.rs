@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod cache;
+pub mod captions;
 pub mod channels;
 pub mod error;
 pub mod federation;

@@ -290,6 +290,15 @@ pub async fn update(
         ..Default::default()
     };
     instance.db.update_video(v.id, &update, now_ms()).await?;
+    if let Some(d) = &f.description {
+        crate::captions::chapters_follow_description(
+            instance,
+            v.id,
+            v.description.as_deref(),
+            d.as_deref(),
+        )
+        .await?;
+    }
     crate::images::apply_custom_images(instance, v.id, thumbnail, preview).await?;
     instance.videos_changed();
     crate::federation::outbox::video_changed(instance, v.id, false).await;
