@@ -251,7 +251,7 @@ mod tests {
         );
         assert_eq!(
             to_webvtt(b"1\n00:00:02,000 --> 00:00:01,000\nbackwards\n"),
-            Err(SubtitleError::UnknownFormat)
+            Err(SubtitleError::BadTiming(2))
         );
         assert!(to_webvtt(b"1\n00:00:00,000 --> 00:00:01,000\nok\n\n2\nbroken\n").is_err());
     }
