@@ -315,6 +315,8 @@ pub async fn delete(instance: &Instance, user: &UserRow, v: &VideoRow) -> Result
     instance.videos_changed();
     if v.is_local() {
         crate::transcode::remove_video_files(instance, v, &files).await;
+    } else {
+        crate::captions::remove_files(instance, &v.uuid).await;
     }
     Ok(())
 }

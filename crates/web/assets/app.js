@@ -861,7 +861,8 @@
     var uuid = section.dataset.uuid;
     var statusEl = $("ft-player-status");
     registerView(video, uuid);
-    initExtras(section, video, uuid);
+    // The embed fills its frame with the video: no room below it for the extras.
+    if (document.body.dataset.page !== "embed") initExtras(section, video, uuid);
     if (section.dataset.published === "true" && video.dataset.hlsSrc) {
       startPlayer(video, video.dataset.hlsSrc, statusEl, false);
     } else {
