@@ -20,6 +20,8 @@ use ferrotube_model::subtitles::{self, MAX_CAPTION_BYTES, MAX_CHAPTER_TITLE};
 use ferrotube_model::timefmt::now_ms;
 use ferrotube_storage::ObjectStore;
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, Weak};
 
 /// Largest storyboard fetched from another instance (a 10x10 sheet of 192 px sprites is ~1 MB).
 const MAX_REMOTE_STORYBOARD_BYTES: usize = 8 * 1024 * 1024;
@@ -216,7 +218,11 @@ pub async fn set_chapters(
 ) -> Result<()> {
     let chapters = parse_chapters_body(body)?;
     check_editable(v, user)?;
-    state.db.replace_chapters(v.id, &chapters).await?;
+    {
+        let lock = video_lock(state, v.id);
+        let _held = lock.lock().await;
+        state.db.replace_chapters(v.id, &chapters).await?;
+    }
     changed(state, v).await;
     Ok(())
 }
@@ -237,6 +243,8 @@ pub async fn chapters_follow_description(
     old: Option<&str>,
     new: Option<&str>,
 ) -> Result<bool> {
+    let lock = video_lock(state, video_id);
+    let _held = lock.lock().await;
     let current = state.db.video_chapters(video_id).await?;
     if current != description_chapters(old) {
         return Ok(false);
@@ -294,13 +302,54 @@ pub async fn save_storyboard(state: &Instance, v: &VideoRow, row: &StoryboardRow
     Ok(())
 }
 
-/// A remote video's captions, chapters and storyboard, as its `Video` describes them. Each
-/// part that cannot be read is logged and left as it was: the video itself is stored.
+/// One lock per video (and instance, for tests running several in one process): changes of a
+/// video's captions and chapters are applied one at a time.
+fn video_lock(state: &Instance, video_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+    type Locks = std::sync::Mutex<HashMap<(String, i64), Weak<tokio::sync::Mutex<()>>>>;
+    static LOCKS: OnceLock<Locks> = OnceLock::new();
+    let mut map = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    map.retain(|_, w| w.strong_count() > 0);
+    let key = (state.url.clone(), video_id);
+    if let Some(l) = map.get(&key).and_then(Weak::upgrade) {
+        return l;
+    }
+    let l = Arc::new(tokio::sync::Mutex::new(()));
+    map.insert(key, Arc::downgrade(&l));
+    l
+}
+
+/// The video's current `Video` at its origin, when it answers.
+async fn fresh_object(state: &Instance, obj: &VideoObject) -> Option<VideoObject> {
+    let signer = crate::federation::actors::instance_signer(state)
+        .await
+        .ok()?;
+    let doc = state
+        .federation
+        .client
+        .get_activity_json(&obj.id, Some(&signer))
+        .await
+        .ok()?;
+    let fresh = ferrotube_federation::vocab::parse_video(&doc).ok()?;
+    (fresh.id == obj.id).then_some(fresh)
+}
+
+/// A remote video's captions, chapters and storyboard, as its origin describes them now. The
+/// inbox applies activities side by side, so an older Update can be applied after a newer one:
+/// under the video's lock, the current `Video` (and its chapters) are read from the origin,
+/// so the last one applied is the newest (`obj`, from the activity, when the origin does not
+/// answer). Each part that cannot be read is logged and left as it was.
 pub async fn store_remote_extras(state: &Instance, video_id: i64, obj: &VideoObject) {
+    let lock = video_lock(state, video_id);
+    let _held = lock.lock().await;
     let v = match state.db.video_by_id(video_id).await {
         Ok(Some(v)) => v,
         _ => return,
     };
+    let fresh = fresh_object(state, obj).await;
+    let obj = fresh.as_ref().unwrap_or(obj);
     if let Err(e) = remote_captions(state, &v, obj).await {
         tracing::warn!(video = %obj.id, error = %e, "remote captions not stored");
     }
@@ -317,8 +366,9 @@ async fn remote_captions(state: &Instance, v: &VideoRow, obj: &VideoObject) -> R
     let wanted: Vec<&Subtitle> = obj
         .subtitles
         .iter()
+        // Any http(s) URL: an origin with object storage serves its files from another host
+        // (the fetch client keeps to public addresses).
         .filter(|s| language_label(&s.language.0).is_some())
-        .filter(|s| same_host(&s.url, &obj.id))
         .collect();
     for c in &current {
         if !wanted.iter().any(|s| s.language.0 == c.language) {
@@ -350,11 +400,7 @@ async fn remote_captions(state: &Instance, v: &VideoRow, obj: &VideoObject) -> R
 
 async fn remote_storyboard(state: &Instance, v: &VideoRow, obj: &VideoObject) -> Result<()> {
     let current = state.db.video_storyboard(v.id).await?;
-    let Some(s) = obj
-        .storyboard
-        .as_ref()
-        .filter(|s| same_host(&s.url, &obj.id))
-    else {
+    let Some(s) = obj.storyboard.as_ref() else {
         if let Some(old) = state.db.delete_storyboard(v.id).await? {
             let _ = state
                 .store
