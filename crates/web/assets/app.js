@@ -745,12 +745,23 @@
     var length = function () {
       return isFinite(video.duration) && video.duration > 0 ? video.duration : duration;
     };
+    var marks = [];
     chapters.forEach(function (c) {
       if (!c.timecode) return;
       var mark = el("span", "ft-seekbar-mark");
-      mark.style.left = (100 * c.timecode) / Math.max(length(), 1) + "%";
+      mark.title = c.title;
+      marks.push({ el: mark, at: c.timecode });
       track.appendChild(mark);
     });
+    function placeMarks() {
+      var d = length();
+      marks.forEach(function (m) {
+        m.el.hidden = !(d > 0);
+        m.el.style.left = (100 * m.at) / Math.max(d, 1) + "%";
+      });
+    }
+    placeMarks();
+    video.addEventListener("durationchange", placeMarks);
     var tip = el("div", "ft-seekbar-tip");
     tip.id = "ft-storyboard-tip";
     tip.hidden = true;
@@ -834,24 +845,29 @@
         return o;
       };
     };
-    Promise.all([
-      apiJson(base).catch(function () {
-        return {};
-      }),
-      apiJson(base + "/captions").catch(none("data")),
-      apiJson(base + "/chapters").catch(none("chapters")),
-      apiJson(base + "/storyboards").catch(none("storyboards")),
-    ]).then(function (r) {
-      var chapters = r[2].chapters || [];
-      var board = (r[3].storyboards || [])[0] || null;
-      var seek = addSeekBar(video, player, r[0].duration || 0, chapters, board);
-      var bar = el("div", "ft-player-extras");
-      bar.id = "ft-player-extras";
-      seek.parentNode.insertBefore(bar, seek.nextSibling);
-      addCaptions(video, player, bar, r[1].data || []);
-      addChapterList(video, bar, chapters);
-      section.dataset.extras = "ready";
-    });
+    // Captions first: a video this viewer may not see (a private one, anonymously) stops here
+    // with one refused request instead of three.
+    apiJson(base + "/captions")
+      .then(function (captions) {
+        return Promise.all([
+          captions,
+          apiJson(base + "/chapters").catch(none("chapters")),
+          apiJson(base + "/storyboards").catch(none("storyboards")),
+        ]);
+      })
+      .then(function (r) {
+        var chapters = r[1].chapters || [];
+        var board = (r[2].storyboards || [])[0] || null;
+        // The length is the player's once it knows it (durationchange).
+        var seek = addSeekBar(video, player, 0, chapters, board);
+        var bar = el("div", "ft-player-extras");
+        bar.id = "ft-player-extras";
+        seek.parentNode.insertBefore(bar, seek.nextSibling);
+        addCaptions(video, player, bar, r[0].data || []);
+        addChapterList(video, bar, chapters);
+        section.dataset.extras = "ready";
+      })
+      .catch(function () {});
   }
 
   function initWatch() {
