@@ -318,7 +318,10 @@ async fn make_storyboard(
     };
     state
         .store
-        .put_file(&local, &crate::captions::storyboard_key(&video.uuid, &name))
+        .put_file(
+            &local,
+            &crate::captions::store::storyboard_key(&video.uuid, &name),
+        )
         .await
         .map_err(|e| e.to_string())?;
     let row = ferrotube_db::captions::StoryboardRow {
@@ -332,7 +335,7 @@ async fn make_storyboard(
         sprite_duration: layout.sprite_duration.into(),
         created_at: now_ms(),
     };
-    crate::captions::save_storyboard(state, video, &row)
+    crate::captions::store::save_storyboard(state, video, &row)
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!(video = %video.uuid, sprites = layout.sprites, ms = started.elapsed().as_millis() as u64, "storyboard made");
@@ -421,7 +424,7 @@ pub async fn remove_video_files(
     let _ = store
         .delete_prefix(&format!("streaming-playlists/hls/{}", v.uuid))
         .await;
-    crate::captions::remove_files(state, &v.uuid).await;
+    crate::captions::store::remove_files(state, &v.uuid).await;
     if let Some(t) = &v.thumbnail_name {
         let _ = store.delete(&format!("thumbnails/{t}")).await;
     }

@@ -200,7 +200,7 @@ pub async fn create_video(
         Ok(id) => {
             instance.queue.wake();
             // Chapters written in the description (federated with the video once published).
-            if let Err(e) = crate::captions::chapters_follow_description(
+            if let Err(e) = crate::captions::store::chapters_follow_description(
                 instance,
                 id,
                 None,

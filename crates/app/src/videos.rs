@@ -291,7 +291,7 @@ pub async fn update(
     };
     instance.db.update_video(v.id, &update, now_ms()).await?;
     if let Some(d) = &f.description {
-        crate::captions::chapters_follow_description(
+        crate::captions::store::chapters_follow_description(
             instance,
             v.id,
             v.description.as_deref(),
@@ -316,7 +316,7 @@ pub async fn delete(instance: &Instance, user: &UserRow, v: &VideoRow) -> Result
     if v.is_local() {
         crate::transcode::remove_video_files(instance, v, &files).await;
     } else {
-        crate::captions::remove_files(instance, &v.uuid).await;
+        crate::captions::store::remove_files(instance, &v.uuid).await;
     }
     Ok(())
 }

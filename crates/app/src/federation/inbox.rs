@@ -611,7 +611,7 @@ async fn on_delete(
         }
         state.db.delete_video(v.id).await?;
         // Our cached copies of its captions and storyboard.
-        crate::captions::remove_files(state, &v.uuid).await;
+        crate::captions::store::remove_files(state, &v.uuid).await;
         state.videos_changed();
         info!(%url, "remote video deleted");
         return Ok(());

@@ -201,10 +201,10 @@ pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObje
         to,
         cc,
         is_live: false,
-        subtitles: crate::captions::ap_subtitles(state, v)
+        subtitles: crate::captions::store::ap_subtitles(state, v)
             .await
             .map_err(|e| FedError::Refused(e.to_string()))?,
-        storyboard: crate::captions::ap_storyboard(state, v)
+        storyboard: crate::captions::store::ap_storyboard(state, v)
             .await
             .map_err(|e| FedError::Refused(e.to_string()))?,
         chapters_url: Some(format!("{id}/chapters")),
@@ -349,7 +349,7 @@ pub async fn store_remote_video(
         now,
     };
     let id = state.db.upsert_remote_video(&rv).await?;
-    crate::captions::store_remote_extras(state, id, obj).await;
+    super::extras::store_remote_extras(state, id, obj).await;
     state.videos_changed();
     Ok(id)
 }
