@@ -144,6 +144,16 @@ async function handle(req, res) {
     await readBody(req);
     return send(res, authed ? 204 : 401, authed ? undefined : {});
   }
+  // The watch page's captions, chapters and storyboard: none here (tests/browser/captions.test.mjs
+  // covers them against the real server).
+  const extras = /^\/api\/v1\/videos\/([^/]+)\/(captions|chapters|storyboards)$/.exec(p);
+  if (extras) {
+    const uuid = decodeURIComponent(extras[1]);
+    if (uuid === "uuid-private" && !authed) return problem(res, 401, "Token is invalid");
+    if (!["uuid-published", "uuid-processing", "uuid-private"].includes(uuid)) return problem(res, 404, "Video not found");
+    if (extras[2] === "captions") return send(res, 200, { total: 0, data: [] });
+    return send(res, 200, { [extras[2]]: [] });
+  }
   const vm = /^\/api\/v1\/videos\/([^/]+)(\/views)?$/.exec(p);
   if (vm) {
     const uuid = decodeURIComponent(vm[1]);

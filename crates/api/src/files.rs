@@ -25,6 +25,7 @@ fn mime_for(name: &str) -> &'static str {
         "png" => "image/png",
         "webp" => "image/webp",
         "torrent" => "application/x-bittorrent",
+        "vtt" => "text/vtt; charset=utf-8",
         _ => "application/octet-stream",
     }
 }
@@ -37,7 +38,7 @@ fn safe_name(name: &str) -> ApiResult<()> {
     Ok(())
 }
 
-async fn serve(
+pub(crate) async fn serve(
     state: &Instance,
     key: &str,
     req: Request,
@@ -75,7 +76,7 @@ async fn serve(
     Ok(resp)
 }
 
-fn cache_for(v: &VideoRow) -> &'static str {
+pub(crate) fn cache_for(v: &VideoRow) -> &'static str {
     if v.privacy.readable_by_anyone() {
         "public, max-age=7200"
     } else {

@@ -5,6 +5,7 @@
 pub mod abuses;
 pub mod actor_images;
 pub mod auth;
+pub mod captions;
 pub mod channels;
 pub mod comments;
 pub mod error;
@@ -143,6 +144,21 @@ pub fn router(state: Instance) -> Router {
         )
         .route("/api/v1/videos/{id}/description", get(videos::description))
         .route("/api/v1/videos/{id}/source", get(sources::get))
+        .route("/api/v1/videos/{id}/captions", get(captions::list))
+        .route(
+            "/api/v1/videos/{id}/captions/{language}",
+            put(captions::put)
+                .delete(captions::delete)
+                .layer(DefaultBodyLimit::max(captions::CAPTION_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/videos/{id}/chapters",
+            get(captions::chapters).put(captions::put_chapters),
+        )
+        .route(
+            "/api/v1/videos/{id}/storyboards",
+            get(captions::storyboards),
+        )
         .route("/api/v1/videos/{id}/views", post(videos::add_view))
         .route("/api/v1/videos/{id}/rate", put(videos::rate))
         .route("/api/v1/videos/{id}/watching", put(history::watching))
@@ -312,6 +328,14 @@ pub fn router(state: Instance) -> Router {
         .route(
             "/download/original-video-files/{file}",
             get(sources::download_original),
+        )
+        .route(
+            "/lazy-static/video-captions/{file}",
+            get(captions::caption_file),
+        )
+        .route(
+            "/lazy-static/storyboards/{file}",
+            get(captions::storyboard_file),
         );
     let pages = Router::new()
         .route("/", get(pages::home))

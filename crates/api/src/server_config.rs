@@ -76,6 +76,16 @@ pub fn build_config(state: &ferrotube_app::instance::Inner) -> String {
         &["webadmin", "configuration", "edition", "allowed"],
         json!(false),
     );
+    // Made by the transcode job and served (`ferrotube_app::captions`); captions take
+    // WebVTT and SubRip files of up to 20 MB.
+    set(&["storyboards", "enabled"], json!(true));
+    set(
+        &["videoCaption", "file"],
+        json!({
+            "size": { "max": ferrotube_model::subtitles::MAX_CAPTION_BYTES },
+            "extensions": [".vtt", ".srt"]
+        }),
+    );
     c.to_string()
 }
 

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod actor_images;
 pub mod cache;
+pub mod captions;
 pub mod channels;
 pub mod error;
 pub mod federation;

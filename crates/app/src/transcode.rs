@@ -155,6 +155,13 @@ async fn transcode(
         ),
     };
 
+    // The storyboard (PeerTube's generate-storyboard job, a step of this one here): recorded
+    // before the video is published, so its first federation carries it. A failure costs the
+    // storyboard only.
+    if let Err(e) = make_storyboard(state, &input, &probe, &work, video).await {
+        tracing::warn!(video = %video.uuid, error = %e, "no storyboard");
+    }
+
     let metadata = serde_json::to_string(&probe.raw).ok();
     let hls_seed_base = state.file_base_url(video, FileKind::Hls);
     let mut files: Vec<NewFile> = Vec::with_capacity(out.renditions.len());
@@ -364,6 +371,48 @@ async fn make_image(
     Ok(name)
 }
 
+async fn make_storyboard(
+    state: &Instance,
+    input: &Path,
+    probe: &ferrotube_media::ProbeInfo,
+    work: &Path,
+    video: &VideoRow,
+) -> Result<(), String> {
+    let name = format!("{}.jpg", uuid::Uuid::new_v4());
+    let local = work.join(format!("storyboard-{name}"));
+    let started = std::time::Instant::now();
+    let Some(layout) = ferrotube_media::storyboard(input, probe, &local)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(());
+    };
+    state
+        .store
+        .put_file(
+            &local,
+            &crate::captions::store::storyboard_key(&video.uuid, &name),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let row = ferrotube_db::captions::StoryboardRow {
+        video_id: video.id,
+        filename: name,
+        remote_url: None,
+        total_width: layout.total_width().into(),
+        total_height: layout.total_height().into(),
+        sprite_width: layout.sprite_width.into(),
+        sprite_height: layout.sprite_height.into(),
+        sprite_duration: layout.sprite_duration.into(),
+        created_at: now_ms(),
+    };
+    crate::captions::store::save_storyboard(state, video, &row)
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(video = %video.uuid, sprites = layout.sprites, ms = started.elapsed().as_millis() as u64, "storyboard made");
+    Ok(())
+}
+
 /// Builds the BitTorrent v1 metainfo of one file (web seed = its HTTP URL) as PeerTube does, and
 /// stores it under `torrents/`; answers its file name and hex info hash.
 pub(crate) async fn make_torrent(
@@ -446,6 +495,7 @@ pub async fn remove_video_files(
     let _ = store
         .delete_prefix(&format!("streaming-playlists/hls/{}", v.uuid))
         .await;
+    crate::captions::store::remove_files(state, &v.uuid).await;
     if let Some(t) = &v.thumbnail_name {
         let _ = store.delete(&format!("thumbnails/{t}")).await;
     }

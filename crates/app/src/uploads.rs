@@ -199,6 +199,17 @@ pub async fn create_video(
     match result {
         Ok(id) => {
             instance.queue.wake();
+            // Chapters written in the description (federated with the video once published).
+            if let Err(e) = crate::captions::store::chapters_follow_description(
+                instance,
+                id,
+                None,
+                new.description.as_deref(),
+            )
+            .await
+            {
+                tracing::warn!(video = %uuid, error = %e, "chapters not read from the description");
+            }
             instance.videos_changed();
             tracing::info!(video = %uuid, size, "video created; transcoding queued");
             Ok((id, uuid))

@@ -290,6 +290,15 @@ pub async fn update(
         ..Default::default()
     };
     instance.db.update_video(v.id, &update, now_ms()).await?;
+    if let Some(d) = &f.description {
+        crate::captions::store::chapters_follow_description(
+            instance,
+            v.id,
+            v.description.as_deref(),
+            d.as_deref(),
+        )
+        .await?;
+    }
     crate::images::apply_custom_images(instance, v.id, thumbnail, preview).await?;
     instance.videos_changed();
     crate::federation::outbox::video_changed(instance, v.id, false).await;
@@ -306,6 +315,8 @@ pub async fn delete(instance: &Instance, user: &UserRow, v: &VideoRow) -> Result
     instance.videos_changed();
     if v.is_local() {
         crate::transcode::remove_video_files(instance, v, &files).await;
+    } else {
+        crate::captions::store::remove_files(instance, &v.uuid).await;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@
 mod macros;
 
 pub mod accounts;
+pub mod captions;
 pub mod comments;
 pub mod federation;
 pub mod feeds;

@@ -295,6 +295,25 @@ fn response_schema(spec: &Spec, method: &str, path: &str, status: u16) -> Option
             "required": ["1", "2", "3"],
             "additionalProperties": { "type": "string" },
         })),
+        // PeerTube answers `{"chapters": [{timecode, title}]}` (samples/rest/video-chapters.json);
+        // the spec's `VideoChapters.chapters` is one object.
+        ("get", "/api/v1/videos/{id}/chapters", 200) => Some(json!({
+            "type": "object",
+            "required": ["chapters"],
+            "properties": {
+                "chapters": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["timecode", "title"],
+                        "properties": {
+                            "timecode": { "type": "integer", "minimum": 0 },
+                            "title": { "type": "string", "minLength": 1 },
+                        },
+                    },
+                },
+            },
+        })),
         _ => spec.declared(method, path, status),
     }
 }
@@ -740,6 +759,21 @@ fn endpoints(uuid: &str) -> Vec<(&'static str, String, bool)> {
             "/api/v1/video-channels/root_channel/video-playlists".into(),
             false,
         ),
+        (
+            "/api/v1/videos/{id}/captions",
+            format!("/api/v1/videos/{uuid}/captions"),
+            false,
+        ),
+        (
+            "/api/v1/videos/{id}/chapters",
+            format!("/api/v1/videos/{uuid}/chapters"),
+            false,
+        ),
+        (
+            "/api/v1/videos/{id}/storyboards",
+            format!("/api/v1/videos/{uuid}/storyboards"),
+            false,
+        ),
     ]
 }
 
@@ -937,6 +971,37 @@ async fn peertube_openapi_conformance() {
         }
     }
 
+    // --- A caption and chapters on the first clip, so their lists are not empty.
+    let boundary = "ferrotube-conformance-caption-3a9c";
+    let caption = send(
+        http.put(url(&format!("/api/v1/videos/{uuid}/captions/en")))
+            .header("authorization", &bearer)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"captionfile\"; \
+                 filename=\"en.srt\"\r\nContent-Type: application/x-subrip\r\n\r\n\
+                 1\r\n00:00:00,000 --> 00:00:01,000\r\nHello\r\n\r\n--{boundary}--\r\n"
+            )),
+    )
+    .await;
+    let chapters = send(
+        http.put(url(&format!("/api/v1/videos/{uuid}/chapters")))
+            .header("authorization", &bearer)
+            .json(&json!({ "chapters": [
+                { "title": "Intro", "timecode": 0 }, { "title": "Middle", "timecode": 1 }
+            ] })),
+    )
+    .await;
+    for (what, answer) in [("PUT caption", &caption), ("PUT chapters", &chapters)] {
+        report.checked += 1;
+        if answer.status != 204 {
+            report.fail(what, format!("status {}: {}", answer.status, answer.text));
+        }
+    }
+
     // --- Every endpoint's 200 against its schema.
     let mut all = endpoints(uuid);
     all.push((
@@ -1002,6 +1067,30 @@ async fn peertube_openapi_conformance() {
             report.fail(
                 &format!("GET {path} (watched)"),
                 format!("userHistory.currentTime {current:?} (wanted 1)"),
+            );
+        }
+    }
+
+    // The caption, chapter and storyboard lists checked above were not empty.
+    for (path, pointer, want) in [
+        (format!("/api/v1/videos/{uuid}/captions"), "/total", 1),
+        (format!("/api/v1/videos/{uuid}/chapters"), "/chapters", 2),
+        (
+            format!("/api/v1/videos/{uuid}/storyboards"),
+            "/storyboards",
+            1,
+        ),
+    ] {
+        let body = send(http.get(url(&path))).await.json().unwrap_or_default();
+        let got = body
+            .pointer(pointer)
+            .map(|v| v.as_array().map(|a| a.len() as u64).or(v.as_u64()))
+            .unwrap_or_default();
+        report.checked += 1;
+        if got != Some(want) {
+            report.fail(
+                &format!("GET {path}"),
+                format!("{body} (wanted {want} entries)"),
             );
         }
     }

@@ -28,6 +28,7 @@ pub mod ladder;
 pub mod playlist;
 mod probe;
 pub mod process;
+pub mod storyboard;
 mod thumbnails;
 mod web_video;
 
@@ -38,5 +39,6 @@ pub use ladder::{
     target_video_bitrate, target_video_bitrate_with, RungPlan,
 };
 pub use probe::{probe, probe_image, ProbeInfo};
+pub use storyboard::{storyboard, storyboard_layout, StoryboardLayout};
 pub use thumbnails::{thumbnail, PREVIEW_SIZE, THUMBNAIL_SIZE};
 pub use web_video::transcode_web_video;

@@ -8,6 +8,7 @@ pub mod file_names;
 pub mod fuzzing;
 pub mod ids;
 pub mod state;
+pub mod subtitles;
 pub mod timefmt;
 pub mod validate;
 

@@ -721,6 +721,205 @@
     return poll();
   }
 
+  // ---------------------------------------------------------------- captions, chapters, storyboard
+
+  function clock(secs) {
+    var s = Math.max(0, Math.floor(secs || 0));
+    var h = Math.floor(s / 3600);
+    var m = Math.floor((s % 3600) / 60);
+    var ss = String(s % 60).padStart(2, "0");
+    return h ? h + ":" + String(m).padStart(2, "0") + ":" + ss : m + ":" + ss;
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  /** Caption tracks (`<track>`, shown by our own line so they sit above the controls) and a menu to pick one. */
+  function addCaptions(video, player, bar, captions) {
+    if (!captions.length) return;
+    var line = el("div", "ft-caption-line");
+    line.id = "ft-caption-line";
+    line.hidden = true;
+    player.appendChild(line);
+    var tracks = captions.map(function (c) {
+      var t = document.createElement("track");
+      t.kind = "subtitles";
+      t.srclang = c.language.id;
+      t.label = c.language.label;
+      t.src = c.captionPath;
+      video.appendChild(t);
+      return t;
+    });
+    var select = el("select", "ft-caption-select");
+    select.id = "ft-captions";
+    select.setAttribute("aria-label", "Captions");
+    select.appendChild(new Option("Captions off", ""));
+    captions.forEach(function (c) {
+      select.appendChild(new Option(c.language.label, c.language.id));
+    });
+    function show() {
+      var cues = [];
+      tracks.forEach(function (t) {
+        if (t.track.mode !== "hidden" || !t.track.activeCues) return;
+        for (var i = 0; i < t.track.activeCues.length; i++) cues.push(t.track.activeCues[i].text);
+      });
+      line.textContent = cues.join("\n");
+      line.hidden = cues.length === 0;
+    }
+    tracks.forEach(function (t) {
+      t.track.mode = "disabled";
+      t.track.addEventListener("cuechange", show);
+    });
+    select.addEventListener("change", function () {
+      tracks.forEach(function (t) {
+        t.track.mode = t.srclang === select.value ? "hidden" : "disabled";
+      });
+      video.dataset.caption = select.value;
+      show();
+    });
+    video.addEventListener("timeupdate", show);
+    bar.appendChild(select);
+  }
+
+  /** The seek bar under the video: chapter marks, and the storyboard sprite of the time under the pointer. */
+  function addSeekBar(video, player, duration, chapters, board) {
+    var wrap = el("div", "ft-seekbar");
+    wrap.id = "ft-seekbar";
+    var track = el("div", "ft-seekbar-track");
+    var played = el("div", "ft-seekbar-played");
+    track.appendChild(played);
+    var length = function () {
+      return isFinite(video.duration) && video.duration > 0 ? video.duration : duration;
+    };
+    var marks = [];
+    chapters.forEach(function (c) {
+      if (!c.timecode) return;
+      var mark = el("span", "ft-seekbar-mark");
+      mark.title = c.title;
+      marks.push({ el: mark, at: c.timecode });
+      track.appendChild(mark);
+    });
+    function placeMarks() {
+      var d = length();
+      marks.forEach(function (m) {
+        m.el.hidden = !(d > 0);
+        m.el.style.left = (100 * m.at) / Math.max(d, 1) + "%";
+      });
+    }
+    placeMarks();
+    video.addEventListener("durationchange", placeMarks);
+    var tip = el("div", "ft-seekbar-tip");
+    tip.id = "ft-storyboard-tip";
+    tip.hidden = true;
+    var sprite = el("div", "ft-storyboard");
+    sprite.id = "ft-storyboard";
+    var label = el("div", "ft-seekbar-label");
+    if (board) {
+      sprite.style.width = board.spriteWidth + "px";
+      sprite.style.height = board.spriteHeight + "px";
+      sprite.style.backgroundImage = "url(" + JSON.stringify(board.storyboardPath) + ")";
+      tip.appendChild(sprite);
+    }
+    tip.appendChild(label);
+    wrap.appendChild(track);
+    wrap.appendChild(tip);
+    function timeAt(ev) {
+      var r = track.getBoundingClientRect();
+      var x = Math.min(Math.max(ev.clientX - r.left, 0), r.width);
+      return { t: (x / Math.max(r.width, 1)) * length(), x: x };
+    }
+    track.addEventListener("mousemove", function (ev) {
+      var at = timeAt(ev);
+      var chapter = null;
+      chapters.forEach(function (c) {
+        if (c.timecode <= at.t) chapter = c;
+      });
+      label.textContent = clock(at.t) + (chapter ? " · " + chapter.title : "");
+      if (board) {
+        var columns = Math.max(1, Math.round(board.totalWidth / board.spriteWidth));
+        var rows = Math.max(1, Math.round(board.totalHeight / board.spriteHeight));
+        var index = Math.min(Math.floor(at.t / Math.max(board.spriteDuration, 1)), columns * rows - 1);
+        var col = index % columns;
+        var row = Math.floor(index / columns);
+        sprite.style.backgroundPosition = -col * board.spriteWidth + "px " + -row * board.spriteHeight + "px";
+        sprite.dataset.sprite = String(index);
+      }
+      tip.hidden = false;
+      var half = tip.offsetWidth / 2;
+      tip.style.left = Math.min(Math.max(at.x - half, 0), Math.max(track.clientWidth - tip.offsetWidth, 0)) + "px";
+    });
+    track.addEventListener("mouseleave", function () {
+      tip.hidden = true;
+    });
+    track.addEventListener("click", function (ev) {
+      video.currentTime = timeAt(ev).t;
+    });
+    video.addEventListener("timeupdate", function () {
+      played.style.width = (100 * video.currentTime) / Math.max(length(), 1) + "%";
+    });
+    player.parentNode.insertBefore(wrap, player.nextSibling);
+    return wrap;
+  }
+
+  function addChapterList(video, bar, chapters) {
+    if (!chapters.length) return;
+    var list = el("ol", "ft-chapters");
+    list.id = "ft-chapters";
+    list.setAttribute("aria-label", "Chapters");
+    chapters.forEach(function (c) {
+      var item = el("li");
+      var b = el("button", "ft-link-button ft-chapter");
+      b.type = "button";
+      b.appendChild(el("time", null, clock(c.timecode)));
+      b.appendChild(document.createTextNode(" " + c.title));
+      b.addEventListener("click", function () {
+        video.currentTime = c.timecode;
+      });
+      item.appendChild(b);
+      list.appendChild(item);
+    });
+    bar.parentNode.insertBefore(list, bar.nextSibling);
+  }
+
+  function initExtras(section, video, uuid) {
+    var player = video.parentNode;
+    var base = "/api/v1/videos/" + encodeURIComponent(uuid);
+    var none = function (key) {
+      return function () {
+        var o = {};
+        o[key] = [];
+        return o;
+      };
+    };
+    // Captions first: a video this viewer may not see (a private one, anonymously) stops here
+    // with one refused request instead of three.
+    apiJson(base + "/captions")
+      .then(function (captions) {
+        return Promise.all([
+          captions,
+          apiJson(base + "/chapters").catch(none("chapters")),
+          apiJson(base + "/storyboards").catch(none("storyboards")),
+        ]);
+      })
+      .then(function (r) {
+        var chapters = r[1].chapters || [];
+        var board = (r[2].storyboards || [])[0] || null;
+        // The length is the player's once it knows it (durationchange).
+        var seek = addSeekBar(video, player, 0, chapters, board);
+        var bar = el("div", "ft-player-extras");
+        bar.id = "ft-player-extras";
+        seek.parentNode.insertBefore(bar, seek.nextSibling);
+        addCaptions(video, player, bar, r[0].data || []);
+        addChapterList(video, bar, chapters);
+        section.dataset.extras = "ready";
+      })
+      .catch(function () {});
+  }
+
   function initWatch() {
     var section = $("ft-watch");
     var video = $("ft-video");
@@ -729,6 +928,8 @@
     var statusEl = $("ft-player-status");
     registerView(video, uuid);
     if (document.body.dataset.page !== "embed") trackProgress(video, uuid);
+    // The embed fills its frame with the video: no room below it for the extras.
+    if (document.body.dataset.page !== "embed") initExtras(section, video, uuid);
     if (section.dataset.published === "true" && video.dataset.hlsSrc) {
       startPlayer(video, video.dataset.hlsSrc, statusEl, false);
     } else {

@@ -534,6 +534,20 @@ async fn video_collection(
         Ok(_) => return not_found(),
         Err(e) => return fed_error(e),
     };
+    if collection == "chapters" {
+        return match state.db.video_chapters(v.id).await {
+            Ok(rows) => {
+                let list: Vec<(i64, String)> =
+                    rows.into_iter().map(|c| (c.timecode, c.title)).collect();
+                ap(ferrotube_federation::vocab::chapters::chapters_to_json(
+                    &format!("{url}/chapters"),
+                    &list,
+                    v.duration,
+                ))
+            }
+            Err(e) => fed_error(e.into()),
+        };
+    }
     let total = match collection.as_str() {
         "likes" => v.likes,
         "dislikes" => v.dislikes,

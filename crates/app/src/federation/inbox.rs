@@ -614,6 +614,8 @@ async fn on_delete(
             )));
         }
         state.db.delete_video(v.id).await?;
+        // Our cached copies of its captions and storyboard.
+        crate::captions::store::remove_files(state, &v.uuid).await;
         state.videos_changed();
         info!(%url, "remote video deleted");
         return Ok(());

@@ -12,6 +12,7 @@
 pub mod actors;
 pub mod blocklist;
 pub mod cache_files;
+pub mod extras;
 pub mod inbox;
 pub mod objects;
 pub mod outbox;

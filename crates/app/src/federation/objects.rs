@@ -201,9 +201,13 @@ pub async fn video_object(state: &Instance, v: &VideoRow) -> FedResult<VideoObje
         to,
         cc,
         is_live: false,
-        subtitles: Vec::new(),
-        storyboard: None,
-        chapters_url: None,
+        subtitles: crate::captions::store::ap_subtitles(state, v)
+            .await
+            .map_err(|e| FedError::Refused(e.to_string()))?,
+        storyboard: crate::captions::store::ap_storyboard(state, v)
+            .await
+            .map_err(|e| FedError::Refused(e.to_string()))?,
+        chapters_url: Some(format!("{id}/chapters")),
         trackers: vec![state.trackers.http.clone(), state.trackers.ws.clone()],
         live_save_replay: None,
         permanent_live: None,
@@ -345,6 +349,7 @@ pub async fn store_remote_video(
         now,
     };
     let id = state.db.upsert_remote_video(&rv).await?;
+    super::extras::store_remote_extras(state, id, obj).await;
     state.videos_changed();
     Ok(id)
 }

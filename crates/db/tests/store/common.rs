@@ -120,8 +120,12 @@ async fn make_template(name: &str) -> Result<(), String> {
     // any backend still on the fresh database is ended, as nothing else may use it.
     let mut last_error = String::new();
     for _ in 0..100 {
+        // A backend the closed pool left behind (seen idle after `pg_advisory_unlock`, the
+        // migrator's last statement) would hold the rename for good: the fresh database is
+        // ours alone, so its stragglers are ended.
         let _ = sqlx::query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
         )
         .bind(&fresh.name)
         .execute(&mut admin)

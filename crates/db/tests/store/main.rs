@@ -14,6 +14,7 @@
 mod common;
 
 mod accounts;
+mod captions;
 mod comments;
 mod connect;
 mod federation;

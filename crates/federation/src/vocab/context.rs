@@ -139,3 +139,12 @@ pub fn with(ctx: Value, mut body: Value) -> Value {
     }
     body
 }
+
+/// Context of a video's chapters (`hasPart` of `sc` parts with their offsets).
+pub fn chapters() -> Value {
+    extended(json!({
+        "hasPart": "sc:hasPart",
+        "endOffset": "sc:endOffset",
+        "startOffset": "sc:startOffset"
+    }))
+}

@@ -14,6 +14,7 @@
 pub mod activity;
 pub mod actor;
 pub mod cache_file;
+pub mod chapters;
 pub mod collection;
 pub mod context;
 pub mod note;

@@ -13,6 +13,7 @@
 mod common;
 
 mod bad_input;
+mod captions;
 mod federation;
 mod federation_edges;
 mod feeds;
