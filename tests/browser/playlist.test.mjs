@@ -127,6 +127,10 @@ test("a two-element playlist plays through, each element within its timestamps",
     });
     assert.equal(await page.locator("#ft-video-title").textContent(), "Second element");
     assert.equal(await page.locator(".ft-playlist-item.ft-current").getAttribute("data-index"), "1");
+    // FT_SCREENSHOTS=<dir> keeps a screenshot of the page while the second element plays.
+    if (process.env.FT_SCREENSHOTS) {
+      await page.screenshot({ path: path.join(process.env.FT_SCREENSHOTS, "playlist-second-element.png") });
+    }
     // And to its end: the playlist is done.
     await waitFor(() => page.evaluate(() => document.getElementById("ft-video").dataset.finished === "true"), {
       timeoutMs: 30000,
