@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 /// The name an account or channel is stored under: `name` and `name@our host` are ours,
 /// `name@host` (host with its port, as PeerTube writes it) a remote one known here, stored
 /// under that handle.
-fn stored_name<'a>(state: &Instance, handle: &'a str) -> &'a str {
+pub(crate) fn stored_name<'a>(state: &Instance, handle: &'a str) -> &'a str {
     let handle = handle.trim_end_matches('/');
     match handle.split_once('@') {
         Some((name, host)) if host == state.host => name,

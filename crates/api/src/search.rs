@@ -11,6 +11,7 @@ use crate::shapes::JsonViews;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use ferrotube_app::Instance;
+use ferrotube_db::accounts::ChannelRow;
 use ferrotube_db::sort::{ChannelSort, Sort, VideoSort};
 use ferrotube_db::videos::{HostFilter, VideoFilter};
 use serde_json::{json, Value};
@@ -74,6 +75,16 @@ pub async fn videos(
 
 /// The filters only the video search has: publication and original dates, duration, host and
 /// uuids.
+/// PeerTube's `host`: this instance's own elements, or those of one remote host.
+fn host_filter(state: &Instance, p: &Params) -> Option<HostFilter> {
+    let host = p.str("host").filter(|h| !h.is_empty())?;
+    Some(if host == state.host {
+        HostFilter::Local
+    } else {
+        HostFilter::Remote(host.to_string())
+    })
+}
+
 fn search_filters(state: &Instance, p: &Params, f: &mut VideoFilter) -> ApiResult<()> {
     f.published_after = p.date("startDate")?;
     f.published_before = p.date("endDate")?;
@@ -81,19 +92,7 @@ fn search_filters(state: &Instance, p: &Params, f: &mut VideoFilter) -> ApiResul
     f.originally_published_before = p.date("originallyPublishedEndDate")?;
     f.duration_min = p.int("durationMin", 0, i64::MAX)?;
     f.duration_max = p.int("durationMax", 0, i64::MAX)?;
-    if let Some(host) = p.str("host").filter(|h| !h.is_empty()) {
-        let ours = url::Url::parse(&state.url).ok().and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(port) => format!("{h}:{port}"),
-                None => h.to_string(),
-            })
-        });
-        f.host = Some(if ours.as_deref() == Some(host) {
-            HostFilter::Local
-        } else {
-            HostFilter::Remote(host.to_string())
-        });
-    }
+    f.host = host_filter(state, p);
     for raw in p.all("uuids").into_iter().flat_map(|v| v.split(',')) {
         let uuid = ferrotube_model::uuid_from_short(raw)
             .map(|u| u.to_string())
@@ -155,10 +154,51 @@ pub async fn channels(
         }
         return Ok(Json(json!({ "total": data.len(), "data": data })));
     }
-    let (total, rows) = state
-        .db
-        .search_channels(&search, sort, start, count)
-        .await?;
+    let host = host_filter(&state, &p);
+    let handles: Vec<&str> = p
+        .all("handles")
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .collect();
+    let (total, rows) = if handles.is_empty() {
+        state
+            .db
+            .search_channels(&search, host.as_ref(), sort, start, count)
+            .await?
+    } else {
+        // Only the channels named: a client names a few, looked up one by one.
+        let term = search.to_lowercase();
+        let mut found: Vec<ChannelRow> = Vec::new();
+        for handle in handles.iter().take(100) {
+            let Some(c) = state
+                .db
+                .channel_by_name(crate::channels::stored_name(&state, handle))
+                .await?
+            else {
+                continue;
+            };
+            let host_ok = match &host {
+                None => true,
+                Some(HostFilter::Local) => c.host.is_none(),
+                Some(HostFilter::Remote(h)) => c.host.as_deref() == Some(h.as_str()),
+            };
+            let term_ok = term.is_empty()
+                || c.name.to_lowercase().contains(&term)
+                || c.display_name.to_lowercase().contains(&term);
+            if host_ok && term_ok && !found.iter().any(|f| f.id == c.id) {
+                found.push(c);
+            }
+        }
+        let total = found.len() as i64;
+        let page = found
+            .into_iter()
+            .skip(usize::try_from(start).unwrap_or(usize::MAX))
+            .take(usize::try_from(count).unwrap_or(0))
+            .collect();
+        (total, page)
+    };
     let mut data = Vec::new();
     for c in rows {
         let owner = state.db.account_by_id(c.account_id).await?;

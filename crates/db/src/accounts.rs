@@ -258,10 +258,12 @@ impl Db {
         Ok((total, read_all!(self, ChannelRow, &sql, count, start)?))
     }
 
-    /// Channels whose handle or display name contains `term` (case-insensitive).
+    /// Channels whose handle or display name contains `term` (case-insensitive), of one host
+    /// when `host` says so.
     pub async fn search_channels(
         &self,
         term: &str,
+        host: Option<&crate::videos::HostFilter>,
         sort: crate::sort::Sort<crate::sort::ChannelSort>,
         start: i64,
         count: i64,
@@ -272,20 +274,29 @@ impl Db {
             .replace('%', "\\%")
             .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
-        let cond = "(LOWER(name) LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\')";
+        // $2: 0 any host, 1 ours only, 2 the remote host $3 only.
+        let (mode, remote) = match host {
+            None => (0i64, String::new()),
+            Some(crate::videos::HostFilter::Local) => (1, String::new()),
+            Some(crate::videos::HostFilter::Remote(h)) => (2, h.clone()),
+        };
+        let cond = "(LOWER(name) LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\') \
+             AND ($2 = 0 OR ($2 = 1 AND host IS NULL) OR ($2 = 2 AND host = $3))";
         let total = read_scalar!(
             self,
             i64,
             &format!("SELECT COUNT(*) FROM channels WHERE {cond}"),
-            &pattern
+            &pattern,
+            mode,
+            &remote
         )?;
         let sql = format!(
-            "SELECT {CHANNEL_COLS} FROM channels WHERE {cond} ORDER BY {} LIMIT $2 OFFSET $3",
+            "SELECT {CHANNEL_COLS} FROM channels WHERE {cond} ORDER BY {} LIMIT $4 OFFSET $5",
             sort.order_by()
         );
         Ok((
             total,
-            read_all!(self, ChannelRow, &sql, &pattern, count, start)?,
+            read_all!(self, ChannelRow, &sql, &pattern, mode, &remote, count, start)?,
         ))
     }
 

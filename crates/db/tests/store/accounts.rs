@@ -224,7 +224,7 @@ async fn channels_lookups_listing_and_search(db: &Db) {
     };
     assert_eq!(
         names(
-            db.search_channels("MUSIC", Sort::asc(ChannelSort::Id), 0, 10)
+            db.search_channels("MUSIC", None, Sort::asc(ChannelSort::Id), 0, 10)
                 .await
                 .unwrap()
         ),
@@ -233,7 +233,7 @@ async fn channels_lookups_listing_and_search(db: &Db) {
     );
     assert_eq!(
         names(
-            db.search_channels("0%", Sort::asc(ChannelSort::Id), 0, 10)
+            db.search_channels("0%", None, Sort::asc(ChannelSort::Id), 0, 10)
                 .await
                 .unwrap()
         ),
@@ -242,7 +242,7 @@ async fn channels_lookups_listing_and_search(db: &Db) {
     );
     assert_eq!(
         names(
-            db.search_channels("a_b", Sort::asc(ChannelSort::Id), 0, 10)
+            db.search_channels("a_b", None, Sort::asc(ChannelSort::Id), 0, 10)
                 .await
                 .unwrap()
         ),
@@ -251,16 +251,45 @@ async fn channels_lookups_listing_and_search(db: &Db) {
     );
     assert_eq!(
         names(
-            db.search_channels("bob", Sort::asc(ChannelSort::Id), 0, 10)
+            db.search_channels("bob", None, Sort::asc(ChannelSort::Id), 0, 10)
                 .await
                 .unwrap()
         ),
         (1, vec!["bob_channel".to_string()]),
         "search_channels on handles"
     );
+    use ferrotube_db::videos::HostFilter;
+    assert_eq!(
+        db.search_channels(
+            "bob",
+            Some(&HostFilter::Local),
+            Sort::asc(ChannelSort::Id),
+            0,
+            10
+        )
+        .await
+        .unwrap()
+        .0,
+        1,
+        "search_channels of our host: the local channels"
+    );
+    assert_eq!(
+        db.search_channels(
+            "bob",
+            Some(&HostFilter::Remote("elsewhere.example".into())),
+            Sort::asc(ChannelSort::Id),
+            0,
+            10
+        )
+        .await
+        .unwrap()
+        .0,
+        0,
+        "search_channels of a remote host: none of ours"
+    );
     assert_eq!(
         names(
-            db.search_channels("music", Sort::asc(ChannelSort::Id), 1, 10)
+            db.search_channels("music", None, Sort::asc(ChannelSort::Id), 1, 10)
                 .await
                 .unwrap()
         ),
@@ -268,7 +297,7 @@ async fn channels_lookups_listing_and_search(db: &Db) {
         "search_channels paging keeps the total"
     );
     assert_eq!(
-        db.search_channels("zzz", Sort::asc(ChannelSort::Id), 0, 10)
+        db.search_channels("zzz", None, Sort::asc(ChannelSort::Id), 0, 10)
             .await
             .unwrap()
             .0,

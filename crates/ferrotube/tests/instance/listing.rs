@@ -203,6 +203,23 @@ async fn search_filters(t: &TestApp, uuids: &[String]) {
         vec!["Alpha show"]
     );
     assert_eq!(s("isLive=true").await["total"], 0);
+    // The channel search's filters: host and handles.
+    let ch = |query: String| {
+        let path = format!("/api/v1/search/video-channels?{query}");
+        async move { t.get_json(&path, None).await["total"].clone() }
+    };
+    assert_eq!(ch(format!("search=root&host={}", t.host)).await, 1);
+    assert_eq!(ch("search=root&host=elsewhere.example".into()).await, 0);
+    assert_eq!(ch("handles=root_channel".into()).await, 1);
+    assert_eq!(
+        ch(format!("handles=root_channel@{}&handles=nobody", t.host)).await,
+        1
+    );
+    assert_eq!(ch("search=zzz&handles=root_channel".into()).await, 0);
+    assert_eq!(
+        ch("handles=root_channel&host=elsewhere.example".into()).await,
+        0
+    );
     for bad in [
         "startDate=yesterday",
         "durationMin=-1",
