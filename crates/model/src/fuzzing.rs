@@ -18,6 +18,7 @@ use crate::file_names::{
     web_video_file, FileName,
 };
 use crate::ids::{short_uuid as encode_short, uuid_from_short};
+use crate::subtitles::{chapters_from_description, to_webvtt};
 use std::path::Path;
 
 /// Fuzz target `content_range`: [`parse_content_range`] on arbitrary text.
@@ -295,6 +296,29 @@ pub fn seeds_dir(crate_dir: &str, target: &str) -> std::path::PathBuf {
     Path::new(crate_dir).join("../../fuzz/seeds").join(target)
 }
 
+/// Fuzz target `subtitles`: [`to_webvtt`] (caption uploads, remote captions) and
+/// [`chapters_from_description`] (every description) on arbitrary bytes.
+pub fn subtitles(data: &[u8]) {
+    if let Ok(vtt) = to_webvtt(data) {
+        assert!(vtt.starts_with("WEBVTT"), "{vtt:?}");
+        // What is stored is itself an accepted caption file, which a second pass keeps as is.
+        assert_eq!(
+            to_webvtt(vtt.as_bytes()).ok().as_deref(),
+            Some(vtt.as_str()),
+            "{vtt:?}"
+        );
+    }
+    let chapters = chapters_from_description(&String::from_utf8_lossy(data));
+    for (i, (time, title)) in chapters.iter().enumerate() {
+        assert!(*time >= 0, "{chapters:?}");
+        assert!(title.chars().count() <= 100, "{chapters:?}");
+        assert!(
+            chapters.iter().skip(i + 1).all(|(t, _)| t != time),
+            "a timecode twice: {chapters:?}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +374,26 @@ mod tests {
     #[test]
     fn fuzz_short_uuid() {
         run("short_uuid", short_uuid, &[b"1", b"z", b"Z", b"111111"]);
+    }
+
+    #[test]
+    fn fuzz_subtitles() {
+        run(
+            "subtitles",
+            subtitles,
+            &[
+                b"WEBVTT\n\n",
+                b" --> ",
+                b"00:00:01.000",
+                b"00:00:01,000",
+                b"\r\n",
+                b"\n\n",
+                b"1\n",
+                b"00:00 ",
+                b"1:02:03 ",
+                b"\xef\xbb\xbf",
+            ],
+        );
     }
 
     #[test]
