@@ -13,6 +13,8 @@ use ferrotube_app::captions as core;
 use ferrotube_app::videos::{find_video, visible_to};
 use ferrotube_app::Instance;
 use ferrotube_db::captions::{CaptionRow, ChapterRow, StoryboardRow};
+use ferrotube_db::users::UserRow;
+use ferrotube_db::videos::VideoRow;
 use ferrotube_model::constants::language_label;
 use ferrotube_model::timefmt::iso;
 use serde_json::{json, Value};
@@ -167,29 +169,16 @@ pub async fn caption_file(
     Path(file): Path<String>,
     req: Request,
 ) -> ApiResult<Response> {
-    let not_found = || ApiError::not_found("File not found");
     let c = state
         .db
         .caption_by_filename(&file)
         .await?
-        .ok_or_else(not_found)?;
-    let v = state
-        .db
-        .video_by_id(c.video_id)
-        .await?
-        .ok_or_else(not_found)?;
-    visible_to(&v, user.as_ref())?;
+        .ok_or_else(file_not_found)?;
+    let v = readable_video(&state, user.as_ref(), c.video_id).await?;
     core::caption_file(&state, &v, &c)
         .await?
-        .ok_or_else(not_found)?;
-    crate::files::serve(
-        &state,
-        &core::caption_key(&v.uuid, &c.filename),
-        req,
-        crate::files::cache_for(&v),
-        None,
-    )
-    .await
+        .ok_or_else(file_not_found)?;
+    serve_file(&state, &v, &core::caption_key(&v.uuid, &c.filename), req).await
 }
 
 /// `/lazy-static/storyboards/{file}` (JPEG), after the video's privacy check.
@@ -199,27 +188,43 @@ pub async fn storyboard_file(
     Path(file): Path<String>,
     req: Request,
 ) -> ApiResult<Response> {
-    let not_found = || ApiError::not_found("File not found");
     let s = state
         .db
         .storyboard_by_filename(&file)
         .await?
-        .ok_or_else(not_found)?;
-    let v = state
-        .db
-        .video_by_id(s.video_id)
-        .await?
-        .ok_or_else(not_found)?;
-    visible_to(&v, user.as_ref())?;
+        .ok_or_else(file_not_found)?;
+    let v = readable_video(&state, user.as_ref(), s.video_id).await?;
     core::storyboard_file(&state, &v, &s)
         .await?
-        .ok_or_else(not_found)?;
-    crate::files::serve(
-        &state,
-        &core::storyboard_key(&v.uuid, &s.filename),
-        req,
-        crate::files::cache_for(&v),
-        None,
-    )
-    .await
+        .ok_or_else(file_not_found)?;
+    serve_file(&state, &v, &core::storyboard_key(&v.uuid, &s.filename), req).await
+}
+
+fn file_not_found() -> ApiError {
+    ApiError::not_found("File not found")
+}
+
+/// The video a file belongs to, if `user` may see it.
+async fn readable_video(
+    state: &Instance,
+    user: Option<&UserRow>,
+    video_id: i64,
+) -> ApiResult<VideoRow> {
+    let v = state
+        .db
+        .video_by_id(video_id)
+        .await?
+        .ok_or_else(file_not_found)?;
+    visible_to(&v, user)?;
+    Ok(v)
+}
+
+/// A stored file of `v`, cached as long as the video's privacy allows.
+async fn serve_file(
+    state: &Instance,
+    v: &VideoRow,
+    key: &str,
+    req: Request,
+) -> ApiResult<Response> {
+    crate::files::serve(state, key, req, crate::files::cache_for(v), None).await
 }

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 /// `name@host` (host with its port, as PeerTube writes it) a remote one known here, stored
 /// under that handle.
 pub(crate) fn stored_name<'a>(state: &Instance, handle: &'a str) -> &'a str {
-    let handle = handle.trim_end_matches('/');
+    let handle = handle.trim_end_matches('/').trim_start_matches('@');
     match handle.split_once('@') {
         Some((name, host)) if host == state.host => name,
         _ => handle,

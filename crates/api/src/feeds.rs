@@ -200,54 +200,33 @@ async fn scope(
             }),
         }
     };
-    let mut account = None;
-    if let Some(id) = id_param("accountId")? {
-        account = Some(
+    let account = match id_param("accountId")? {
+        Some(id) => Some(
             state
                 .db
                 .account_by_id(id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("Account not found"))?,
-        );
-    } else if let Some(name) = p.str("accountName").filter(|s| !s.is_empty()) {
-        let name = local_name(state, name);
-        account = Some(
-            state
-                .db
-                .account_by_name(&name)
-                .await?
-                .ok_or_else(|| ApiError::not_found("Account not found"))?,
-        );
-    }
-    let mut channel = None;
-    if let Some(id) = id_param("videoChannelId")? {
-        channel = Some(
+        ),
+        None => match p.str("accountName").filter(|s| !s.is_empty()) {
+            Some(handle) => Some(crate::channels::account_by_handle(state, handle).await?),
+            None => None,
+        },
+    };
+    let channel = match id_param("videoChannelId")? {
+        Some(id) => Some(
             state
                 .db
                 .channel_by_id(id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("Video channel not found"))?,
-        );
-    } else if let Some(name) = p.str("videoChannelName").filter(|s| !s.is_empty()) {
-        let name = local_name(state, name);
-        channel = Some(
-            state
-                .db
-                .channel_by_name(&name)
-                .await?
-                .ok_or_else(|| ApiError::not_found("Video channel not found"))?,
-        );
-    }
+        ),
+        None => match p.str("videoChannelName").filter(|s| !s.is_empty()) {
+            Some(handle) => Some(crate::channels::channel_by_handle(state, handle).await?),
+            None => None,
+        },
+    };
     Ok((account, channel))
-}
-
-/// `name@ourhost` is our `name`; a remote handle keeps its host (how remote rows are named).
-fn local_name(state: &Instance, handle: &str) -> String {
-    let handle = handle.trim_start_matches('@');
-    match handle.split_once('@') {
-        Some((name, host)) if host == state.host => name.to_string(),
-        _ => handle.to_string(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
