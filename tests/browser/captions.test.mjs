@@ -162,6 +162,9 @@ test("captions are selectable and shown, chapters listed, storyboard on hover", 
     );
     assert.deepEqual(loaded, { w: board.totalWidth, h: board.totalHeight });
     await shot(page, "storyboard-hover.png");
+    // The same page at phone width: the caption menu, chapters and seek bar still fit.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, "watch-phone.png");
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -130,6 +130,8 @@ test("a two-element playlist plays through, each element within its timestamps",
     // FT_SCREENSHOTS=<dir> keeps a screenshot of the page while the second element plays.
     if (process.env.FT_SCREENSHOTS) {
       await page.screenshot({ path: path.join(process.env.FT_SCREENSHOTS, "playlist-second-element.png") });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.screenshot({ path: path.join(process.env.FT_SCREENSHOTS, "playlist-phone.png") });
     }
     // And to its end: the playlist is done.
     await waitFor(() => page.evaluate(() => document.getElementById("ft-video").dataset.finished === "true"), {
