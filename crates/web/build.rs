@@ -47,8 +47,15 @@ fn main() {
 
     // Content hash of all served assets, used as `?v=` cache-busting query.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for name in ["assets/app.js", "assets/style.css"] {
-        let path = manifest_dir.join(name);
+    // Every file under assets/ (the core script and stylesheet, and each area's), in name order.
+    let assets_dir = manifest_dir.join("assets");
+    println!("cargo:rerun-if-changed={}", assets_dir.display());
+    let mut names: Vec<_> = std::fs::read_dir(&assets_dir)
+        .expect("assets dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    names.sort();
+    for path in names {
         println!("cargo:rerun-if-changed={}", path.display());
         hash = fnv1a(&std::fs::read(&path).expect("read asset"), hash);
     }

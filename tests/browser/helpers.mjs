@@ -2,6 +2,7 @@
 import { createRequire } from "node:module";
 import { spawn, execFile } from "node:child_process";
 import { promisify } from "node:util";
+import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -213,4 +214,100 @@ export async function stopProcess(proc, graceMs = 5000) {
   const timer = setTimeout(() => proc.kill("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+// ------------------------------------------------------------------ pages: session, a11y, shots
+
+/** Signs in through the sign-in form, as a person does (the server sets the session cookie). */
+export async function signInUI(page, base, username, password) {
+  await page.goto(`${base}/login`, { waitUntil: "load" });
+  await page.fill("#ft-login-username", username);
+  await page.fill("#ft-login-password", password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")), page.click("#ft-login-submit")]);
+}
+
+const AXE_SOURCE = fs.readFileSync(path.join(REPO_ROOT, "web/node_modules/axe-core/axe.min.js"), "utf8");
+
+/**
+ * Runs axe-core (WCAG 2 A/AA rules) on the page as it is now and fails on any serious or
+ * critical violation, naming the rule and the elements.
+ */
+export async function checkA11y(page, what = page.url()) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  if (bad.length > 0) {
+    const lines = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 5).map((n) => n.target.join(" ")).join("\n    ")}`);
+    throw new Error(`axe: ${bad.length} serious/critical violation(s) on ${what}\n  ${lines.join("\n  ")}`);
+  }
+  return result.violations.length;
+}
+
+/** Phone and desktop widths the journeys are photographed at. */
+export const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1366, height: 900 } };
+
+/** The folder a test writes its screenshots to: $FT_SHOTS_DIR/<test>, or target/browser-shots/<test>. */
+export function shotsDir(testName) {
+  const root = process.env.FT_SHOTS_DIR || path.join(REPO_ROOT, "target", "browser-shots");
+  const dir = path.join(root, testName);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Takes the page at phone and desktop widths (full page), runs axe at each, and puts the
+ * viewport back. `dir` from shotsDir().
+ */
+export async function shootAndCheck(page, dir, name) {
+  const before = page.viewportSize();
+  for (const [label, size] of Object.entries(VIEWPORTS)) {
+    await page.setViewportSize(size);
+    // From the top: a full-page shot of a scrolled page draws the sticky header mid-page.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(50);
+    await page.screenshot({ path: path.join(dir, `${name}-${label}.png`), fullPage: true });
+    await checkA11y(page, `${name} (${label})`);
+  }
+  if (before) await page.setViewportSize(before);
+}
+
+/**
+ * Starts a real `ferrotube serve` (SQLite, local files) in a fresh temp folder and waits until
+ * it answers. Returns { base, server, tmp, logs(), stop() }.
+ */
+export async function startInstance({ rootPassword, extraEnv = {}, host = "127.0.0.1", prefix = "ft-browser-" } = {}) {
+  if (!fs.existsSync(SERVER_BIN)) throw new Error(`server binary ${SERVER_BIN} not found: build it (cargo build -p ferrotube) or set FT_BIN`);
+  const os = await import("node:os");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dataDir = path.join(tmp, "data");
+  fs.mkdirSync(dataDir);
+  const port = await freePort();
+  const server = startServer(SERVER_BIN, { port, dataDir, rootPassword, extraEnv, host });
+  process.once("exit", () => {
+    if (server.proc.exitCode === null) server.proc.kill("SIGKILL");
+  });
+  const logs = () => server.logs.join("").slice(-8000);
+  await waitFor(
+    async () => {
+      if (server.proc.exitCode !== null) throw Object.assign(new Error("exited"), { fatal: true });
+      const res = await fetch(`${server.base}/api/v1/config`);
+      await res.arrayBuffer();
+      return res.status === 200;
+    },
+    { timeoutMs: 60000, what: "GET /api/v1/config == 200" },
+  ).catch((err) => {
+    throw new Error(`server did not start: ${err.message}\n--- server log ---\n${logs()}`);
+  });
+  return {
+    base: server.base,
+    server,
+    tmp,
+    logs,
+    stop: async () => {
+      await stopProcess(server.proc);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
 }

@@ -301,7 +301,8 @@ async function main() {
           what: `viewer ${i}: played to the end`,
         });
         state.ended = true;
-        state.servedFromCopy = /Served from this instance's copy/.test(
+        // The page's HTML escapes the apostrophe.
+        state.servedFromCopy = /Served from this instance(?:'|&#x27;|&#39;)s copy/.test(
           await (await fetch(`${watchOn.base}/w/${video.uuid}`)).text(),
         );
       }

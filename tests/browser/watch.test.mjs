@@ -22,6 +22,7 @@ import {
   getToken,
   resumableUpload,
   startServer,
+  signInUI,
   stopProcess,
 } from "./helpers.mjs";
 
@@ -132,6 +133,28 @@ test("API upload (resumable) then the watch page plays the HLS stream", async ()
     assert.equal(res.status(), 200);
     assert.equal(await page.locator("#ft-video-title").textContent(), "Browser test clip");
     await assertPlays(page);
+
+    // The quality menu: Auto first, then the ladder from the best rendition down; choosing
+    // one makes the player switch to it.
+    const renditions = details.streamingPlaylists[0].files.map((f) => f.resolution.id).filter((r) => r > 0);
+    assert.ok(renditions.length >= 2, `a ladder: ${JSON.stringify(renditions)}`);
+    await page.locator("#ft-quality-box").waitFor({ state: "visible" });
+    const options = await page.$$eval("#ft-quality option", (os) => os.map((o) => o.textContent));
+    const expected = [...renditions].sort((a, b) => b - a).map((r) => `${r}p`);
+    assert.equal(options.length, renditions.length + 1, JSON.stringify(options));
+    assert.match(options[0], /^Auto/);
+    assert.deepEqual(options.slice(1), expected);
+    const lowest = expected[expected.length - 1];
+    // From the start, so that the clip (a few seconds) does not end before the switch.
+    await page.evaluate(() => {
+      const v = document.getElementById("ft-video");
+      v.currentTime = 0;
+    });
+    await page.selectOption("#ft-quality", { label: lowest });
+    const playing = () => page.evaluate(() => document.getElementById("ft-quality").dataset.playing);
+    await waitFor(async () => (await playing()) === lowest, { what: `the player on ${lowest}` }).catch(async (e) => {
+      throw new Error(`${e.message} (playing ${await playing()})`);
+    });
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
@@ -148,7 +171,7 @@ test("login and upload through the UI, then watch", async () => {
     await page.fill("#ft-login-password", ROOT_PASSWORD);
     await Promise.all([page.waitForURL(`${base}/`), page.click("#ft-login-submit")]);
     await page.locator("#ft-nav-user").waitFor({ state: "visible" });
-    assert.equal(await page.locator("#ft-nav-user").textContent(), "root");
+    assert.equal((await page.locator("#ft-nav-user .ft-menu-name").textContent()).trim(), "root");
 
     await page.goto(`${base}/videos/upload`, { waitUntil: "load" });
     await page.locator("#ft-upload-channel option").first().waitFor({ state: "attached" });
@@ -193,10 +216,10 @@ test("a signed-in viewer resumes where they stopped, and the player reports prog
   });
   assert.equal(put.status, 204);
   const context = await browser.newContext();
-  await context.addInitScript((t) => window.localStorage.setItem("ferrotube.access_token", t), token);
   const page = await context.newPage();
   const errors = collectErrors(page);
   try {
+    await signInUI(page, base, "root", ROOT_PASSWORD);
     await page.goto(`${base}/w/${video.shortUUID}`, { waitUntil: "load" });
     await waitFor(
       () =>
@@ -206,14 +229,11 @@ test("a signed-in viewer resumes where they stopped, and the player reports prog
         }),
       { timeoutMs: 30000, what: "player resumed at 3 s" },
     );
-    await page.evaluate(() => {
-      const v = document.getElementById("ft-video");
-      v.muted = true;
-      return v.play().catch(() => {});
-    });
+    // autoPlayVideo is on for a new user (PeerTube's default): the video plays by itself.
+    assert.equal(await page.getAttribute("body", "data-autoplay"), "on");
     await waitFor(() => page.evaluate(() => document.getElementById("ft-video").currentTime > 4.2), {
       timeoutMs: 30000,
-      what: "played past 4 s",
+      what: "played past 4 s by itself",
     });
     await page.evaluate(() => document.getElementById("ft-video").pause());
     await waitFor(

@@ -193,3 +193,72 @@ pub async fn delete_channel_banner(
 ) -> ApiResult<StatusCode> {
     channel_delete(state, user, &handle, ActorImageKind::Banner).await
 }
+
+/// `POST /api/v1/config/instance-{avatar,banner}/pick` (administrators): PeerTube answers 204.
+async fn instance_pick(
+    state: Instance,
+    user: CurrentUser,
+    kind: ActorImageKind,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<StatusCode> {
+    user.require(ferrotube_model::UserRole::Administrator)?;
+    let image = read_image(&state, kind, multipart).await?;
+    ferrotube_app::actor_images::set_instance(&state, kind, Some(&image.0)).await?;
+    crate::audit::record(
+        &state,
+        &user.0,
+        "config",
+        "update",
+        json!({ "instanceImage": kind.folder() }),
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn instance_delete(
+    state: Instance,
+    user: CurrentUser,
+    kind: ActorImageKind,
+) -> ApiResult<StatusCode> {
+    user.require(ferrotube_model::UserRole::Administrator)?;
+    ferrotube_app::actor_images::set_instance(&state, kind, None).await?;
+    crate::audit::record(
+        &state,
+        &user.0,
+        "config",
+        "delete",
+        json!({ "instanceImage": kind.folder() }),
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn pick_instance_avatar(
+    State(state): State<Instance>,
+    user: CurrentUser,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<StatusCode> {
+    instance_pick(state, user, ActorImageKind::Avatar, multipart).await
+}
+
+pub async fn pick_instance_banner(
+    State(state): State<Instance>,
+    user: CurrentUser,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<StatusCode> {
+    instance_pick(state, user, ActorImageKind::Banner, multipart).await
+}
+
+pub async fn delete_instance_avatar(
+    State(state): State<Instance>,
+    user: CurrentUser,
+) -> ApiResult<StatusCode> {
+    instance_delete(state, user, ActorImageKind::Avatar).await
+}
+
+pub async fn delete_instance_banner(
+    State(state): State<Instance>,
+    user: CurrentUser,
+) -> ApiResult<StatusCode> {
+    instance_delete(state, user, ActorImageKind::Banner).await
+}

@@ -53,10 +53,12 @@ fn storyboard_json(s: &StoryboardRow) -> Value {
 pub async fn list(
     State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
+    crate::auth::ClientIp(ip): crate::auth::ClientIp,
+    crate::safety::VideoPasswordHeader(password): crate::safety::VideoPasswordHeader,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let v = find_video(&state, &id).await?;
-    visible_to(&v, user.as_ref())?;
+    let v = crate::safety::find_readable_video(&state, &id, user.as_ref(), password.as_deref(), ip)
+        .await?;
     let rows = state.db.video_captions(v.id).await?;
     let data: Vec<Value> = rows.iter().map(caption_json).collect();
     Ok(Json(json!({ "total": data.len(), "data": data })))
@@ -123,10 +125,12 @@ pub async fn delete(
 pub async fn chapters(
     State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
+    crate::auth::ClientIp(ip): crate::auth::ClientIp,
+    crate::safety::VideoPasswordHeader(password): crate::safety::VideoPasswordHeader,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let v = find_video(&state, &id).await?;
-    visible_to(&v, user.as_ref())?;
+    let v = crate::safety::find_readable_video(&state, &id, user.as_ref(), password.as_deref(), ip)
+        .await?;
     let rows = state.db.video_chapters(v.id).await?;
     let list: Vec<Value> = rows.iter().map(chapter_json).collect();
     Ok(Json(json!({ "chapters": list })))
@@ -148,10 +152,12 @@ pub async fn put_chapters(
 pub async fn storyboards(
     State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
+    crate::auth::ClientIp(ip): crate::auth::ClientIp,
+    crate::safety::VideoPasswordHeader(password): crate::safety::VideoPasswordHeader,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let v = find_video(&state, &id).await?;
-    visible_to(&v, user.as_ref())?;
+    let v = crate::safety::find_readable_video(&state, &id, user.as_ref(), password.as_deref(), ip)
+        .await?;
     let list: Vec<Value> = state
         .db
         .video_storyboard(v.id)

@@ -165,6 +165,14 @@ pub async fn create(
             now_ms(),
         )
         .await?;
+    crate::audit::record(
+        &state,
+        &user,
+        "channels",
+        "create",
+        json!({ "id": id, "name": name }),
+    )
+    .await;
     Ok(Json(json!({ "videoChannel": { "id": id } })))
 }
 
@@ -176,12 +184,14 @@ pub async fn update(
 ) -> ApiResult<StatusCode> {
     check_texts(&b)?;
     let c = local_channel_by_handle(&state, &handle).await?;
+    let detail = json!({ "id": c.id, "name": c.name });
     let changes = ChannelChanges {
         display_name: b.display_name,
         description: b.description,
         support: b.support,
     };
     ferrotube_app::channels::update(&state, &user.0, c, changes).await?;
+    crate::audit::record(&state, &user.0, "channels", "update", detail).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -192,6 +202,14 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     let c = local_channel_by_handle(&state, &handle).await?;
     ferrotube_app::channels::delete(&state, &user.0, &c).await?;
+    crate::audit::record(
+        &state,
+        &user.0,
+        "channels",
+        "delete",
+        json!({ "id": c.id, "name": c.name }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -12,15 +12,16 @@ use axum::http::StatusCode;
 use ferrotube_app::videos::{find_video, visible_to};
 use ferrotube_app::Instance;
 use ferrotube_db::accounts::AccountRow;
-use ferrotube_db::comments::{CommentRow, NewComment};
+use ferrotube_db::comments::{CommentRow, CommentViewer, NewComment};
 use ferrotube_db::sort::{CommentSort, Sort};
+use ferrotube_db::users::UserRow;
 use ferrotube_db::videos::VideoRow;
 use ferrotube_model::timefmt::{iso, now_ms};
 use ferrotube_model::{CommentsPolicy, UserRole};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-fn comment_json(state: &Instance, v: &VideoRow, c: &CommentRow) -> Value {
+pub fn comment_json(state: &Instance, v: &VideoRow, c: &CommentRow) -> Value {
     let account = match (c.account_id, &c.account_name) {
         (Some(id), Some(name)) => state.account(&AccountRow {
             id,
@@ -57,8 +58,22 @@ fn comment_json(state: &Instance, v: &VideoRow, c: &CommentRow) -> Value {
         "totalRepliesFromVideoAuthor": 0,
         "totalReplies": c.total_replies,
         "account": if deleted { Value::Null } else { account },
-        "heldForReview": false,
+        "heldForReview": c.held_for_review,
     })
+}
+
+/// What `user` may see of the comments of `v` (see `CommentViewer`).
+pub fn viewer(v: &VideoRow, user: Option<&UserRow>) -> CommentViewer {
+    CommentViewer {
+        account_id: user.map(|u| u.account_id),
+        video_owner_account_id: v.is_local().then_some(v.account_id),
+        sees_all_held: user.is_some_and(|u| can_moderate(v, u)),
+    }
+}
+
+/// The owner of a local video, and moderators, moderate its comments.
+pub fn can_moderate(v: &VideoRow, u: &UserRow) -> bool {
+    u.role <= UserRole::Moderator || (v.is_local() && u.account_id == v.account_id)
 }
 
 /// `GET /api/v1/videos/{id}/comment-threads`.
@@ -75,7 +90,7 @@ pub async fn list_threads(
     visible_to(&v, user.as_ref())?;
     let (total, alive, rows) = state
         .db
-        .list_comment_threads(v.id, start, count, order)
+        .list_comment_threads(v.id, &viewer(&v, user.as_ref()), start, count, order)
         .await?;
     let data: Vec<Value> = rows.iter().map(|c| comment_json(&state, &v, c)).collect();
     Ok(Json(json!({
@@ -101,7 +116,10 @@ pub async fn get_thread(
     })?;
     let v = find_video(&state, &id).await?;
     visible_to(&v, user.as_ref())?;
-    let rows = state.db.comment_thread(v.id, thread_id).await?;
+    let rows = state
+        .db
+        .comment_thread(v.id, thread_id, &viewer(&v, user.as_ref()))
+        .await?;
     let Some(root) = rows
         .iter()
         .find(|c| c.id == thread_id && c.thread_id.is_none())
@@ -151,7 +169,9 @@ async fn commentable(state: &Instance, id: &str, user: &CurrentUser) -> ApiResul
     let v = find_video(state, id).await?;
     visible_to(&v, Some(&user.0))?;
     if CommentsPolicy::from_id(v.comments_policy) == Some(CommentsPolicy::Disabled) {
-        return Err(ApiError::conflict("Video comments are disabled"));
+        return Err(ApiError::conflict(
+            "Video comments are disabled for this video.",
+        ));
     }
     if state.db.is_account_blocked(user.0.account_id).await? {
         return Err(ApiError::forbidden("You are blocked"));
@@ -159,8 +179,41 @@ async fn commentable(state: &Instance, id: &str, user: &CurrentUser) -> ApiResul
     Ok(v)
 }
 
-async fn created(state: &Instance, v: &VideoRow, id: i64) -> ApiResult<Json<Value>> {
-    ferrotube_app::federation::outbox::comment_changed(state, v, id).await;
+/// Writes a new local comment: tagged, held when moderation says so, and federated (a held
+/// one only to a remote video's origin, which answers ApproveReply).
+async fn write_comment(
+    state: &Instance,
+    user: &UserRow,
+    v: &VideoRow,
+    parent: Option<&CommentRow>,
+    text: &str,
+) -> ApiResult<Json<Value>> {
+    let moderation =
+        ferrotube_app::comment_policy::moderate_new_comment(state, Some(user), v, text).await?;
+    let id = state
+        .db
+        .insert_comment(&NewComment {
+            url: None,
+            video_id: v.id,
+            account_id: user.account_id,
+            thread_id: parent.map(CommentRow::root_id),
+            in_reply_to_id: parent.map(|p| p.id),
+            text,
+            created_at: now_ms(),
+            held_for_review: moderation.held,
+        })
+        .await?;
+    moderation.record(state, id).await?;
+    if moderation.held {
+        ferrotube_app::federation::approvals::send_held_comment(state, v, id).await;
+    } else {
+        ferrotube_app::federation::outbox::comment_changed(state, v, id).await;
+    }
+    ferrotube_app::notifications::notify(
+        state,
+        ferrotube_app::notifications::Event::NewComment { comment_id: id },
+    )
+    .await;
     let c = state
         .db
         .comment_by_id(id)
@@ -178,22 +231,10 @@ pub async fn create_thread(
 ) -> ApiResult<Json<Value>> {
     let text = valid_text(body)?;
     let v = commentable(&state, &id, &user).await?;
-    let cid = state
-        .db
-        .insert_comment(&NewComment {
-            url: None,
-            video_id: v.id,
-            account_id: user.0.account_id,
-            thread_id: None,
-            in_reply_to_id: None,
-            text: &text,
-            created_at: now_ms(),
-        })
-        .await?;
-    created(&state, &v, cid).await
+    write_comment(&state, &user.0, &v, None, &text).await
 }
 
-async fn comment_of(state: &Instance, v: &VideoRow, raw: &str) -> ApiResult<CommentRow> {
+pub async fn comment_of(state: &Instance, v: &VideoRow, raw: &str) -> ApiResult<CommentRow> {
     let cid: i64 = raw.parse().map_err(|_| {
         ApiError::bad_param(
             "commentId",
@@ -223,19 +264,7 @@ pub async fn reply(
     if parent.deleted_at.is_some() {
         return Err(ApiError::conflict("Cannot reply to a deleted comment"));
     }
-    let cid = state
-        .db
-        .insert_comment(&NewComment {
-            url: None,
-            video_id: v.id,
-            account_id: user.0.account_id,
-            thread_id: Some(parent.root_id()),
-            in_reply_to_id: Some(parent.id),
-            text: &text,
-            created_at: now_ms(),
-        })
-        .await?;
-    created(&state, &v, cid).await
+    write_comment(&state, &user.0, &v, Some(&parent), &text).await
 }
 
 /// `DELETE /api/v1/videos/{id}/comments/{commentId}`: by its author, the video's owner or a
@@ -257,9 +286,18 @@ pub async fn delete(
             "Cannot remove the comment of another user",
         ));
     }
+    remove_comment(&state, &v, &c).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a comment (a tombstone stays) and tells the fediverse: our comment's `Delete` from
+/// its author, or the video owner's `Delete` of a remote comment on our video.
+pub async fn remove_comment(state: &Instance, v: &VideoRow, c: &CommentRow) -> ApiResult<()> {
     state.db.soft_delete_comment(c.id, now_ms()).await?;
     if c.url.is_none() {
-        ferrotube_app::federation::outbox::comment_changed(&state, &v, c.id).await;
+        ferrotube_app::federation::outbox::comment_changed(state, v, c.id).await;
+    } else {
+        ferrotube_app::federation::approvals::send_owner_delete(state, v, c).await;
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

@@ -325,8 +325,8 @@ async fn videos_feed(
             format!("{}/a/{}/video-channels", state.url, a.name),
         ),
         (None, None) => (
-            state.settings.instance.name.clone(),
-            state.settings.instance.short_description.clone(),
+            state.live().settings.instance.name.clone(),
+            state.live().settings.instance.short_description.clone(),
             state.url.clone(),
         ),
     };
@@ -375,8 +375,8 @@ async fn subscriptions_feed(
     filter.subscriber_actor_id = Some(me.id);
     let items = list_items(state, p, filter).await?;
     let head = Head {
-        title: state.settings.instance.name.clone(),
-        description: state.settings.instance.short_description.clone(),
+        title: state.live().settings.instance.name.clone(),
+        description: state.live().settings.instance.short_description.clone(),
         link: state.url.clone(),
         self_url: self_url.to_string(),
     };
@@ -404,8 +404,8 @@ async fn comments_feed(
     }
     let rows = state.db.feed_comments(f, FEED_COUNT).await?;
     let head = Head {
-        title: state.settings.instance.name.clone(),
-        description: state.settings.instance.short_description.clone(),
+        title: state.live().settings.instance.name.clone(),
+        description: state.live().settings.instance.short_description.clone(),
         link: state.url.clone(),
         self_url: self_url.to_string(),
     };
@@ -466,7 +466,7 @@ fn atom_head(state: &Instance, out: &mut String, head: &Head) {
         esc(&head.title),
         iso(now_ms()),
         esc(&state.url),
-        esc(&state.settings.instance.name),
+        esc(&state.live().settings.instance.name),
         esc(&head.link),
         esc(&head.self_url),
         esc(&head.description),
@@ -484,8 +484,8 @@ fn json_head(state: &Instance, head: &Head, items: Vec<Value>) -> String {
         "feed_url": head.self_url,
         "description": head.description,
         "icon": icon(state),
-        "author": { "name": state.settings.instance.name },
-        "authors": [{ "name": state.settings.instance.name }],
+        "author": { "name": state.live().settings.instance.name },
+        "authors": [{ "name": state.live().settings.instance.name }],
         "items": items,
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default()

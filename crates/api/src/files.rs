@@ -16,7 +16,7 @@ use ferrotube_storage::ObjectStore;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-fn mime_for(name: &str) -> &'static str {
+pub(crate) fn mime_for(name: &str) -> &'static str {
     match name.rsplit('.').next().unwrap_or("") {
         "m3u8" => "application/vnd.apple.mpegurl",
         "mp4" | "m4s" => "video/mp4",
@@ -50,7 +50,7 @@ pub(crate) async fn serve(
         .local_path(key)
         .map_err(|_| ApiError::not_found("File not found"))?;
     if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
-        return Err(ApiError::not_found("File not found"));
+        return crate::object_files::serve_object(state, key, req, cache, download_as).await;
     }
     let resp = ServeFile::new_with_mime(
         &path,
@@ -99,6 +99,35 @@ async fn video_for_file(
     Ok(v)
 }
 
+/// What a file request carries for a password-protected video: the
+/// `x-peertube-video-password` header and the client's address (read before any await: a
+/// request is not `Sync`).
+fn password_access(state: &Instance, req: &Request) -> (Option<String>, std::net::IpAddr) {
+    let password = crate::safety::password_from(req.headers());
+    let ip = crate::auth::client_ip(state, req.headers(), req.extensions());
+    (password, ip)
+}
+
+/// [`video_for_file`] for a client that may send the video's password (a password-protected
+/// video's player).
+async fn video_for_file_req(
+    state: &Instance,
+    uuid: &str,
+    user: Option<&ferrotube_db::users::UserRow>,
+    access: (Option<String>, std::net::IpAddr),
+) -> ApiResult<VideoRow> {
+    let uuid = uuid::Uuid::parse_str(uuid).map_err(|_| ApiError::not_found("File not found"))?;
+    let v = state
+        .db
+        .video_by_uuid(&uuid.to_string())
+        .await?
+        .ok_or_else(|| ApiError::not_found("File not found"))?;
+    let (password, ip) = access;
+    ferrotube_app::video_passwords::visible_with_password(state, &v, user, password.as_deref(), ip)
+        .await?;
+    Ok(v)
+}
+
 pub async fn hls(
     State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
@@ -106,7 +135,7 @@ pub async fn hls(
     req: Request,
 ) -> ApiResult<Response> {
     safe_name(&file)?;
-    let v = video_for_file(&state, &uuid, user.as_ref()).await?;
+    let v = video_for_file_req(&state, &uuid, user.as_ref(), password_access(&state, &req)).await?;
     serve(
         &state,
         &format!("streaming-playlists/hls/{}/{file}", v.uuid),
@@ -166,7 +195,7 @@ pub async fn web_video(
 ) -> ApiResult<Response> {
     safe_name(&file)?;
     let (uuid, _) = split_file_name(&file).ok_or_else(|| ApiError::not_found("File not found"))?;
-    let v = video_for_file(&state, uuid, user.as_ref()).await?;
+    let v = video_for_file_req(&state, uuid, user.as_ref(), password_access(&state, &req)).await?;
     serve(
         &state,
         &format!("web-videos/{file}"),
@@ -185,7 +214,7 @@ pub async fn download_web_video(
 ) -> ApiResult<Response> {
     safe_name(&file)?;
     let (uuid, _) = split_file_name(&file).ok_or_else(|| ApiError::not_found("File not found"))?;
-    let v = video_for_file(&state, uuid, user.as_ref()).await?;
+    let v = video_for_file_req(&state, uuid, user.as_ref(), password_access(&state, &req)).await?;
     if !v.download_enabled {
         return Err(ApiError::forbidden("Video download is disabled"));
     }

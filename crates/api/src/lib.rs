@@ -2,9 +2,11 @@
 //! web pages: routing, extractors, JSON views and problem+json answers over the core
 //! (`ferrotube_app`), which holds the behaviour. `router` / `app` are the HTTP surface.
 
-pub mod abuses;
 pub mod actor_images;
+pub mod admin;
+pub mod audit;
 pub mod auth;
+pub mod blocklists;
 pub mod captions;
 pub mod channels;
 pub mod comments;
@@ -15,13 +17,19 @@ pub mod feeds;
 pub mod files;
 pub mod history;
 mod last_defence;
+pub mod moderation;
+pub mod notifications;
+mod object_files;
 pub mod p2p;
+mod page_cache;
 pub mod pages;
 pub mod params;
 pub mod playlists;
 pub mod redundancy;
+pub mod safety;
 pub mod search;
 pub mod server_config;
+pub mod session;
 pub mod shapes;
 pub mod sources;
 pub mod subscriptions;
@@ -280,7 +288,6 @@ pub fn router(state: Instance) -> Router {
             "/api/v1/users/me/video-playlists/videos-exist",
             get(playlists::videos_exist),
         )
-        .route("/api/v1/abuses", get(abuses::list).post(abuses::report))
         .route("/api/v1/config", get(server_config::config))
         .route("/api/v1/config/about", get(server_config::about))
         .route("/api/v1/jobs/{state}", get(server_config::jobs))
@@ -338,28 +345,43 @@ pub fn router(state: Instance) -> Router {
             get(captions::storyboard_file),
         );
     let pages = Router::new()
-        .route("/", get(pages::home))
-        .route("/w/{id}", get(pages::watch))
-        .route("/w/p/{id}", get(pages::watch_playlist))
-        .route("/video-playlists/embed/{id}", get(pages::watch_playlist))
         .route(
             "/videos/watch/{id}",
             get(federation::routes::watch_or_object),
         )
-        .route("/login", get(pages::login))
+        .route("/login", get(pages::login).post(session::login_submit))
+        .route("/logout", axum::routing::post(session::logout_submit))
+        .route("/ui/prefs", axum::routing::post(session::prefs_submit))
         .route("/services/oembed", get(feeds::oembed))
         .route("/feeds/{file}", get(feeds::feed))
         .route("/feeds/podcast/videos.xml", get(feeds::podcast))
-        .route("/videos/upload", get(pages::upload))
         .merge(ferrotube_web::assets_router());
     Router::new()
         .merge(uploads)
         .merge(api)
+        .merge(safety::routes())
+        .merge(admin::routes())
+        .merge(blocklists::routes())
         .merge(files)
         .merge(pages)
+        .merge(pages::admin::routes())
+        .merge(pages::library::routes())
+        .merge(pages::watch::routes())
+        .merge(pages::browse::routes())
+        .merge(pages::account::routes())
         .merge(federation::routes::router())
+        .merge(moderation::routes())
+        .merge(notifications::routes())
         .merge(p2p::router(&state))
         .fallback(pages::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::anonymous_pages,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::refresh_session,
+        ))
         .layer(axum::middleware::from_fn(last_defence::problem_for_bare_errors))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             last_defence::panic_to_problem,

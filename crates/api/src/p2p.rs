@@ -202,15 +202,13 @@ pub async fn playback_metrics(
 }
 
 /// `/videos/embed/{id}`: the player alone, for iframes.
-pub async fn embed(State(state): State<Instance>, Path(id): Path<String>) -> Response {
+pub async fn embed(
+    State(state): State<Instance>,
+    page: crate::pages::Page,
+    Path(id): Path<String>,
+) -> Response {
     let Ok(v) = find_video(&state, &id).await else {
-        return (
-            StatusCode::NOT_FOUND,
-            Html(ferrotube_web::render_not_found(
-                &state.settings.instance.name,
-            )),
-        )
-            .into_response();
+        return crate::pages::not_found_page(&page);
     };
     let published = v.state == ferrotube_model::VideoState::Published;
     let readable = v.privacy.readable_by_anyone();
@@ -229,7 +227,7 @@ pub async fn embed(State(state): State<Instance>, Path(id): Path<String>) -> Res
         None
     };
     Html(ferrotube_web::render_embed(&ferrotube_web::EmbedPage {
-        instance_name: state.settings.instance.name.clone(),
+        instance_name: state.live().settings.instance.name.clone(),
         uuid: v.uuid.clone(),
         name: if readable {
             v.name.clone()

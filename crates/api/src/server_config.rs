@@ -14,18 +14,58 @@ use ferrotube_model::timefmt::{iso, now_ms};
 use ferrotube_model::UserRole;
 use serde_json::{json, Value};
 
-/// The public configuration is built once at start: a real PeerTube's answer as the template
-/// (every field clients read is there), with this instance's values written over it.
-pub fn build_config(state: &ferrotube_app::instance::Inner) -> String {
+/// The public configuration: a real PeerTube's answer as the template (every field clients read
+/// is there), with this instance's values written over it, the runtime settings (`live`) for
+/// what an administrator edits. Built again whenever those change (see [`config`]).
+pub fn build_config(
+    state: &ferrotube_app::instance::Inner,
+    live: &ferrotube_app::admin::runtime::Live,
+) -> String {
     let mut c: Value = serde_json::from_str(include_str!("../data/config-template.json"))
         .unwrap_or_else(|_| json!({}));
-    let s = &state.settings;
+    let s = &live.settings;
+    let custom = |path: &str| {
+        ferrotube_app::admin::config::get(&live.custom, path)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
     let mut set = |path: &[&str], value: Value| set_path(&mut c, path, value);
     set(&["instance", "name"], json!(s.instance.name));
     set(
         &["instance", "shortDescription"],
         json!(s.instance.short_description),
     );
+    for key in [
+        "isNSFW",
+        "defaultNSFWPolicy",
+        "defaultClientRoute",
+        "customizations",
+    ] {
+        set(&["instance", key], custom(&format!("instance.{key}")));
+    }
+    set(
+        &["instance", "avatars"],
+        actor_images(state, "avatars", &live.instance_avatars),
+    );
+    set(
+        &["instance", "banners"],
+        actor_images(state, "banners", &live.instance_banners),
+    );
+    set(&["homepage", "enabled"], json!(live.homepage.is_some()));
+    set(&["broadcastMessage"], custom("broadcastMessage"));
+    set(&["theme", "default"], custom("theme.default"));
+    for key in ["downloadEnabled", "commentsPolicy", "privacy"] {
+        set(
+            &["defaults", "publish", key],
+            custom(&format!("defaults.publish.{key}")),
+        );
+    }
+    // PeerTube's policy 2 is "comments disabled".
+    set(
+        &["defaults", "publish", "commentsEnabled"],
+        json!(custom("defaults.publish.commentsPolicy") != json!(2)),
+    );
+    set(&["defaults", "p2p"], custom("defaults.p2p"));
     set(
         &["serverVersion"],
         json!(ferrotube_model::constants::PEERTUBE_COMPAT_VERSION),
@@ -35,8 +75,17 @@ pub fn build_config(state: &ferrotube_app::instance::Inner) -> String {
         json!(concat!("ferrotube-", env!("CARGO_PKG_VERSION"))),
     );
     set(&["signup", "allowed"], json!(s.signup.enabled));
-    set(&["signup", "requiresApproval"], json!(false));
+    set(
+        &["signup", "requiresApproval"],
+        json!(s.signup.requires_approval),
+    );
     set(&["signup", "minimumAge"], json!(s.signup.minimum_age));
+    set(
+        &["signup", "requiresEmailVerification"],
+        json!(s.signup.requires_email_verification),
+    );
+    // True only when an SMTP server is configured: then mail really leaves.
+    set(&["email", "enabled"], json!(state.mailer.is_some()));
     set(&["user", "videoQuota"], json!(s.user.video_quota));
     set(
         &["user", "videoQuotaDaily"],
@@ -52,8 +101,8 @@ pub fn build_config(state: &ferrotube_app::instance::Inner) -> String {
         json!(s.transcoding.resolutions),
     );
     set(&["contactForm", "enabled"], json!(false));
-    // Advertised as what exists: the files we accept, source replacement; no user export or
-    // import, no configuration editing.
+    // Advertised as what exists: the files we accept, source replacement, configuration
+    // editing (`/api/v1/config/custom`); no user export or import.
     set(
         &["video", "file", "extensions"],
         json!(ferrotube_app::videos::VIDEO_EXTENSIONS
@@ -74,7 +123,7 @@ pub fn build_config(state: &ferrotube_app::instance::Inner) -> String {
     set(&["import", "users", "enabled"], json!(false));
     set(
         &["webadmin", "configuration", "edition", "allowed"],
-        json!(false),
+        json!(true),
     );
     // Made by the transcode job and served (`ferrotube_app::captions`); captions take
     // WebVTT and SubRip files of up to 20 MB.
@@ -114,36 +163,76 @@ fn set_path(c: &mut Value, path: &[&str], value: Value) {
     }
 }
 
+/// An instance image list as REST shows it (`ActorImage`), from its stored sizes.
+fn actor_images(state: &ferrotube_app::instance::Inner, folder: &str, stored: &Value) -> Value {
+    use ferrotube_app::actor_images::stored::{image_json, StoredImage};
+    use ferrotube_db::accounts::ActorImageKind;
+    let kind = if folder == "banners" {
+        ActorImageKind::Banner
+    } else {
+        ActorImageKind::Avatar
+    };
+    let images: Vec<StoredImage> = serde_json::from_value(stored.clone()).unwrap_or_default();
+    Value::Array(
+        images
+            .iter()
+            .map(|i| image_json(&state.url, kind, i))
+            .collect(),
+    )
+}
+
 pub async fn config(State(state): State<Instance>) -> Response {
+    ferrotube_app::admin::config::reload_if_stale(&state).await;
+    let live = state.live();
+    // Serialised once per change of the runtime settings.
+    let cached = state.config_json.lock().ok().and_then(|c| {
+        c.as_ref()
+            .filter(|(generation, _)| *generation == live.generation)
+            .map(|(_, json)| json.clone())
+    });
+    let body = match cached {
+        Some(b) => b,
+        None => {
+            let b = std::sync::Arc::new(build_config(&state, &live));
+            if let Ok(mut c) = state.config_json.lock() {
+                *c = Some((live.generation, b.clone()));
+            }
+            b
+        }
+    };
     (
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        state
-            .config_json
-            .get_or_init(|| build_config(&state))
-            .clone(),
+        body.as_str().to_owned(),
     )
         .into_response()
 }
 
 pub async fn about(State(state): State<Instance>) -> Json<Value> {
-    let i = &state.settings.instance;
+    ferrotube_app::admin::config::reload_if_stale(&state).await;
+    let live = state.live();
+    let text = |key: &str| {
+        ferrotube_app::admin::config::get(&live.custom, &format!("instance.{key}"))
+            .cloned()
+            .unwrap_or_else(|| json!(""))
+    };
+    let i = &live.settings.instance;
     Json(json!({
         "instance": {
             "name": i.name,
             "shortDescription": i.short_description,
             "description": i.description,
-            "terms": "",
-            "codeOfConduct": "",
-            "hardwareInformation": "",
-            "creationReason": "",
-            "moderationInformation": "",
-            "administrator": "",
-            "maintenanceLifetime": "",
-            "businessModel": "",
-            "languages": [],
-            "categories": [],
-            "avatars": [],
-            "banners": [],
+            "terms": text("terms"),
+            "codeOfConduct": text("codeOfConduct"),
+            "hardwareInformation": text("hardwareInformation"),
+            "creationReason": text("creationReason"),
+            "moderationInformation": text("moderationInformation"),
+            "administrator": text("administrator"),
+            "maintenanceLifetime": text("maintenanceLifetime"),
+            "businessModel": text("businessModel"),
+            "languages": text("languages"),
+            "categories": text("categories"),
+            "avatars": actor_images(&state, "avatars", &live.instance_avatars),
+            "banners": actor_images(&state, "banners", &live.instance_banners),
         }
     }))
 }

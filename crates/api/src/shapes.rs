@@ -277,7 +277,8 @@ impl JsonViews for Inner {
                 "metadataUrl": format!("{}/api/v1/videos/{}/metadata/{}", self.url, v.uuid, f.id),
                 "hasAudio": f.has_audio,
                 "hasVideo": f.has_video,
-                "storage": 0,
+                // PeerTube's FileStorage: 0 local disk, 1 object storage (migration 0017).
+                "storage": v.storage,
             });
             if let (Some(o), Some(t)) = (j.as_object_mut(), torrent) {
                 o.extend(t);
@@ -341,8 +342,8 @@ impl JsonViews for Inner {
             );
             o.insert("downloadEnabled".into(), json!(v.download_enabled));
             o.insert("waitTranscoding".into(), json!(v.wait_transcoding));
-            o.insert("blacklisted".into(), json!(false));
-            o.insert("blacklistedReason".into(), Value::Null);
+            o.insert("blacklisted".into(), json!(v.blacklisted));
+            o.insert("blacklistedReason".into(), json!(v.blacklist_reason));
             o.insert(
                 "inputFileUpdatedAt".into(),
                 json!(v.input_file_updated_at.map(iso)),

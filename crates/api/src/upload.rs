@@ -226,6 +226,7 @@ pub async fn read_multipart(
 ) -> ApiResult<MultipartForm> {
     let mut form = MultipartForm::default();
     let mut tags: Vec<serde_json::Value> = Vec::new();
+    let mut passwords: Vec<serde_json::Value> = Vec::new();
     let dir = state.scratch_dir();
     tokio::fs::create_dir_all(&dir)
         .await
@@ -293,6 +294,8 @@ pub async fn read_multipart(
                 })?;
                 if name == "tags" {
                     tags.push(serde_json::Value::String(text));
+                } else if name == "videoPasswords" {
+                    passwords.push(serde_json::Value::String(text));
                 } else {
                     form.fields.insert(name, serde_json::Value::String(text));
                 }
@@ -302,6 +305,10 @@ pub async fn read_multipart(
     if !tags.is_empty() {
         form.fields
             .insert("tags".into(), serde_json::Value::Array(tags));
+    }
+    if !passwords.is_empty() {
+        form.fields
+            .insert("videoPasswords".into(), serde_json::Value::Array(passwords));
     }
     Ok(form)
 }

@@ -30,6 +30,14 @@ pub async fn user_json(state: &Instance, u: &UserRow) -> ApiResult<Value> {
             "videosHistoryEnabled".into(),
             Value::Bool(state.db.history_enabled(u.id).await?),
         );
+        o.insert(
+            "twoFactorEnabled".into(),
+            Value::Bool(state.db.otp_secret(u.id).await?.is_some()),
+        );
+        let prefs = state.db.user_prefs(u.id).await?;
+        o.insert("p2pEnabled".into(), Value::Bool(prefs.p2p_enabled));
+        o.insert("autoPlayVideo".into(), Value::Bool(prefs.auto_play_video));
+        o.insert("videoLanguages".into(), json!(prefs.video_languages));
     }
     Ok(out)
 }
@@ -38,7 +46,15 @@ pub async fn me(
     State(state): State<Instance>,
     CurrentUser(user): CurrentUser,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(user_json(&state, &user).await?))
+    let mut out = user_json(&state, &user).await?;
+    // Only the user's own view carries them, as in PeerTube (`/users/me`).
+    if let Some(o) = out.as_object_mut() {
+        o.insert(
+            "notificationSettings".into(),
+            Value::Object(ferrotube_app::notifications::settings(&state, user.id).await?),
+        );
+    }
+    Ok(Json(out))
 }
 
 pub async fn quota_used(
@@ -65,6 +81,10 @@ pub struct UpdateMe {
     current_password: Option<String>,
     nsfw_policy: Option<String>,
     videos_history_enabled: Option<bool>,
+    p2p_enabled: Option<bool>,
+    auto_play_video: Option<bool>,
+    #[serde(default, deserialize_with = "ferrotube_app::videos::present_or_null")]
+    video_languages: Option<Option<Vec<String>>>,
 }
 
 pub async fn update_me(
@@ -114,7 +134,31 @@ pub async fn update_me(
             ));
         }
     }
+    if let Some(Some(langs)) = &b.video_languages {
+        // PeerTube: at most 20 codes, each a short language code.
+        if langs.len() > 20 || langs.iter().any(|l| l.is_empty() || l.len() > 10) {
+            return Err(ApiError::bad_param(
+                "videoLanguages",
+                "",
+                "Should have a valid video languages attribute",
+                ParamLocation::Body,
+            ));
+        }
+    }
     state.db.update_user(&user).await?;
+    if b.p2p_enabled.is_some() || b.auto_play_video.is_some() || b.video_languages.is_some() {
+        let mut prefs = state.db.user_prefs(user.id).await?;
+        if let Some(on) = b.p2p_enabled {
+            prefs.p2p_enabled = on;
+        }
+        if let Some(on) = b.auto_play_video {
+            prefs.auto_play_video = on;
+        }
+        if let Some(langs) = b.video_languages {
+            prefs.video_languages = langs.filter(|l| !l.is_empty());
+        }
+        state.db.set_user_prefs(user.id, &prefs).await?;
+    }
     if let Some(on) = b.videos_history_enabled {
         state.db.set_history_enabled(user.id, on).await?;
     }
@@ -181,7 +225,8 @@ pub async fn create(
             ParamLocation::Body,
         ));
     };
-    let q = &state.settings.user;
+    let live = state.live();
+    let q = &live.settings.user;
     let quota = (
         b.video_quota.unwrap_or(q.video_quota),
         b.video_quota_daily.unwrap_or(q.video_quota_daily),
@@ -208,6 +253,14 @@ pub async fn create(
         },
     )
     .await?;
+    crate::audit::record(
+        &state,
+        &admin.0,
+        "users",
+        "create",
+        json!({ "id": c.user_id, "username": username, "role": role.id() }),
+    )
+    .await;
     Ok(Json(
         json!({ "user": { "id": c.user_id, "account": { "id": c.account_id } } }),
     ))
@@ -234,9 +287,14 @@ pub async fn register(
     State(state): State<Instance>,
     Json(b): Json<Register>,
 ) -> ApiResult<StatusCode> {
-    let s = &state.settings.signup;
+    let live = state.live();
+    let s = &live.settings.signup;
     if !s.enabled {
         return Err(ApiError::forbidden("User registration is not enabled."));
+    }
+    // With approval required a sign-up is a request (`/users/registrations/request`).
+    if s.requires_approval {
+        return Err(ApiError::forbidden("User registration requires approval"));
     }
     // PeerTube counts every user, root included, against the limit.
     if s.limit >= 0 && state.db.count_users().await? >= s.limit {
@@ -261,7 +319,7 @@ pub async fn register(
         .channel
         .as_ref()
         .map(|c| (c.name.as_str(), c.display_name.as_str()));
-    let q = &state.settings.user;
+    let q = &live.settings.user;
     let new = LocalUser {
         username,
         password,
@@ -271,7 +329,17 @@ pub async fn register(
         display_name: b.display_name.as_deref(),
         channel,
     };
-    create_local_user(&state, new).await?;
+    let created = create_local_user(&state, new).await?;
+    if s.requires_email_verification {
+        ferrotube_app::user_emails::require_verification(&state, created.user_id).await?;
+    }
+    ferrotube_app::notifications::notify(
+        &state,
+        ferrotube_app::notifications::Event::NewUserRegistration {
+            user_id: created.user_id,
+        },
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -284,8 +352,14 @@ pub async fn list(
     let p = Params::parse(q.as_deref());
     let (start, count) = p.pagination(15)?;
     let order = p.sort(Sort::asc(UserSort::Id))?;
-    let total = state.db.count_users().await?;
-    let rows = state.db.list_users(start, count, order).await?;
+    // `blocked`: only the banned users, or only the others.
+    let (total, rows) = match p.bool("blocked")? {
+        Some(b) => state.db.list_users_blocked(b, start, count, order).await?,
+        None => (
+            state.db.count_users().await?,
+            state.db.list_users(start, count, order).await?,
+        ),
+    };
     let mut data = Vec::with_capacity(rows.len());
     for u in &rows {
         data.push(user_json(&state, u).await?);
@@ -365,6 +439,20 @@ pub async fn update(
         u.video_quota_daily = q.max(-1);
     }
     state.db.update_user(&u).await?;
+    crate::audit::record(
+        &state,
+        &admin.0,
+        "users",
+        "update",
+        json!({
+            "id": u.id,
+            "username": u.username,
+            "role": u.role.id(),
+            "videoQuota": u.video_quota,
+            "videoQuotaDaily": u.video_quota_daily,
+        }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -375,5 +463,13 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     let u = managed_user(&state, &admin, &id).await?;
     ferrotube_app::accounts::delete_user(&state, &u).await?;
+    crate::audit::record(
+        &state,
+        &admin.0,
+        "users",
+        "delete",
+        json!({ "id": u.id, "username": u.username }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

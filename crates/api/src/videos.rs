@@ -24,6 +24,7 @@ pub fn filter_from(p: &Params, user: Option<&UserRow>) -> ApiResult<VideoFilter>
     let mut f = VideoFilter {
         published_only: true,
         privacies: if user.is_some() { vec![1, 4] } else { vec![1] },
+        muted_by_account_id: user.map(|u| u.account_id),
         ..Default::default()
     };
     if let Some(n) = p.str("nsfw") {
@@ -167,16 +168,21 @@ where
     Fut: std::future::Future<Output = ApiResult<Vec<u8>>>,
 {
     let key = uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
-    if anonymous {
-        if let Some(body) = state.cache.get(key) {
-            return Ok(json_response(body));
-        }
+    if !anonymous {
+        let body: bytes::Bytes = compute().await?.into();
+        return Ok(json_response(body));
+    }
+    if let Some(body) = state.cache.get(key) {
+        return Ok(json_response(body));
+    }
+    // One reader computes a missing answer; the others wait and read it (see `app::cache`).
+    let _filling = state.cache.fill_lock(key).await;
+    if let Some(body) = state.cache.get(key) {
+        return Ok(json_response(body));
     }
     let generation = state.cache.generation();
     let body: bytes::Bytes = compute().await?.into();
-    if anonymous {
-        state.cache.put(key, generation, body.clone());
-    }
+    state.cache.put(key, generation, body.clone());
     Ok(json_response(body))
 }
 
@@ -205,12 +211,17 @@ pub async fn list(
 pub async fn get(
     State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
+    crate::auth::ClientIp(ip): crate::auth::ClientIp,
+    crate::safety::VideoPasswordHeader(password): crate::safety::VideoPasswordHeader,
     uri: axum::http::Uri,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    cached(&state, user.is_none(), &uri, || async {
-        let v = find_video(&state, &id).await?;
-        visible_to(&v, user.as_ref())?;
+    // A read with a video password is never cached: the cache key is the URL alone.
+    let anonymous = user.is_none() && password.is_none();
+    cached(&state, anonymous, &uri, || async {
+        let v =
+            crate::safety::find_readable_video(&state, &id, user.as_ref(), password.as_deref(), ip)
+                .await?;
         ferrotube_app::federation::outbox::refresh_if_stale(&state, &v).await;
         let mut answer = details(&state, &v).await?;
         if let Some(u) = user.as_ref() {
@@ -280,10 +291,12 @@ pub async fn details(state: &Instance, v: &VideoRow) -> ApiResult<Value> {
 pub async fn description(
     State(state): State<Instance>,
     MaybeUser(user): MaybeUser,
+    crate::auth::ClientIp(ip): crate::auth::ClientIp,
+    crate::safety::VideoPasswordHeader(password): crate::safety::VideoPasswordHeader,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let v = find_video(&state, &id).await?;
-    visible_to(&v, user.as_ref())?;
+    let v = crate::safety::find_readable_video(&state, &id, user.as_ref(), password.as_deref(), ip)
+        .await?;
     Ok(Json(json!({ "description": v.description })))
 }
 
@@ -343,6 +356,14 @@ pub async fn update(
         .map(|f| (f.thumbnail.as_deref(), f.preview.as_deref()));
     let (thumbnail, preview) = images.unwrap_or((None, None));
     ferrotube_app::videos::update(&state, &user, &v, &f, thumbnail, preview).await?;
+    crate::audit::record(
+        &state,
+        &user,
+        "videos",
+        "update",
+        json!({ "id": v.id, "uuid": v.uuid }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -353,6 +374,14 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     let v = find_video(&state, &id).await?;
     ferrotube_app::videos::delete(&state, &user, &v).await?;
+    crate::audit::record(
+        &state,
+        &user,
+        "videos",
+        "delete",
+        json!({ "id": v.id, "uuid": v.uuid, "name": v.name }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -469,6 +498,8 @@ pub async fn my_videos(
     let p = Params::parse(q.as_deref());
     let mut filter = VideoFilter {
         account_id: Some(user.account_id),
+        // An owner sees their blocked videos in their own list (marked `blacklisted`).
+        include_blacklisted: true,
         ..Default::default()
     };
     if let Some(s) = p.str("search").filter(|s| !s.is_empty()) {
@@ -480,7 +511,17 @@ pub async fn my_videos(
         .db
         .list_videos(&filter, order, start, count, false)
         .await?;
-    let data: Vec<_> = rows.iter().map(|v| state.video(v, true)).collect();
+    // PeerTube's owner list carries each video's block (`blacklisted`, `blacklistedReason`).
+    let mut data = Vec::with_capacity(rows.len());
+    for v in &rows {
+        let mut o = serde_json::to_value(state.video(v, true))
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        if let Some(m) = o.as_object_mut() {
+            m.insert("blacklisted".into(), json!(v.blacklisted));
+            m.insert("blacklistedReason".into(), json!(v.blacklist_reason));
+        }
+        data.push(o);
+    }
     Ok(Json(json!({ "total": total, "data": data })))
 }
 

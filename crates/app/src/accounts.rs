@@ -55,6 +55,26 @@ pub async fn create_local_user(
     state: &Instance,
     new: LocalUser<'_>,
 ) -> Result<ferrotube_db::users::CreatedUser> {
+    validate::username(new.username)?;
+    validate::password(new.password)?;
+    create_user_with_hash(state, new, None).await
+}
+
+/// Creates a user whose password was hashed earlier (an accepted registration request keeps
+/// only the hash); `new.password` is not read.
+pub async fn create_local_user_hashed(
+    state: &Instance,
+    new: LocalUser<'_>,
+    password_hash: &str,
+) -> Result<ferrotube_db::users::CreatedUser> {
+    create_user_with_hash(state, new, Some(password_hash)).await
+}
+
+async fn create_user_with_hash(
+    state: &Instance,
+    new: LocalUser<'_>,
+    password_hash: Option<&str>,
+) -> Result<ferrotube_db::users::CreatedUser> {
     let LocalUser {
         username,
         password,
@@ -65,7 +85,6 @@ pub async fn create_local_user(
         channel,
     } = new;
     validate::username(username)?;
-    validate::password(password)?;
     validate::email(email)?;
     let default_channel = format!("{username}_channel");
     let (channel_name, channel_display) = match channel {
@@ -85,7 +104,10 @@ pub async fn create_local_user(
             "User with this username or email already exists.",
         ));
     }
-    let hash = hash_password(password)?;
+    let hash = match password_hash {
+        Some(h) => h.to_string(),
+        None => hash_password(password)?,
+    };
     let created = state
         .db
         .create_user(&NewUser {

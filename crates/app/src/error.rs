@@ -19,6 +19,15 @@ pub enum ErrorCode {
     QuotaReached,
     DoesNotRespectFollowConstraints,
     TooManyRequests,
+    MissingTwoFactor,
+    InvalidTwoFactor,
+    AccountWaitingForApproval,
+    AccountApprovalRejected,
+    VideoRequiresPassword,
+    IncorrectVideoPassword,
+    /// OAuth's `access_denied` (PeerTube: sign-in of a banned user, or of a user whose e-mail
+    /// is not verified).
+    AccessDenied,
 }
 
 impl ErrorCode {
@@ -35,6 +44,13 @@ impl ErrorCode {
             ErrorCode::QuotaReached => "quota_reached",
             ErrorCode::DoesNotRespectFollowConstraints => "does_not_respect_follow_constraints",
             ErrorCode::TooManyRequests => "too_many_requests",
+            ErrorCode::MissingTwoFactor => "missing_two_factor",
+            ErrorCode::InvalidTwoFactor => "invalid_two_factor",
+            ErrorCode::AccountWaitingForApproval => "account_waiting_for_approval",
+            ErrorCode::AccountApprovalRejected => "account_approval_rejected",
+            ErrorCode::VideoRequiresPassword => "video_requires_password",
+            ErrorCode::IncorrectVideoPassword => "incorrect_video_password",
+            ErrorCode::AccessDenied => "access_denied",
         }
     }
 }

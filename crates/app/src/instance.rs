@@ -21,6 +21,8 @@ pub struct Inner {
     pub queue: Queue,
     pub store: LocalStore,
     pub login_limiter: RateLimiter,
+    /// Wrong `x-peertube-video-password` answers per address (`app::video_passwords`).
+    pub video_password_limiter: RateLimiter,
     pub view_dedup: Mutex<HashMap<(IpAddr, i64), Instant>>,
     /// The instance's public URL and host, computed once.
     pub url: String,
@@ -28,12 +30,23 @@ pub struct Inner {
     pub cache: crate::cache::ResponseCache,
     /// The instance's trackers, as torrents and magnets name them.
     pub trackers: ferrotube_p2p::Trackers,
-    /// `/api/v1/config`, serialised by the API on its first request (it depends only on the
-    /// settings).
-    pub config_json: std::sync::OnceLock<String>,
+    /// `/api/v1/config` as last serialised by the API, with the runtime settings' generation
+    /// it was built from (rebuilt when an admin changes them).
+    pub config_json: Mutex<Option<(u64, Arc<String>)>>,
+    /// The editable settings in effect (file/env settings with the admin's changes over them):
+    /// read them with [`Inner::live`].
+    pub runtime: crate::admin::runtime::Runtime,
     pub federation: crate::federation::state::FederationState,
     /// Tracker, known info hashes, playback metrics.
     pub p2p: crate::p2p::state::P2p,
+    /// The SMTP client; `None` when no SMTP server is configured (no mail is queued).
+    pub mailer: Option<crate::mail::transport::Mailer>,
+    /// New notifications, pushed to the pages open on this node.
+    pub notifications: crate::notifications::hub::Hub,
+    /// What this node tells the instance's other nodes (Redis; nothing without it).
+    pub bus: crate::bus::Bus,
+    /// The S3-compatible buckets (`[object_storage] enabled`); `None`: files stay on local disk.
+    pub objects: Option<Arc<ferrotube_storage::object::S3Store>>,
 }
 
 impl std::ops::Deref for Instance {
@@ -58,6 +71,16 @@ impl RateLimiter {
             window,
             hits: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// `Some(retry_after_secs)` while the address is over the limit, without counting a hit.
+    pub fn blocked(&self, ip: IpAddr) -> Option<u64> {
+        let now = Instant::now();
+        let hits = self.hits.lock().ok()?;
+        let (start, n) = hits.get(&ip)?;
+        let elapsed = now.duration_since(*start);
+        (elapsed < self.window && *n >= self.max)
+            .then(|| self.window.saturating_sub(elapsed).as_secs().max(1))
     }
 
     /// Counts a hit; `Err(retry_after_secs)` once the address is over the limit.
@@ -87,6 +110,13 @@ impl RateLimiter {
 }
 
 impl Inner {
+    /// The settings in effect now, for the ones an administrator edits at run time
+    /// (`/api/v1/config/custom`): instance name and descriptions, signup, user quotas,
+    /// transcoding resolutions and web videos, federation manual approval.
+    pub fn live(&self) -> Arc<crate::admin::runtime::Live> {
+        self.runtime.live()
+    }
+
     pub fn account_url(&self, name: &str) -> String {
         format!("{}/accounts/{name}", self.url)
     }
@@ -98,6 +128,9 @@ impl Inner {
     /// authorization; both paths serve a file after the same check, so a torrent's web seed
     /// keeps working when the privacy changes.
     pub fn file_base_url(&self, v: &VideoRow, kind: FileKind) -> String {
+        if let Some(url) = crate::object_storage::public_base_url(self, v, kind) {
+            return url;
+        }
         self.files_base_url(&v.uuid, v.privacy, kind)
     }
 
@@ -127,6 +160,7 @@ impl Inner {
     pub fn videos_changed(&self) {
         self.cache.invalidate();
         self.p2p.changed();
+        self.bus.publish(crate::bus::Event::Changed);
     }
 
     /// Counts a view once per address and video per hour, as PeerTube does.

@@ -7,23 +7,34 @@
 
 pub mod accounts;
 pub mod actor_images;
+pub mod admin;
+pub mod bus;
 pub mod cache;
 pub mod captions;
 pub mod channels;
+pub mod comment_policy;
 pub mod error;
 pub mod federation;
 pub mod history;
 pub mod images;
 pub mod instance;
+pub mod mail;
+pub mod moderation;
+pub mod notifications;
+pub mod object_storage;
 pub mod p2p;
 pub mod playlists;
 pub mod redundancy;
+pub mod registrations;
 pub mod sources;
 pub mod start;
 pub mod transcode;
+pub mod two_factor;
 pub mod uploads;
+pub mod user_emails;
+pub mod video_passwords;
 pub mod videos;
 
 pub use error::{Error, ErrorCode, ParamLocation, Result};
 pub use instance::Instance;
-pub use start::{build, job_runner, spawn_background, StartError};
+pub use start::{build, job_runner, spawn_background, Role, StartError};

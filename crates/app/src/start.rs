@@ -2,7 +2,9 @@
 //! the administrator on first start, then run the job workers and periodic maintenance.
 
 use crate::instance::{Inner, RateLimiter};
-use crate::{accounts, federation, p2p, redundancy, transcode, uploads, Instance};
+use crate::{
+    accounts, admin, federation, mail, notifications, p2p, redundancy, transcode, uploads, Instance,
+};
 use ferrotube_config::Settings;
 use ferrotube_db::Db;
 use ferrotube_jobs::{Queue, Runner};
@@ -22,6 +24,14 @@ pub enum StartError {
     Root(String),
     #[error("federation: {0}")]
     Federation(String),
+    #[error("runtime settings: {0}")]
+    Runtime(String),
+    #[error("redis: {0}")]
+    Redis(String),
+    #[error("smtp: {0}")]
+    Smtp(#[from] crate::mail::transport::MailError),
+    #[error("object storage: {0}")]
+    ObjectStorage(String),
 }
 
 /// Connects the database (running migrations), prepares directories and creates the `root`
@@ -43,6 +53,10 @@ pub async fn build(settings: Settings) -> Result<Instance, StartError> {
         .map(|u| ferrotube_p2p::Trackers::for_public_url(&u))
         .map_err(|e| StartError::PublicUrl(settings.public_url.clone(), e))?;
     let url = settings.public_url.clone();
+    let video_password_limiter = RateLimiter::new(
+        settings.rates_limit.video_password_max,
+        Duration::from_secs(settings.rates_limit.video_password_window_secs),
+    );
     let limiter = RateLimiter::new(
         settings.rates_limit.login_max,
         Duration::from_secs(settings.rates_limit.login_window_secs),
@@ -60,13 +74,30 @@ pub async fn build(settings: Settings) -> Result<Instance, StartError> {
     let federation =
         federation::state::FederationState::new(client, settings.federation.per_host_concurrency);
     let p2p = p2p::state::P2p::new(&settings);
+    let runtime =
+        admin::runtime::Runtime::new(&settings, admin::config::effective(&settings, None));
+    let default_from = format!(
+        "noreply@{}",
+        host.split(':').next().unwrap_or(host.as_str())
+    );
+    let mailer = crate::mail::transport::Mailer::from_settings(&settings.smtp, &default_from)?;
+    let bus =
+        crate::bus::Bus::new(settings.redis.url.as_deref(), &url).map_err(StartError::Redis)?;
+    let objects = crate::object_storage::from_settings(&settings)
+        .map_err(|e| StartError::ObjectStorage(e.to_string()))?;
     let inner = Inner {
+        bus,
+        objects,
+        runtime,
+        mailer,
+        notifications: Default::default(),
         p2p,
         settings,
         db,
         queue,
         store,
         login_limiter: limiter,
+        video_password_limiter,
         view_dedup: Mutex::new(Default::default()),
         url,
         host,
@@ -76,6 +107,9 @@ pub async fn build(settings: Settings) -> Result<Instance, StartError> {
         federation,
     };
     let state = Instance(Arc::new(inner));
+    admin::config::reload(&state, true)
+        .await
+        .map_err(|e| StartError::Runtime(e.detail))?;
     ensure_root(&state).await?;
     federation::actors::instance_actor(&state)
         .await
@@ -195,16 +229,124 @@ pub fn job_runner(state: &Instance) -> Runner {
             Arc::new(move |ctx| Box::pin(redundancy::run_check(s8.clone(), ctx))),
             None,
         )
+        .register(
+            notifications::NOTIFY,
+            2,
+            Arc::new({
+                let s = state.clone();
+                move |ctx| Box::pin(notifications::run_notify(s.clone(), ctx))
+            }),
+            None,
+        )
+        .register(
+            crate::object_storage::MOVE_TO_OBJECT_STORAGE,
+            1,
+            Arc::new({
+                let s = state.clone();
+                move |ctx| Box::pin(crate::object_storage::run_move(s.clone(), ctx))
+            }),
+            None,
+        )
+        .register(
+            crate::object_storage::SET_PRIVACY,
+            1,
+            Arc::new({
+                let s = state.clone();
+                move |ctx| Box::pin(crate::object_storage::run_set_privacy(s.clone(), ctx))
+            }),
+            None,
+        )
+        .register(
+            mail::SEND_EMAIL,
+            2,
+            Arc::new({
+                let s = state.clone();
+                move |ctx| Box::pin(mail::run_send_email(s.clone(), ctx))
+            }),
+            None,
+        )
 }
 
-/// Starts the job workers and periodic maintenance on this node.
+/// What another node of this instance told this one (see [`crate::bus`]).
+async fn apply_bus_event(state: &Instance, event: crate::bus::Event) {
+    match event {
+        crate::bus::Event::Changed => {
+            state.cache.invalidate();
+            state.p2p.changed();
+        }
+        crate::bus::Event::Notification { user_id, json } => {
+            state.notifications.publish(user_id, json);
+        }
+        crate::bus::Event::Settings => {
+            if let Err(e) = admin::config::reload(state, true).await {
+                tracing::warn!(error = %e.detail, "cannot reload the runtime settings");
+            }
+        }
+    }
+}
+
+/// What a node of an instance does: any number of each role share one PostgreSQL database (the
+/// job queue's leases make concurrent workers safe) and one file store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// HTTP and jobs: the one-process default.
+    #[default]
+    All,
+    /// HTTP only (pages, API, federation inbox, tracker); the jobs it queues run on workers.
+    Web,
+    /// Jobs and maintenance only, no HTTP.
+    Worker,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "all" => Some(Role::All),
+            "web" => Some(Role::Web),
+            "worker" => Some(Role::Worker),
+            _ => None,
+        }
+    }
+
+    pub fn serves_http(self) -> bool {
+        self != Role::Worker
+    }
+
+    pub fn runs_jobs(self) -> bool {
+        self != Role::Web
+    }
+}
+
+/// Starts this node's background work: for a node that runs jobs, the job workers, the
+/// redundancy schedule and the maintenance loop; for one that serves HTTP, the tracker's known
+/// set; for every node, the poll of the runtime settings.
 pub fn spawn_background(
     state: &Instance,
     shutdown: tokio::sync::watch::Receiver<bool>,
+    role: Role,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut handles = job_runner(state).spawn(shutdown.clone());
-    handles.push(p2p::spawn(state, shutdown.clone()));
-    if !state.settings.redundancy.videos.strategies.is_empty() {
+    let mut handles = Vec::new();
+    if state.bus.enabled() {
+        let s = state.clone();
+        let stop = shutdown.clone();
+        handles.push(tokio::spawn(async move { s.bus.run_publisher(stop).await }));
+        let s = state.clone();
+        let stop = shutdown.clone();
+        handles.push(tokio::spawn(async move {
+            let apply = |event| {
+                let s = s.clone();
+                async move { apply_bus_event(&s, event).await }
+            };
+            s.bus.run_subscriber(stop, apply).await
+        }));
+    }
+    if role.runs_jobs() {
+        handles.extend(job_runner(state).spawn(shutdown.clone()));
+    }
+    if role.serves_http() {
+        handles.push(p2p::spawn(state, shutdown.clone()));
+    }
+    if role.runs_jobs() && !state.settings.redundancy.videos.strategies.is_empty() {
         let s = state.clone();
         let mut stop = shutdown.clone();
         let every = Duration::from_secs(state.settings.redundancy.videos.check_interval);
@@ -220,6 +362,25 @@ pub fn spawn_background(
             }
         }));
     }
+    // Another node's change of the runtime settings or job pause shows here within seconds.
+    let s = state.clone();
+    let mut stop = shutdown.clone();
+    handles.push(tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(admin::runtime::RELOAD_EVERY) => {}
+                _ = stop.changed() => break,
+            }
+            // Unconditional (not `reload_if_stale`): a request's reload just before would
+            // otherwise push this poll back a whole period.
+            if let Err(e) = admin::config::reload(&s, false).await {
+                tracing::warn!(error = %e.detail, "cannot reload the runtime settings");
+            }
+        }
+    }));
+    if !role.runs_jobs() {
+        return handles;
+    }
     let s = state.clone();
     let mut stop = shutdown;
     handles.push(tokio::spawn(async move {
@@ -234,9 +395,19 @@ pub fn spawn_background(
             if let Err(e) = s.db.purge_seen_activities(now - 7 * 86_400_000).await {
                 tracing::warn!(error = %e, "cannot purge seen activities");
             }
+            // Stale activities about a deleted video come within the same week.
+            if let Err(e) = s.db.purge_video_tombstones(now - 7 * 86_400_000).await {
+                tracing::warn!(error = %e, "cannot purge video tombstones");
+            }
             // Copies other instances did not renew are no longer listed; forget them.
             if let Err(e) = s.db.purge_expired_remote_redundancies(now).await {
                 tracing::warn!(error = %e, "cannot purge expired copies");
+            }
+            if let Err(e) =
+                s.db.purge_audit_logs(now - admin::audit::RETENTION_MS)
+                    .await
+            {
+                tracing::warn!(error = %e, "cannot purge old audit log entries");
             }
             // Finished jobs stay listed in /api/v1/jobs for a week.
             if let Err(e) = s.db.purge_finished_jobs(now - 7 * 86_400_000).await {

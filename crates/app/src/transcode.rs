@@ -94,11 +94,16 @@ async fn transcode(
         .store
         .local_path(&p.original_key)
         .map_err(|e| JobError::Permanent(e.to_string()))?;
+    // A moved original comes back from its bucket first.
+    crate::object_storage::ensure_local(state, &p.original_key)
+        .await
+        .map_err(JobError::Retry)?;
     if !input.exists() {
         return Err(JobError::Permanent("the original file is missing".into()));
     }
     let probe = ferrotube_media::probe(&input).await.map_err(media_err)?;
-    let resolutions = ferrotube_media::ladder(&probe, &state.settings.transcoding.resolutions);
+    let resolutions =
+        ferrotube_media::ladder(&probe, &state.live().settings.transcoding.resolutions);
     let work = state
         .store
         .temp_dir()
@@ -194,7 +199,7 @@ async fn transcode(
         });
     }
 
-    if state.settings.transcoding.web_videos {
+    if state.live().settings.transcoding.web_videos {
         for r in &out.renditions {
             let name = format!("{}-{}.mp4", video.uuid, r.resolution);
             let local = work.join(&name);
@@ -290,10 +295,24 @@ async fn transcode(
         .save_transcode_result_in(&mut tx, video.id, &result, !replacing, now_ms())
         .await
         .map_err(|e| retry(e.to_string()))?;
+    // The new files are local; their move to object storage (when on) is queued with them.
+    crate::object_storage::queue_move_in(state, &mut tx, video.id, &video.uuid)
+        .await
+        .map_err(|e| retry(e.to_string()))?;
     // A replaced source is an Update of the video (its followers fetch the new files).
     crate::federation::outbox::queue_video_changed(state, &mut tx, video.id, !replacing)
         .await
         .map_err(|e| retry(e.to_string()))?;
+    // "Published" is told once, with the publication itself (same transaction).
+    if !replacing {
+        crate::notifications::queue_in(
+            state,
+            &mut tx,
+            &crate::notifications::Event::LocalVideoPublished { video_id: video.id },
+        )
+        .await
+        .map_err(|e| retry(e.to_string()))?;
+    }
     tx.commit().await.map_err(|e| retry(e.to_string()))?;
     state.queue.wake();
     state.videos_changed();
@@ -483,6 +502,7 @@ pub async fn remove_video_files(
     v: &VideoRow,
     files: &[ferrotube_db::videos::FileRow],
 ) {
+    crate::object_storage::remove_video_objects(state, v, files).await;
     let store = &state.store;
     for f in files {
         if let Some(t) = &f.torrent_filename {

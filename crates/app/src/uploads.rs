@@ -182,6 +182,10 @@ pub async fn create_video(
     let result: Result<i64> = async {
         let mut tx = instance.db.begin().await?;
         let id = instance.db.insert_video(&mut tx, &new).await?;
+        if privacy == ferrotube_model::Privacy::PasswordProtected.id() {
+            let passwords = f.video_passwords.as_deref().unwrap_or_default();
+            ferrotube_db::safety::insert_video_passwords_in(&mut tx, id, passwords, now).await?;
+        }
         if let Some(file) = &upload_file {
             instance
                 .db

@@ -23,6 +23,21 @@ pub fn visible_to(v: &VideoRow, user: Option<&UserRow>) -> Result<()> {
     if is_owner(v, user) || is_moderator(user) {
         return Ok(());
     }
+    // A blocked video is its owner's and the moderators' only (PeerTube's
+    // `checkCanSeeUserAuthVideo`): sign in first, then 403.
+    if v.blacklisted {
+        return Err(match user {
+            None => Error::unauthorized("Cannot get this video without authentication"),
+            Some(_) => Error::forbidden("Cannot get this blocked video"),
+        });
+    }
+    // A banned user's videos go with them, for as long as the ban lasts.
+    if v.owner_banned {
+        return Err(match user {
+            None => Error::unauthorized("Cannot get this video without authentication"),
+            Some(_) => Error::forbidden("Cannot get this video: its owner is banned"),
+        });
+    }
     let privacy = v.privacy;
     match privacy {
         Privacy::Public | Privacy::Unlisted => {}
@@ -34,6 +49,11 @@ pub fn visible_to(v: &VideoRow, user: Option<&UserRow>) -> Result<()> {
         }
         _ => return Err(Error::forbidden("Cannot get this private video")),
     }
+    playable_check(v)
+}
+
+/// Whether a video a client may read is far enough along to be shown.
+pub fn playable_check(v: &VideoRow) -> Result<()> {
     let playable = v.state == VideoState::Published
         || (v.state == VideoState::ToTranscode && !v.wait_transcoding);
     if !playable {
@@ -62,6 +82,64 @@ pub async fn find_video(state: &Instance, id: &str) -> Result<VideoRow> {
         ));
     };
     found.ok_or_else(|| Error::not_found("Video not found"))
+}
+
+/// PeerTube's video password rules for a list (`isValidPasswordProtectedPrivacy`).
+pub fn check_password_list(passwords: Option<&[String]>) -> Result<()> {
+    let Some(list) = passwords else {
+        return Err(Error::bad_request("Video passwords are missing."));
+    };
+    if list.is_empty() {
+        return Err(Error::bad_request(
+            "At least one video password is required.",
+        ));
+    }
+    let unique: std::collections::HashSet<&String> = list.iter().collect();
+    if unique.len() != list.len() {
+        return Err(Error::bad_request(
+            "Duplicate video passwords are not allowed.",
+        ));
+    }
+    for p in list {
+        check_password(p)?;
+    }
+    Ok(())
+}
+
+pub fn check_password(p: &str) -> Result<()> {
+    let n = p.chars().count();
+    if !(2..100).contains(&n) {
+        return Err(Error::bad_request(
+            "Invalid video password. Video password must be between 2 and 100 characters long.",
+        ));
+    }
+    Ok(())
+}
+
+/// After a video's privacy or password list changed in an update: a video leaving privacy 5
+/// loses its passwords; one given passwords (checked by the caller) gets exactly those.
+async fn passwords_after_update(
+    state: &Instance,
+    video_id: i64,
+    new_privacy: Option<i64>,
+    passwords: Option<&[String]>,
+) -> Result<()> {
+    match (new_privacy, passwords) {
+        (Some(p), _) if p != Privacy::PasswordProtected.id() => {
+            state
+                .db
+                .set_video_passwords(video_id, &[], now_ms())
+                .await?;
+        }
+        (_, Some(list)) => {
+            state
+                .db
+                .set_video_passwords(video_id, list, now_ms())
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Checks that `user` may change `v` (owner, or a moderator).
@@ -108,6 +186,8 @@ pub struct VideoFields {
     pub wait_transcoding: Option<bool>,
     #[serde(default, deserialize_with = "present_or_null")]
     pub originally_published_at: Option<Option<String>>,
+    /// Passwords of a password-protected video (privacy 5), required with that privacy.
+    pub video_passwords: Option<Vec<String>>,
 }
 
 impl VideoFields {
@@ -135,13 +215,20 @@ impl VideoFields {
             validate::tags(t)?;
         }
         if let Some(p) = self.privacy {
-            if Privacy::from_id(p).is_none() || p == Privacy::PasswordProtected.id() {
+            if Privacy::from_id(p).is_none() {
                 return Err(Error::bad_param(
                     "privacy",
                     &p.to_string(),
                     "Should have a valid privacy",
                     ParamLocation::Body,
                 ));
+            }
+        }
+        if self.privacy == Some(Privacy::PasswordProtected.id()) {
+            check_password_list(self.video_passwords.as_deref())?;
+        } else if let Some(list) = &self.video_passwords {
+            for p in list {
+                check_password(p)?;
             }
         }
         if let Some(c) = self.comments_policy {
@@ -242,8 +329,10 @@ pub fn parse_fields(raw: &serde_json::Map<String, serde_json::Value>) -> Result<
             m.insert(key.into(), serde_json::Value::Bool(b));
         }
     }
-    if let Some(serde_json::Value::String(s)) = m.get("tags") {
-        m.insert("tags".into(), json!([s]));
+    for key in ["tags", "videoPasswords"] {
+        if let Some(serde_json::Value::String(s)) = m.get(key) {
+            m.insert(key.into(), json!([s]));
+        }
     }
     serde_json::from_value(serde_json::Value::Object(m))
         .map_err(|e| Error::bad_request(format!("Incorrect request parameters: {e}")))
@@ -289,7 +378,21 @@ pub async fn update(
         tags: f.tags.clone(),
         ..Default::default()
     };
+    // A list for a video that stays or becomes password protected; PeerTube ignores one sent
+    // for another privacy.
+    let protected = f.privacy.unwrap_or(v.privacy.id()) == Privacy::PasswordProtected.id();
+    if protected && (v.privacy != Privacy::PasswordProtected || f.video_passwords.is_some()) {
+        check_password_list(f.video_passwords.as_deref())?;
+    }
     instance.db.update_video(v.id, &update, now_ms()).await?;
+    crate::object_storage::privacy_changed(instance, v, f.privacy).await;
+    passwords_after_update(
+        instance,
+        v.id,
+        f.privacy,
+        f.video_passwords.as_deref().filter(|_| protected),
+    )
+    .await?;
     if let Some(d) = &f.description {
         crate::captions::store::chapters_follow_description(
             instance,

@@ -5,6 +5,8 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+pub use ferrotube_model::proxy::TrustedProxies;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the config file {path}: {source}")]
@@ -45,6 +47,36 @@ pub struct Settings {
     pub tracker: Tracker,
     pub redundancy: Redundancy,
     pub remote_redundancy: RemoteRedundancy,
+    pub secrets: Secrets,
+    pub smtp: Smtp,
+    pub redis: Redis,
+    pub object_storage: ObjectStorage,
+    /// Peers whose `X-Forwarded-For` names the client (PeerTube's `trust_proxy`): addresses,
+    /// ranges, `loopback`, `linklocal`, `uniquelocal` (`FERROTUBE_TRUST_PROXY`, comma-separated).
+    /// The client's address is what rate limits, view counting and the audit log go by.
+    pub trust_proxy: Vec<String>,
+    /// `trust_proxy`, parsed (by [`Settings::load`]).
+    #[serde(skip)]
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// Redis, for what the nodes of one instance must tell each other at once (several web nodes):
+/// without it, each node keeps to itself, as a single node does.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Redis {
+    /// `redis://host:port/db` (`FERROTUBE_REDIS_URL`).
+    pub url: Option<String>,
+}
+
+/// Secrets of the instance (PeerTube's `secrets`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Secrets {
+    /// Encrypts two-factor secrets at rest (PeerTube's `secrets.peertube`). Without it they are
+    /// stored as is (and never shown again). Changing it makes the stored ones unreadable: their
+    /// users must sign in with an admin's help to set two-factor again.
+    pub peertube: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -62,6 +94,11 @@ pub struct Signup {
     /// -1: unlimited.
     pub limit: i64,
     pub minimum_age: i64,
+    /// Sign-ups are requests a moderator accepts or rejects (`/users/registrations/request`);
+    /// `/users/register` is then refused, as in PeerTube.
+    pub requires_approval: bool,
+    /// New users must follow the link of a mail before they can sign in (needs `[smtp]`).
+    pub requires_email_verification: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -70,6 +107,91 @@ pub struct UserDefaults {
     /// Bytes; -1: unlimited.
     pub video_quota: i64,
     pub video_quota_daily: i64,
+    /// How long the link of a password-reset mail works (PeerTube: 1 hour).
+    pub reset_password_lifetime_secs: u64,
+    /// How long the link of an e-mail verification mail works (PeerTube: 1 hour).
+    pub verify_email_lifetime_secs: u64,
+}
+
+/// How the instance's mail leaves: an SMTP server. Nothing is sent while `host` is unset, and
+/// `/api/v1/config` then says e-mail is disabled. `FERROTUBE_SMTP_URL`
+/// (`smtp://`, `smtp+starttls://` or `smtps://`, credentials in the userinfo) and
+/// `FERROTUBE_SMTP_FROM` override the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Smtp {
+    pub host: Option<String>,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The `From` of every mail; `noreply@<public host>` when unset.
+    pub from_address: Option<String>,
+}
+
+impl Default for Smtp {
+    fn default() -> Self {
+        Smtp {
+            host: None,
+            port: 25,
+            tls: SmtpTls::None,
+            username: None,
+            password: None,
+            from_address: None,
+        }
+    }
+}
+
+impl Smtp {
+    pub fn enabled(&self) -> bool {
+        self.host.as_deref().is_some_and(|h| !h.is_empty())
+    }
+
+    /// Reads `smtp://host:port` (plain), `smtp+starttls://…` or `smtps://…` (TLS from the
+    /// first byte), with `user:password@` (percent-encoded) when the server wants a login.
+    pub fn from_url(raw: &str) -> Result<Smtp, String> {
+        let u = url::Url::parse(raw).map_err(|e| e.to_string())?;
+        let (tls, default_port) = match u.scheme() {
+            "smtp" => (SmtpTls::None, 25),
+            "smtp+starttls" => (SmtpTls::Starttls, 587),
+            "smtps" => (SmtpTls::Tls, 465),
+            other => return Err(format!("unknown scheme {other:?}")),
+        };
+        let host = u
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or("no host")?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let username = (!u.username().is_empty()).then(|| decode(u.username()));
+        let password = u.password().map(decode);
+        Ok(Smtp {
+            host: Some(host),
+            port: u.port().unwrap_or(default_port),
+            tls,
+            username,
+            password,
+            from_address: None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same machine or a closed network).
+    None,
+    /// Plain, then upgraded with STARTTLS (refused when the server does not offer it).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -106,6 +228,9 @@ pub struct RatesLimit {
     /// Login attempts per address per window (PeerTube: 15 per 5 minutes).
     pub login_max: u32,
     pub login_window_secs: u64,
+    /// Wrong video passwords per address per window before 429.
+    pub video_password_max: u32,
+    pub video_password_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,7 +304,8 @@ pub struct Tracker {
     /// Announces (HTTP) or messages (WebSocket) one address may send per minute before it is
     /// refused (PeerTube's `reject_too_many_announces`); 0 turns the limit off.
     pub max_announces_per_minute: u32,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    /// Read the client's address as the rest of the instance does (the top-level
+    /// `trust_proxy` list of reverse proxies); false: always the connection's address.
     pub trust_proxy: bool,
 }
 
@@ -190,7 +316,7 @@ impl Default for Tracker {
             private: true,
             interval_secs: 600,
             max_announces_per_minute: 600,
-            trust_proxy: false,
+            trust_proxy: true,
         }
     }
 }
@@ -367,6 +493,122 @@ mod units {
     }
 }
 
+/// S3-compatible object storage (PeerTube's `object_storage`). Off by default: files stay under
+/// the data directory. When on, the transcode job still writes locally and a durable
+/// `move-to-object-storage` job uploads the video's files, then points its URLs at the bucket.
+/// Credentials: `credentials` here, else `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
+/// `FERROTUBE_OBJECT_STORAGE_ENABLED` and `FERROTUBE_OBJECT_STORAGE_ENDPOINT` override the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ObjectStorage {
+    pub enabled: bool,
+    /// `https://s3.example.com` (a scheme-less host means https).
+    pub endpoint: String,
+    pub region: String,
+    /// Path-style URLs (`endpoint/bucket/key`) instead of virtual-hosted ones
+    /// (`bucket.endpoint/key`); most self-hosted servers want it.
+    pub force_path_style: bool,
+    /// Parts of a multipart upload (files larger than one part are sent in parts).
+    #[serde(deserialize_with = "units::bytes")]
+    pub max_upload_part: u64,
+    /// Tries of one S3 request before the job gives up for this attempt (it retries later).
+    pub max_request_attempts: u32,
+    pub upload_acl: UploadAcl,
+    pub credentials: Credentials,
+    pub proxy: ObjectStorageProxy,
+    pub streaming_playlists: Bucket,
+    pub web_videos: Bucket,
+    pub original_video_files: Bucket,
+    pub captions: Bucket,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadAcl {
+    /// Canned ACL of public videos' files; empty: none sent (the bucket's policy decides).
+    pub public: String,
+    /// Canned ACL of private, unlisted-with-password and internal videos' files.
+    pub private: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Credentials {
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ObjectStorageProxy {
+    /// Private files are read through the instance after its privacy check (the only mode
+    /// Ferrotube has today; `false` is refused).
+    pub proxify_private_files: bool,
+}
+
+/// One kind of file: its bucket, a key prefix (`"hls/"`), and a public base URL (a CDN) that
+/// replaces the bucket's own URL in what the instance advertises.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Bucket {
+    pub bucket_name: String,
+    pub prefix: String,
+    pub base_url: Option<String>,
+}
+
+impl Bucket {
+    fn named(name: &str, prefix: &str) -> Bucket {
+        Bucket {
+            bucket_name: name.into(),
+            prefix: prefix.into(),
+            base_url: None,
+        }
+    }
+}
+
+impl Default for Bucket {
+    fn default() -> Self {
+        Bucket::named("", "")
+    }
+}
+
+impl Default for UploadAcl {
+    fn default() -> Self {
+        UploadAcl {
+            public: "public-read".into(),
+            private: "private".into(),
+        }
+    }
+}
+
+impl Default for ObjectStorageProxy {
+    fn default() -> Self {
+        ObjectStorageProxy {
+            proxify_private_files: true,
+        }
+    }
+}
+
+impl Default for ObjectStorage {
+    fn default() -> Self {
+        ObjectStorage {
+            enabled: false,
+            endpoint: String::new(),
+            region: "us-east-1".into(),
+            force_path_style: false,
+            max_upload_part: 100 * 1024 * 1024,
+            max_request_attempts: 3,
+            upload_acl: UploadAcl::default(),
+            credentials: Credentials::default(),
+            proxy: ObjectStorageProxy::default(),
+            streaming_playlists: Bucket::named("streaming-playlists", ""),
+            web_videos: Bucket::named("web-videos", ""),
+            original_video_files: Bucket::named("original-video-files", ""),
+            captions: Bucket::named("captions", ""),
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -388,6 +630,12 @@ impl Default for Settings {
             tracker: Tracker::default(),
             redundancy: Redundancy::default(),
             remote_redundancy: RemoteRedundancy::default(),
+            secrets: Secrets::default(),
+            smtp: Smtp::default(),
+            redis: Redis::default(),
+            object_storage: ObjectStorage::default(),
+            trust_proxy: vec!["loopback".into()],
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -409,6 +657,8 @@ impl Default for Signup {
             enabled: false,
             limit: 10,
             minimum_age: 16,
+            requires_approval: false,
+            requires_email_verification: false,
         }
     }
 }
@@ -418,6 +668,8 @@ impl Default for UserDefaults {
         UserDefaults {
             video_quota: -1,
             video_quota_daily: -1,
+            reset_password_lifetime_secs: 3600,
+            verify_email_lifetime_secs: 3600,
         }
     }
 }
@@ -456,6 +708,8 @@ impl Default for RatesLimit {
         RatesLimit {
             login_max: 15,
             login_window_secs: 300,
+            video_password_max: 10,
+            video_password_window_secs: 300,
         }
     }
 }
@@ -520,13 +774,60 @@ impl Settings {
         if let Some(v) = env("FERROTUBE_SIGNUP_ENABLED") {
             s.signup.enabled = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = env("FERROTUBE_SECRET") {
+            s.secrets.peertube = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = env("FERROTUBE_SIGNUP_REQUIRES_APPROVAL") {
+            s.signup.requires_approval = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("FERROTUBE_SIGNUP_REQUIRES_EMAIL_VERIFICATION") {
+            s.signup.requires_email_verification = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("FERROTUBE_SMTP_URL") {
+            let from = s.smtp.from_address.take();
+            s.smtp = Smtp::from_url(&v).map_err(|reason| ConfigError::Invalid {
+                name: "FERROTUBE_SMTP_URL",
+                reason,
+            })?;
+            s.smtp.from_address = from;
+        }
+        if let Some(v) = env("FERROTUBE_TRUST_PROXY") {
+            s.trust_proxy = v
+                .split(',')
+                .map(|e| e.trim().to_string())
+                .filter(|e| !e.is_empty())
+                .collect();
+        }
+        if let Some(v) = env("FERROTUBE_REDIS_URL") {
+            s.redis.url = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = env("FERROTUBE_SMTP_FROM") {
+            s.smtp.from_address = Some(v);
+        }
         if let Some(v) = env("FERROTUBE_ALLOW_PRIVATE_NETWORK") {
             s.federation.allow_private_network = matches!(v.as_str(), "1" | "true" | "yes");
         }
         if let Some(v) = env("FERROTUBE_WEB_VIDEOS") {
             s.transcoding.web_videos = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = env("FERROTUBE_OBJECT_STORAGE_ENABLED") {
+            s.object_storage.enabled = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("FERROTUBE_OBJECT_STORAGE_ENDPOINT") {
+            s.object_storage.endpoint = v;
+        }
+        if s.object_storage.credentials.access_key_id.is_none() {
+            s.object_storage.credentials.access_key_id = env("AWS_ACCESS_KEY_ID");
+        }
+        if s.object_storage.credentials.secret_access_key.is_none() {
+            s.object_storage.credentials.secret_access_key = env("AWS_SECRET_ACCESS_KEY");
+        }
         s.public_url = s.public_url.trim_end_matches('/').to_string();
+        s.trusted_proxies =
+            TrustedProxies::parse(&s.trust_proxy).map_err(|reason| ConfigError::Invalid {
+                name: "trust_proxy",
+                reason,
+            })?;
         s.validate()?;
         Ok(s)
     }
@@ -582,6 +883,54 @@ impl Settings {
                 reason: "must be at least 10 hours".into(),
             });
         }
+        // As PeerTube, which refuses to start in that case: sign-ups would wait for a mail that
+        // never leaves.
+        if self.signup.requires_email_verification && !self.smtp.enabled() {
+            return Err(ConfigError::Invalid {
+                name: "signup.requires_email_verification",
+                reason: "needs an SMTP server ([smtp] host or FERROTUBE_SMTP_URL)".into(),
+            });
+        }
+        if self.object_storage.enabled {
+            let o = &self.object_storage;
+            let invalid = |name: &'static str, reason: &str| {
+                Err(ConfigError::Invalid {
+                    name,
+                    reason: reason.into(),
+                })
+            };
+            if o.endpoint.trim().is_empty() {
+                return invalid("object_storage.endpoint", "needed when enabled");
+            }
+            if !o.proxy.proxify_private_files {
+                return invalid(
+                    "object_storage.proxy.proxify_private_files",
+                    "only true is supported: private files are read through the instance",
+                );
+            }
+            if o.max_upload_part < 5 * 1024 * 1024 {
+                return invalid(
+                    "object_storage.max_upload_part",
+                    "at least 5MB (S3's minimum)",
+                );
+            }
+            for (name, b) in [
+                (
+                    "object_storage.streaming_playlists.bucket_name",
+                    &o.streaming_playlists,
+                ),
+                ("object_storage.web_videos.bucket_name", &o.web_videos),
+                (
+                    "object_storage.original_video_files.bucket_name",
+                    &o.original_video_files,
+                ),
+                ("object_storage.captions.bucket_name", &o.captions),
+            ] {
+                if b.bucket_name.trim().is_empty() {
+                    return invalid(name, "needed when object storage is enabled");
+                }
+            }
+        }
         if self.redundancy.videos.check_interval == 0 {
             return Err(ConfigError::Invalid {
                 name: "redundancy.videos.check_interval",
@@ -616,6 +965,36 @@ impl Settings {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+
+    #[test]
+    fn object_storage_is_off_by_default_and_checked_when_on() {
+        let s = Settings::load(None, |_| None).unwrap();
+        assert!(!s.object_storage.enabled);
+        let dir = std::env::temp_dir().join(format!("ftcfg-os-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok();
+        let f = dir.join("c.toml");
+        let toml = "[object_storage]\nenabled = true\nmax_upload_part = \"8MB\"\n\
+                    upload_acl = { public = \"\", private = \"private\" }\n\
+                    [object_storage.streaming_playlists]\nbucket_name = \"hls\"\nprefix = \"p/\"\n";
+        std::fs::write(&f, toml).ok();
+        // No endpoint: refused.
+        assert!(Settings::load(Some(&f), |_| None).is_err());
+        let s = Settings::load(Some(&f), |k| match k {
+            "FERROTUBE_OBJECT_STORAGE_ENDPOINT" => Some("http://127.0.0.1:9".into()),
+            "AWS_ACCESS_KEY_ID" => Some("id".into()),
+            "AWS_SECRET_ACCESS_KEY" => Some("secret".into()),
+            _ => None,
+        })
+        .unwrap();
+        let o = &s.object_storage;
+        assert_eq!(o.max_upload_part, 8 * 1024 * 1024);
+        assert_eq!(o.upload_acl.public, "");
+        assert_eq!(o.streaming_playlists.prefix, "p/");
+        assert_eq!(o.web_videos.bucket_name, "web-videos");
+        assert_eq!(o.credentials.access_key_id.as_deref(), Some("id"));
+        assert_eq!(o.credentials.secret_access_key.as_deref(), Some("secret"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
 
     #[test]
     fn env_wins_over_file() {
@@ -714,6 +1093,34 @@ mod tests {
     }
 
     #[test]
+    fn smtp_from_url_and_env() {
+        let s = Smtp::from_url("smtps://me%40x.org:p%2Bw%3Ad@mail.example:2465").unwrap();
+        assert_eq!(s.host.as_deref(), Some("mail.example"));
+        assert_eq!(s.port, 2465);
+        assert_eq!(s.tls, SmtpTls::Tls);
+        assert_eq!(s.username.as_deref(), Some("me@x.org"));
+        assert_eq!(s.password.as_deref(), Some("p+w:d"));
+        let s = Smtp::from_url("smtp+starttls://relay").unwrap();
+        assert_eq!((s.port, s.tls, s.username), (587, SmtpTls::Starttls, None));
+        assert!(Smtp::from_url("http://relay").is_err());
+        let s = Settings::load(None, |k| match k {
+            "FERROTUBE_SMTP_URL" => Some("smtp://127.0.0.2:2525".into()),
+            "FERROTUBE_SMTP_FROM" => Some("tube@example.org".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(s.smtp.enabled());
+        assert_eq!(s.smtp.port, 2525);
+        assert_eq!(s.smtp.from_address.as_deref(), Some("tube@example.org"));
+        // Verification without a way to send the mail is refused.
+        assert!(Settings::load(None, |k| (k
+            == "FERROTUBE_SIGNUP_REQUIRES_EMAIL_VERIFICATION")
+            .then(|| "1".to_string()))
+        .is_err());
+        assert!(!Settings::default().smtp.enabled());
+    }
+
+    #[test]
     fn rejects_bad_values() {
         assert!(Settings::load(None, |k| (k == "FERROTUBE_LISTEN")
             .then(|| "nope".to_string()))
@@ -721,6 +1128,20 @@ mod tests {
         assert!(Settings::load(None, |k| (k == "FERROTUBE_DATABASE_URL")
             .then(|| "mysql://x".to_string()))
         .is_err());
+        // A trusted proxy that is no address, range or name refuses to start, naming it.
+        let bad = Settings::load(None, |k| {
+            (k == "FERROTUBE_TRUST_PROXY").then(|| "loopback, everyone".to_string())
+        });
+        assert!(
+            matches!(&bad, Err(ConfigError::Invalid { name: "trust_proxy", reason }) if reason.contains("everyone")),
+            "{bad:?}"
+        );
+        let ok = Settings::load(None, |k| {
+            (k == "FERROTUBE_TRUST_PROXY").then(|| "10.0.0.0/8, 192.0.2.1".to_string())
+        })
+        .expect("valid proxies");
+        assert!(ok.trusted_proxies.trusts("10.9.8.7".parse().expect("ip")));
+        assert!(!ok.trusted_proxies.trusts("127.0.0.1".parse().expect("ip")));
         let s = Settings::load(None, |k| {
             (k == "FERROTUBE_PUBLIC_URL").then(|| "http://127.0.0.1:9000/".to_string())
         });

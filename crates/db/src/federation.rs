@@ -368,6 +368,44 @@ impl Db {
         )? > 0)
     }
 
+    /// Records that the origin deleted the remote video at `url` (see migration 0023).
+    pub async fn record_video_tombstone(&self, url: &str, now: i64) -> Result<u64> {
+        Ok(write_exec!(
+            self,
+            "INSERT INTO remote_video_tombstones (url, deleted_at) VALUES ($1, $2) \
+             ON CONFLICT (url) DO UPDATE SET deleted_at = excluded.deleted_at",
+            url,
+            now
+        )?)
+    }
+
+    /// Whether the origin deleted the remote video at `url` (and it has not come back since).
+    pub async fn video_tombstoned(&self, url: &str) -> Result<bool> {
+        Ok(read_scalar!(
+            self,
+            i64,
+            "SELECT COUNT(*) FROM remote_video_tombstones WHERE url = $1",
+            url
+        )? > 0)
+    }
+
+    pub async fn purge_video_tombstones(&self, before: i64) -> Result<u64> {
+        Ok(write_exec!(
+            self,
+            "DELETE FROM remote_video_tombstones WHERE deleted_at < $1",
+            before
+        )?)
+    }
+
+    /// The origin serves the video at `url` again.
+    pub async fn clear_video_tombstone(&self, url: &str) -> Result<u64> {
+        Ok(write_exec!(
+            self,
+            "DELETE FROM remote_video_tombstones WHERE url = $1",
+            url
+        )?)
+    }
+
     pub async fn purge_seen_activities(&self, before: i64) -> Result<u64> {
         Ok(write_exec!(
             self,

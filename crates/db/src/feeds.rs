@@ -44,6 +44,9 @@ impl Db {
              JOIN channels c ON c.id = v.channel_id \
              WHERE cm.deleted_at IS NULL AND v.state = 1 AND v.privacy = 1 \
              AND (c.host IS NULL OR c.host NOT IN (SELECT host FROM blocked_servers)) \
+             AND cm.held_for_review = FALSE AND c.account_id NOT IN (SELECT account_id FROM blocked_accounts) \
+             AND cm.account_id NOT IN (SELECT account_id FROM blocked_accounts) \
+             AND (a.host IS NULL OR a.host NOT IN (SELECT host FROM blocked_servers)) \
              AND ($1 IS NULL OR v.id = $1) AND ($2 IS NULL OR c.account_id = $2) AND ($3 IS NULL OR c.id = $3) \
              ORDER BY cm.created_at DESC, cm.id DESC LIMIT $4",
             f.video_id,

@@ -230,6 +230,19 @@ impl Db {
         )?)
     }
 
+    /// Gives a job that failed for good a new round of attempts, runnable now (an
+    /// administrator's retry, once the cause is fixed). False when the job is not `failed`.
+    pub async fn retry_failed_job(&self, id: i64, now: i64) -> Result<bool> {
+        let n = write_exec!(
+            self,
+            "UPDATE jobs SET state = 'waiting', attempts = 0, run_at = $1, finished_at = NULL, updated_at = $1 \
+             WHERE id = $2 AND state = 'failed'",
+            now,
+            id
+        )?;
+        Ok(n == 1)
+    }
+
     pub async fn job(&self, id: i64) -> Result<Option<JobRow>> {
         let sql = format!("SELECT {COLS} FROM jobs WHERE id = $1");
         Ok(read_opt!(self, JobRow, &sql, id)?)

@@ -10,17 +10,24 @@
 
 mod macros;
 
+pub mod account_prefs;
 pub mod accounts;
+pub mod admin;
+pub mod blocklists;
 pub mod captions;
 pub mod comments;
 pub mod federation;
 pub mod feeds;
 pub mod history;
 pub mod jobs;
+pub mod moderation;
+pub mod notifications;
+pub mod object_storage;
 pub mod p2p;
 pub mod playlists;
 pub mod redundancy;
 pub mod remote_videos;
+pub mod safety;
 pub mod shares;
 pub mod sort;
 pub mod sources;

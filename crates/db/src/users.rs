@@ -23,7 +23,7 @@ pub struct UserRow {
     pub account_id: i64,
 }
 
-const USER_COLS: &str = "u.id, u.username, u.email, u.password_hash, u.role, u.video_quota, u.video_quota_daily, u.blocked, \
+pub(crate) const USER_COLS: &str = "u.id, u.username, u.email, u.password_hash, u.role, u.video_quota, u.video_quota_daily, u.blocked, \
      u.blocked_reason, u.nsfw_policy, u.email_verified, u.created_at, u.last_login_at, a.id AS account_id";
 
 pub struct NewUser<'a> {

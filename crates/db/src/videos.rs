@@ -67,6 +67,22 @@ pub struct VideoRow {
     pub channel_avatars: Option<String>,
     /// When its source was last replaced.
     pub input_file_updated_at: Option<i64>,
+    /// Blocked by a moderator (`video_blacklist`), and why.
+    #[sqlx(default)]
+    pub blacklisted: bool,
+    #[sqlx(default)]
+    pub blacklist_reason: Option<String>,
+    /// Its owner is a local user banned by a moderator: hidden as a blocked video is, and
+    /// withdrawn from other instances until the ban is lifted.
+    #[sqlx(default)]
+    pub owner_banned: bool,
+    /// Where a local video's files are (migration 0017): `object_storage::STORAGE_LOCAL` or
+    /// `STORAGE_OBJECT`.
+    #[sqlx(default)]
+    pub storage: i64,
+    /// 1 when its objects were uploaded readable by anyone (bucket URLs may be advertised).
+    #[sqlx(default)]
+    pub storage_public: i64,
 }
 
 impl VideoRow {
@@ -86,7 +102,10 @@ pub(crate) const VIDEO_SELECT: &str = "SELECT v.id, v.uuid, v.name, v.descriptio
   v.url, v.thumbnail_url, v.preview_url, c.host AS channel_host, a.host AS account_host, v.fetched_at, \
   (SELECT url FROM actors WHERE actors.account_id = a.id AND actors.host IS NOT NULL) AS account_actor_url, \
   (SELECT url FROM actors WHERE actors.channel_id = c.id AND actors.host IS NOT NULL) AS channel_actor_url, \
-  a.avatars AS account_avatars, c.avatars AS channel_avatars, v.input_file_updated_at \
+  a.avatars AS account_avatars, c.avatars AS channel_avatars, v.input_file_updated_at, \
+  EXISTS (SELECT 1 FROM video_blacklist bl WHERE bl.video_id = v.id) AS blacklisted, \
+  (SELECT bl.reason FROM video_blacklist bl WHERE bl.video_id = v.id) AS blacklist_reason, \
+  EXISTS (SELECT 1 FROM users bu WHERE bu.id = a.user_id AND bu.blocked = TRUE) AS owner_banned, v.storage, v.storage_public \
   FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -200,7 +219,7 @@ pub struct TranscodeResult {
 }
 
 #[derive(Debug, Clone)]
-enum Arg {
+pub(crate) enum Arg {
     I(i64),
     S(String),
     B(bool),
@@ -245,6 +264,12 @@ pub struct VideoFilter {
     pub host: Option<HostFilter>,
     /// Only these videos (`uuids`, full uuids).
     pub uuids: Vec<String>,
+    /// Also blocked videos (`video_blacklist`): their owner's own list, moderators. Every other
+    /// list leaves them out.
+    pub include_blacklisted: bool,
+    /// Leaves out the videos of the accounts and servers this account muted (the reader's
+    /// blocklist). The instance's blocklist applies to every list regardless.
+    pub muted_by_account_id: Option<i64>,
 }
 
 /// Whose videos a `host` filter keeps.
@@ -395,8 +420,29 @@ impl VideoFilter {
         if let Some(h) = self.has_web_video_files {
             parts.push(format!("{} EXISTS (SELECT 1 FROM video_files f WHERE f.video_id = v.id AND f.kind = 'web')", if h { "" } else { "NOT" }));
         }
-        // Videos of blocked servers are not listed (the block also refuses their deliveries).
+        if !self.include_blacklisted {
+            parts.push("v.id NOT IN (SELECT video_id FROM video_blacklist)".into());
+            // Videos of banned users go with them, as blocked ones do.
+            parts.push(
+                "c.account_id NOT IN (SELECT ba.id FROM accounts ba JOIN users bu ON bu.id = ba.user_id \
+                 WHERE bu.blocked = TRUE)"
+                    .into(),
+            );
+        }
+        // Videos of blocked servers and accounts are not listed (the block also refuses their
+        // deliveries), as PeerTube's lists leave out what the instance's account blocked.
         parts.push("(c.host IS NULL OR c.host NOT IN (SELECT host FROM blocked_servers))".into());
+        parts.push("c.account_id NOT IN (SELECT account_id FROM blocked_accounts)".into());
+        if let Some(a) = self.muted_by_account_id {
+            let p = push(&mut args, Arg::I(a));
+            parts.push(format!(
+                "NOT EXISTS (SELECT 1 FROM account_mutes am WHERE am.account_id = {p} AND am.target_account_id = c.account_id)"
+            ));
+            let p = push(&mut args, Arg::I(a));
+            parts.push(format!(
+                "(c.host IS NULL OR NOT EXISTS (SELECT 1 FROM server_mutes sm WHERE sm.account_id = {p} AND sm.host = c.host))"
+            ));
+        }
         if let Some(a) = self.subscriber_actor_id {
             let p = push(&mut args, Arg::I(a));
             parts.push(format!(
@@ -479,6 +525,7 @@ macro_rules! bind_args {
         q
     }};
 }
+pub(crate) use bind_args;
 
 impl Db {
     /// Inserts a video with its tags and, in the same transaction, whatever the caller adds
@@ -518,6 +565,12 @@ impl Db {
     pub async fn video_by_uuid(&self, uuid: &str) -> Result<Option<VideoRow>> {
         let sql = format!("{VIDEO_SELECT} WHERE v.uuid = $1");
         Ok(read_opt!(self, VideoRow, &sql, uuid)?)
+    }
+
+    /// Every video of a local account (what a ban of its user takes away).
+    pub async fn local_videos_of_account(&self, account_id: i64) -> Result<Vec<VideoRow>> {
+        let sql = format!("{VIDEO_SELECT} WHERE a.id = $1 AND v.url IS NULL ORDER BY v.id");
+        Ok(read_all!(self, VideoRow, &sql, account_id)?)
     }
 
     pub async fn video_by_id(&self, id: i64) -> Result<Option<VideoRow>> {
@@ -866,6 +919,17 @@ impl Db {
         now: i64,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
+        // Take the video row's lock first. On PostgreSQL (read committed) two rates of one video
+        // committed side by side would otherwise each count with a snapshot taken before the
+        // other's insert, and the later UPDATE would overwrite the earlier one's count (a like
+        // and a dislike arriving together ended as 0 likes, 1 dislike). With the lock held, the
+        // counting statement below starts after the other transaction committed and sees its
+        // row. (SQLite serialises writers anyway; the statement is a no-op there.)
+        tx_exec!(
+            &mut tx,
+            "UPDATE videos SET likes = likes WHERE id = $1",
+            video_id
+        )?;
         tx_exec!(
             &mut tx,
             "DELETE FROM video_rates WHERE account_id = $1 AND video_id = $2",

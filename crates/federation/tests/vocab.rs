@@ -629,6 +629,33 @@ fn activities_get_peertube_contexts() {
     assert_eq!(view["@context"][3]["WatchAction"], "sc:WatchAction");
 }
 
+/// PeerTube's reply approval: `ApproveReply` of a comment, with its `inReplyTo`, parses (the
+/// object is the approved comment) and is written with PeerTube's context for the type.
+#[test]
+fn approve_reply_round_trip() {
+    let body = json!({
+        "@context": vocab::context::reply_approval("ApproveReply"),
+        "type": "ApproveReply",
+        "id": "http://a.example/videos/watch/0d174725-6d15-401b-af3f-640734ca83fe/comments/7/approve-reply",
+        "actor": "http://a.example/accounts/alice",
+        "inReplyTo": "http://a.example/videos/watch/0d174725-6d15-401b-af3f-640734ca83fe",
+        "object": "http://b.example/videos/watch/0d174725-6d15-401b-af3f-640734ca83fe/comments/3"
+    });
+    let a = parse_activity(&body).unwrap();
+    assert_eq!(a.kind, ActivityKind::ApproveReply);
+    assert_eq!(
+        a.object_id(),
+        Some("http://b.example/videos/watch/0d174725-6d15-401b-af3f-640734ca83fe/comments/3")
+    );
+    let out = activity_to_json(&a);
+    assert_eq!(out["@context"][3]["ApproveReply"], "pt:ApproveReply");
+    assert_eq!(out["type"], "ApproveReply");
+    // An approval must come from the host it names itself after.
+    let mut forged = body.clone();
+    forged["id"] = json!("http://b.example/approve");
+    assert!(parse_activity(&forged).is_err());
+}
+
 #[test]
 fn announce_without_context_and_mastodon_create_parse() {
     let sample = fixture("peertube-announce-without-context.json");
@@ -788,8 +815,25 @@ fn flag_round_trips() {
         content: Some("spam".into()),
         extra_objects: vec!["http://remote.example/accounts/bob".into()],
         expires: None,
+        flag: Some(FlagDetails {
+            reasons: vec!["spamOrMisleading".into(), "captions".into()],
+            start_at: Some(3),
+            end_at: Some(9),
+        }),
     };
     let v = activity_to_json(&flag);
+    // PeerTube's shape: predefined reasons as Hashtag tags, the span in seconds.
+    assert_eq!(
+        v["tag"],
+        json!([
+            { "type": "Hashtag", "name": "spamOrMisleading" },
+            { "type": "Hashtag", "name": "captions" }
+        ])
+    );
+    assert_eq!(
+        (v["startAt"].as_i64(), v["endAt"].as_i64()),
+        (Some(3), Some(9))
+    );
     assert_eq!(
         v["object"],
         json!([

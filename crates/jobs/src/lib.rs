@@ -10,6 +10,7 @@ use ferrotube_model::timefmt::now_ms;
 use futures::future::BoxFuture;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -62,6 +63,9 @@ pub struct Queue {
     pub max_attempts: i64,
     pub lease: Duration,
     pub worker_id: String,
+    /// While set, workers claim no new job (running ones finish): PeerTube's
+    /// `POST /api/v1/jobs/pause`. The owner keeps it in step across nodes.
+    paused: Arc<AtomicBool>,
 }
 
 impl Queue {
@@ -73,7 +77,20 @@ impl Queue {
             max_attempts,
             lease,
             worker_id,
+            paused: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Stops (`true`) or lets again (`false`) this node's workers claim jobs; resuming wakes them.
+    pub fn set_paused(&self, paused: bool) {
+        let was = self.paused.swap(paused, Ordering::AcqRel);
+        if was && !paused {
+            self.wake();
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::Acquire)
     }
 
     /// Adds a job inside the caller's transaction; wake workers with [`Queue::wake`] after commit.
@@ -219,6 +236,9 @@ impl Runner {
         let q = &self.queue;
         let mut ran = 0;
         loop {
+            if q.is_paused() {
+                return Ok(ran);
+            }
             let now = now_ms();
             let lease_ms = q.lease.as_millis() as i64;
             let Some(job) =
@@ -249,6 +269,9 @@ pub fn backoff_ms(attempt: i64) -> i64 {
 }
 
 async fn run_one(q: &Queue, kind: &'static str, reg: &Registration) -> Result<bool, QueueError> {
+    if q.is_paused() {
+        return Ok(false);
+    }
     let lease_ms = q.lease.as_millis() as i64;
     let now = now_ms();
     let Some(job) =

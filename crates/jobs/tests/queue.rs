@@ -299,6 +299,54 @@ async fn runner_retries_and_gives_up(t: &TestDb) {
     }
 }
 
+/// A paused queue's workers claim nothing (the job stays waiting); resuming wakes them and the
+/// job runs. `run_until_idle` respects the pause too.
+async fn paused_workers_claim_nothing(t: &TestDb) {
+    let q = Queue::new(t.db.clone(), Duration::from_secs(3), 2);
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    let runner = Runner::new(q.clone()).register(
+        "counted",
+        1,
+        Arc::new(move |_ctx| {
+            let r = r.clone();
+            Box::pin(async move {
+                r.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+        }),
+        None,
+    );
+    q.set_paused(true);
+    assert!(q.is_paused());
+    let id = q
+        .enqueue("counted", &serde_json::json!({}), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        runner.run_until_idle().await.unwrap(),
+        0,
+        "paused: nothing runs inline"
+    );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let handles = runner.spawn(stop_rx);
+    q.wake();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 0, "paused workers ran a job");
+    assert_eq!(t.db.job(id).await.unwrap().unwrap().state, "waiting");
+    q.set_paused(false);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while t.db.job(id).await.unwrap().unwrap().state != "completed" {
+        assert!(std::time::Instant::now() < deadline, "not run after resume");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    stop_tx.send(true).unwrap();
+    for h in handles {
+        h.await.unwrap();
+    }
+}
+
 macro_rules! on_both {
     ($name:ident) => {
         mod $name {
@@ -322,3 +370,4 @@ on_both!(claims_are_exclusive_and_leases_expire);
 on_both!(heartbeats_do_not_wait_on_the_body);
 on_both!(failures_retry_then_fail);
 on_both!(runner_retries_and_gives_up);
+on_both!(paused_workers_claim_nothing);

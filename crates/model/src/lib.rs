@@ -1,12 +1,14 @@
 //! Domain types and rules shared by every layer: PeerTube's enums and their labels, identifiers
 //! (uuid, shortUUID), the resolution ladder labels and input validation. No I/O here.
 
+pub mod abuse;
 pub mod constants;
 pub mod content_range;
 pub mod file_names;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod ids;
+pub mod proxy;
 pub mod state;
 pub mod subtitles;
 pub mod timefmt;

@@ -16,6 +16,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use ferrotube_model::proxy::TrustedProxies;
 use rand::seq::IteratorRandom;
 use serde::Serialize;
 use serde_bytes::ByteBuf;
@@ -38,9 +39,10 @@ pub struct TrackerConfig {
     pub default_numwant: usize,
     /// Ceiling on `numwant` (bittorrent-tracker: 82, about what fits a UDP packet).
     pub max_numwant: usize,
-    /// Take the client's address from the first `X-Forwarded-For` entry: only behind a reverse
-    /// proxy that sets it, otherwise any client could register someone else's address.
-    pub trust_proxy: bool,
+    /// Peers whose `X-Forwarded-For` names the client (a reverse proxy in front); the client
+    /// is the last address of the chain that is not one of them, so a client cannot register
+    /// someone else's address by writing the header itself. Empty: the connection's address.
+    pub trusted_proxies: TrustedProxies,
     /// Requests (HTTP announces and scrapes, WebSocket messages) one address may make per
     /// minute; past it the tracker answers a failure and, on a socket, hangs up. `0`: no limit.
     pub max_requests_per_minute: u32,
@@ -54,7 +56,7 @@ impl Default for TrackerConfig {
             max_peers_total: 100_000,
             default_numwant: 50,
             max_numwant: 82,
-            trust_proxy: false,
+            trusted_proxies: TrustedProxies::none(),
             max_requests_per_minute: 600,
         }
     }
@@ -600,7 +602,7 @@ fn encode_announce(res: &AnnounceResult, compact: bool) -> Vec<u8> {
 /// /tracker/socket` (see [`crate::ws`]).
 ///
 /// The client address comes from axum's `ConnectInfo<SocketAddr>` (serve with
-/// `into_make_service_with_connect_info`), or `X-Forwarded-For` when `trust_proxy` is set; a
+/// `into_make_service_with_connect_info`), or what a trusted proxy forwards in `X-Forwarded-For`; a
 /// request with neither is refused, since a peer without an address is useless to others.
 pub fn router<S>(tracker: Arc<Tracker>) -> Router<S>
 where
@@ -620,25 +622,17 @@ fn client_ip(tracker: &Tracker, headers: &HeaderMap, req: &Request) -> Option<Ip
     client_ip_of(tracker, headers, req.extensions())
 }
 
-/// The client's address from the connection (or `X-Forwarded-For` when trusted).
+/// The client's address: the connection's, or what a trusted proxy forwards.
 pub(crate) fn client_ip_of(
     tracker: &Tracker,
     headers: &HeaderMap,
     extensions: &axum::http::Extensions,
 ) -> Option<IpAddr> {
-    if tracker.config.trust_proxy {
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
-    extensions
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+        .map(|c| c.0.ip())?;
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    Some(tracker.config.trusted_proxies.client(peer, forwarded))
 }
 
 fn bencoded_response(body: Vec<u8>) -> Response {
@@ -1050,7 +1044,8 @@ mod tests {
     #[tokio::test]
     async fn router_trusts_forwarded_for_only_when_configured() {
         let t = Arc::new(tracker(TrackerConfig {
-            trust_proxy: true,
+            trusted_proxies: TrustedProxies::parse(&["loopback".into(), "10.0.0.0/8".into()])
+                .unwrap(),
             ..TrackerConfig::default()
         }));
         let app: Router = router(t);
@@ -1059,10 +1054,27 @@ mod tests {
             pct(&HASH),
             pct(&[1; 20])
         );
-        let req = axum::http::Request::get(&uri)
+        // Through a proxy on loopback and another on 10/8: the client is 203.0.113.9.
+        let mut req = axum::http::Request::get(&uri)
             .header("x-forwarded-for", "203.0.113.9, 10.0.0.1")
             .body(axum::body::Body::empty())
             .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo::<SocketAddr>("127.0.0.1:5000".parse().unwrap()));
+        app.clone().oneshot(req).await.unwrap();
+        // A client that is not a proxy: its header is ignored.
+        let uri3 = format!(
+            "/tracker/announce?info_hash={}&peer_id={}&port=3&left=1",
+            pct(&HASH),
+            pct(&[3; 20])
+        );
+        let mut req = axum::http::Request::get(&uri3)
+            .header("x-forwarded-for", "198.51.100.77")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        req.extensions_mut().insert(ConnectInfo::<SocketAddr>(
+            "192.0.2.50:5000".parse().unwrap(),
+        ));
         app.clone().oneshot(req).await.unwrap();
         let uri2 = format!(
             "/tracker/announce?info_hash={}&peer_id={}&port=2&left=1",
@@ -1070,6 +1082,12 @@ mod tests {
             pct(&[2; 20])
         );
         let (_, body) = get(app, &uri2, Some("192.0.2.1:9".parse().unwrap())).await;
-        assert_eq!(bytes_of(&dict(&body), "peers"), &[203, 0, 113, 9, 0, 1]);
+        let d = dict(&body);
+        let mut peers: Vec<&[u8]> = bytes_of(&d, "peers").chunks(6).collect();
+        peers.sort();
+        assert_eq!(
+            peers,
+            vec![&[192, 0, 2, 50, 0, 3][..], &[203, 0, 113, 9, 0, 1][..]]
+        );
     }
 }

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod object;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("invalid storage key {0:?}")]

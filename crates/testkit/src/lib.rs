@@ -26,14 +26,22 @@
 mod app;
 pub mod fediverse;
 mod http_client;
+pub mod mail;
+pub mod nginx;
 mod pg;
 mod process;
+pub mod redis_server;
+pub mod s3;
 mod util;
 
 pub use app::TestApp;
 pub use http_client::{assert_problem, header, Http};
+pub use mail::{Mail, MailServer};
+pub use nginx::Nginx;
 pub use pg::{pg_base, PgDb};
 pub use process::{ferrotube_bin, memory_mib, Launch, TestInstance};
+pub use redis_server::RedisServer;
+pub use s3::S3Server;
 pub use util::{ffprobe, make_clip, multipart, sha256_hex};
 
 /// The `root` password of the instances the kit starts (unless told otherwise).

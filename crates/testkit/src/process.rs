@@ -76,7 +76,9 @@ impl Launch {
             root_password: ROOT_PW.into(),
             pg_base: pg_base(),
             pg_prefix: "ft_test".into(),
-            rust_log: "info,sqlx=warn".into(),
+            // FERROTUBE_TEST_LOG=debug,... to see more of a failing test's servers.
+            rust_log: std::env::var("FERROTUBE_TEST_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
             env: Vec::new(),
             tmp_prefix: "ferrotube-it-".into(),
             keep_files: false,
@@ -94,6 +96,9 @@ fn free_port(ip: &str) -> Result<u16> {
 pub struct TestInstance {
     http: Http,
     pub child: Option<Child>,
+    /// More nodes of this instance on the same database and files
+    /// ([`TestInstance::spawn_worker`], [`TestInstance::spawn_web_node`]); `None` once killed.
+    pub nodes: Vec<Option<Child>>,
     pub backend: Backend,
     launch: Launch,
     config_file: Option<PathBuf>,
@@ -176,6 +181,7 @@ impl TestInstance {
             ),
             log_file,
             child: None,
+            nodes: Vec::new(),
             backend: launch.backend,
             config_file,
             launch,
@@ -186,7 +192,8 @@ impl TestInstance {
         Ok(inst)
     }
 
-    async fn spawn(&mut self) -> Result<()> {
+    /// The command that starts a node of this instance (same settings, database and files).
+    fn node_command(&self) -> Result<Command> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -214,6 +221,72 @@ impl TestInstance {
         if let Some(db) = &self.pg_db {
             cmd.env("FERROTUBE_DATABASE_URL", &db.url);
         }
+        Ok(cmd)
+    }
+
+    /// Starts one more node of this instance with `--role worker` (jobs only), on the same
+    /// database and files; its log goes to the same file. Killed with the instance. Returns the
+    /// node's index for [`TestInstance::kill_node`].
+    pub fn spawn_worker(&mut self) -> Result<usize> {
+        let mut cmd = self.node_command()?;
+        cmd.env("FERROTUBE_ROLE", "worker");
+        let child = cmd.spawn().context("spawn a worker")?;
+        self.nodes.push(Some(child));
+        Ok(self.nodes.len() - 1)
+    }
+
+    /// Starts one more `--role web` node of this instance on another port of the same address,
+    /// and waits until it answers. Returns its index and its own base URL.
+    pub async fn spawn_web_node(&mut self) -> Result<(usize, String)> {
+        let port = free_port(&self.launch.ip)?;
+        let listen = format!("{}:{port}", self.launch.ip);
+        let mut cmd = self.node_command()?;
+        cmd.env("FERROTUBE_ROLE", "web")
+            .env("FERROTUBE_LISTEN", &listen);
+        let child = cmd.spawn().context("spawn a web node")?;
+        self.nodes.push(Some(child));
+        let base = format!("http://{listen}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = self
+                .client
+                .get(format!("{base}/api/v1/config"))
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await
+            {
+                if r.status() == 200 {
+                    return Ok((self.nodes.len() - 1, base));
+                }
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "the web node did not answer within 60 s:\n{}",
+                    self.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// SIGKILLs one of the extra nodes.
+    pub fn kill_node(&mut self, index: usize) {
+        if let Some(mut c) = self.nodes.get_mut(index).and_then(Option::take) {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGKILLs the first node (the one `launch` started), leaving the extra ones running.
+    pub fn kill_first_node(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    async fn spawn(&mut self) -> Result<()> {
+        let mut cmd = self.node_command()?;
         self.child = Some(cmd.spawn().with_context(|| {
             format!("spawn the ferrotube binary {}", self.launch.bin.display())
         })?);
@@ -244,9 +317,32 @@ impl TestInstance {
         }
     }
 
+    /// Runs the binary with `args` (e.g. `storage migrate --to local`) on this instance's
+    /// settings, data dir and database, and waits for it; answers its output.
+    pub fn run_cli(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new(&self.launch.bin);
+        cmd.args(args);
+        if let Some(c) = &self.config_file {
+            cmd.arg("--config").arg(c);
+        }
+        cmd.env_remove("FERROTUBE_CONFIG")
+            .env_remove("FERROTUBE_DATABASE_URL")
+            .env("FERROTUBE_LISTEN", &self.http.host)
+            .env("FERROTUBE_PUBLIC_URL", &self.http.url)
+            .env("FERROTUBE_DATA_DIR", &self.http.data_dir)
+            .env("RUST_LOG", &self.launch.rust_log)
+            .envs(self.launch.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null());
+        if let Some(db) = &self.pg_db {
+            cmd.env("FERROTUBE_DATABASE_URL", &db.url);
+        }
+        cmd.output().expect("run the ferrotube binary")
+    }
+
     /// SIGKILLs the server (no graceful shutdown) and waits for it to be gone.
     pub fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
+        let extra = self.nodes.drain(..).flatten();
+        for mut c in self.child.take().into_iter().chain(extra) {
             let _ = c.kill();
             let _ = c.wait();
         }

@@ -1,10 +1,8 @@
-/* Ferrotube client script: auth/nav, login, upload (resumable) and the player. */
+/* Ferrotube client script: progressive enhancement of the server-rendered pages (upload,
+   player, notifications); the session is the server's cookie. */
 (function () {
   "use strict";
 
-  var TOKEN_KEY = "ferrotube.access_token";
-  var REFRESH_KEY = "ferrotube.refresh_token";
-  var USER_KEY = "ferrotube.username";
   var PUBLISHED = 1;
   // PeerTube VideoState values after which waiting is pointless.
   var FAILED_STATES = [7, 8, 11];
@@ -33,33 +31,18 @@
     });
   }
 
-  // ---------------------------------------------------------------- storage
+  // ---------------------------------------------------------------- session
 
-  function store(key, value) {
-    try {
-      if (value === null || value === undefined) window.localStorage.removeItem(key);
-      else window.localStorage.setItem(key, value);
-    } catch (e) {
-      /* storage disabled: stay signed out */
-    }
+  // The session lives in HttpOnly cookies that the sign-in form set: this script never holds a
+  // token. What it changes carries the page's CSRF token, which the server rendered into the
+  // page for this session only.
+  function csrfToken() {
+    var m = document.querySelector('meta[name="csrf-token"]');
+    return m ? m.getAttribute("content") || "" : "";
   }
 
-  function load(key) {
-    try {
-      return window.localStorage.getItem(key);
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function accessToken() {
-    return load(TOKEN_KEY);
-  }
-
-  function clearAuth() {
-    store(TOKEN_KEY, null);
-    store(REFRESH_KEY, null);
-    store(USER_KEY, null);
+  function signedIn() {
+    return !!(document.body && document.body.dataset.user);
   }
 
   // ---------------------------------------------------------------- API
@@ -85,77 +68,15 @@
     });
   }
 
-  function getLocalClient() {
-    return fetch("/api/v1/oauth-clients/local", { headers: { Accept: "application/json" } }).then(function (res) {
-      return readJson(res).then(function (body) {
-        if (!res.ok || !body || !body.client_id) throw new Error(errorMessage(res, body));
-        return body;
-      });
-    });
-  }
-
-  function requestToken(params) {
-    return getLocalClient().then(function (client) {
-      var form = new URLSearchParams();
-      form.set("client_id", client.client_id);
-      form.set("client_secret", client.client_secret);
-      Object.keys(params).forEach(function (k) {
-        form.set(k, params[k]);
-      });
-      return fetch("/api/v1/users/token", {
-        method: "POST",
-        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-        body: form.toString(),
-      }).then(function (res) {
-        return readJson(res).then(function (body) {
-          if (!res.ok || !body || !body.access_token) throw new Error(errorMessage(res, body));
-          store(TOKEN_KEY, body.access_token);
-          if (body.refresh_token) store(REFRESH_KEY, body.refresh_token);
-          return body;
-        });
-      });
-    });
-  }
-
-  var refreshing = null;
-
-  function refreshToken() {
-    var refresh = load(REFRESH_KEY);
-    if (!refresh) return Promise.resolve(false);
-    if (!refreshing) {
-      refreshing = requestToken({ grant_type: "refresh_token", refresh_token: refresh })
-        .then(function () {
-          return true;
-        })
-        .catch(function () {
-          clearAuth();
-          return false;
-        })
-        .then(function (ok) {
-          refreshing = null;
-          return ok;
-        });
-    }
-    return refreshing;
-  }
-
-  /** fetch() with the stored bearer token; refreshes it once on 401. */
-  function apiFetch(path, options, retried) {
+  /** fetch() with the session cookie; changes carry the CSRF token. */
+  function apiFetch(path, options) {
     options = options || {};
     var headers = new Headers(options.headers || {});
     if (!headers.has("Accept")) headers.set("Accept", "application/json");
-    var token = accessToken();
-    if (token) headers.set("Authorization", "Bearer " + token);
-    var opts = Object.assign({}, options, { headers: headers });
-    return fetch(path, opts).then(function (res) {
-      if (res.status === 401 && token && !retried) {
-        return refreshToken().then(function (ok) {
-          if (ok) return apiFetch(path, options, true);
-          return res;
-        });
-      }
-      return res;
-    });
+    var method = (options.method || "GET").toUpperCase();
+    if (method !== "GET" && method !== "HEAD" && csrfToken()) headers.set("X-CSRF-Token", csrfToken());
+    var opts = Object.assign({}, options, { headers: headers, credentials: "same-origin" });
+    return fetch(path, opts);
   }
 
   function apiJson(path, options) {
@@ -174,98 +95,14 @@
   var mePromise = null;
 
   function getMe() {
-    if (!accessToken()) return Promise.resolve(null);
+    if (!signedIn()) return Promise.resolve(null);
     if (!mePromise) {
       mePromise = apiJson("/api/v1/users/me").catch(function (err) {
-        if (err.status === 401) clearAuth();
         mePromise = null;
         throw err;
       });
     }
     return mePromise;
-  }
-
-  // ---------------------------------------------------------------- nav
-
-  function renderNav(username) {
-    var user = $("ft-nav-user");
-    var login = $("ft-nav-login");
-    var logout = $("ft-nav-logout");
-    if (username) {
-      show(user, username);
-      hide(login);
-      show(logout);
-    } else {
-      hide(user);
-      show(login);
-      hide(logout);
-    }
-  }
-
-  function initNav() {
-    var logout = $("ft-nav-logout");
-    if (logout) {
-      logout.addEventListener("click", function () {
-        var token = accessToken();
-        clearAuth();
-        renderNav(null);
-        var done = function () {
-          window.location.href = "/";
-        };
-        if (token) {
-          fetch("/api/v1/users/revoke-token", {
-            method: "POST",
-            headers: { Authorization: "Bearer " + token },
-          }).then(done, done);
-        } else {
-          done();
-        }
-      });
-    }
-    if (!accessToken()) {
-      renderNav(null);
-      return;
-    }
-    renderNav(load(USER_KEY) || "…");
-    getMe().then(
-      function (me) {
-        if (me && me.username) {
-          store(USER_KEY, me.username);
-          renderNav(me.username);
-        } else {
-          renderNav(null);
-        }
-      },
-      function () {
-        renderNav(accessToken() ? load(USER_KEY) || "…" : null);
-      }
-    );
-  }
-
-  // ---------------------------------------------------------------- login
-
-  function initLogin() {
-    var form = $("ft-login-form");
-    if (!form) return;
-    var error = $("ft-login-error");
-    var submit = $("ft-login-submit");
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      hide(error);
-      submit.disabled = true;
-      var username = $("ft-login-username").value.trim();
-      var password = $("ft-login-password").value;
-      requestToken({ grant_type: "password", response_type: "code", username: username, password: password })
-        .then(function () {
-          store(USER_KEY, username);
-          var next = new URLSearchParams(window.location.search).get("next");
-          window.location.href = next && next.charAt(0) === "/" && next.charAt(1) !== "/" ? next : "/";
-        })
-        .catch(function (err) {
-          show(error, err.message || String(err));
-          submit.disabled = false;
-        });
-    });
   }
 
   // ---------------------------------------------------------------- upload
@@ -285,8 +122,7 @@
     return new Promise(function (resolve, reject) {
       var xhr = new XMLHttpRequest();
       xhr.open("PUT", url);
-      var token = accessToken();
-      if (token) xhr.setRequestHeader("Authorization", "Bearer " + token);
+      if (csrfToken()) xhr.setRequestHeader("X-CSRF-Token", csrfToken());
       xhr.setRequestHeader("Content-Range", contentRange);
       if (body) xhr.setRequestHeader("Content-Type", "application/octet-stream");
       if (onProgress && xhr.upload) {
@@ -420,98 +256,6 @@
     });
   }
 
-  function initUpload() {
-    var form = $("ft-upload-form");
-    if (!form) return;
-    var signin = $("ft-upload-signin");
-    var channelSelect = $("ft-upload-channel");
-    var fileInput = $("ft-upload-file");
-    var nameInput = $("ft-upload-name");
-    var submit = $("ft-upload-submit");
-    var error = $("ft-upload-error");
-    var bar = $("ft-upload-bar");
-    var percent = $("ft-upload-percent");
-    var status = $("ft-upload-status");
-
-    if (!accessToken()) {
-      show(signin);
-      hide(form);
-      return;
-    }
-    submit.disabled = true;
-    getMe().then(
-      function (me) {
-        var channels = (me && me.videoChannels) || [];
-        channelSelect.textContent = "";
-        channels.forEach(function (c) {
-          var opt = document.createElement("option");
-          opt.value = String(c.id);
-          opt.textContent = c.displayName ? c.displayName + " (" + c.name + ")" : c.name;
-          channelSelect.appendChild(opt);
-        });
-        if (channels.length === 0) show(error, "Your account has no channel to upload to.");
-        else submit.disabled = false;
-      },
-      function (err) {
-        if (!accessToken()) {
-          show(signin);
-          hide(form);
-        } else {
-          show(error, "Could not load your account: " + err.message);
-        }
-      }
-    );
-
-    fileInput.addEventListener("change", function () {
-      var f = fileInput.files && fileInput.files[0];
-      if (f && !nameInput.value) nameInput.value = f.name.replace(/\.[^.]+$/, "").slice(0, 120);
-    });
-
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      hide(error);
-      var file = fileInput.files && fileInput.files[0];
-      if (!file) {
-        show(error, "Choose a file to upload.");
-        return;
-      }
-      var meta = {
-        name: nameInput.value.trim(),
-        channelId: parseInt(channelSelect.value, 10),
-        privacy: parseInt($("ft-upload-privacy").value, 10),
-        filename: file.name,
-      };
-      var description = $("ft-upload-description").value.trim();
-      if (description) meta.description = description;
-      submit.disabled = true;
-      show($("ft-upload-progress"));
-      var total = file.size || 1;
-      var setProgress = function (bytes) {
-        var pct = Math.min(100, Math.floor((bytes / total) * 100));
-        bar.value = pct;
-        percent.textContent = pct + "%";
-      };
-      setProgress(0);
-      resumableUpload(file, meta, setProgress, function (text) {
-        status.textContent = text;
-      }).then(
-        function (video) {
-          setProgress(total);
-          status.textContent = "Upload complete. The video is being processed.";
-          var link = $("ft-upload-watch-link");
-          link.href = "/w/" + encodeURIComponent(video.shortUUID || video.uuid);
-          show($("ft-upload-done"));
-          hide(form);
-        },
-        function (err) {
-          status.textContent = "";
-          show(error, err.message || String(err));
-          submit.disabled = false;
-        }
-      );
-    });
-  }
-
   // ---------------------------------------------------------------- player
 
   var HLS_TYPE = "application/vnd.apple.mpegurl";
@@ -546,6 +290,50 @@
   }
 
   /**
+   * The quality menu (`#ft-quality`): "Auto" lets hls.js pick a rendition by bandwidth, any
+   * other entry holds one rendition of the ladder. While on Auto, the entry names the
+   * rendition playing. Native HLS playback (Safari) picks by itself and shows no menu.
+   */
+  function qualityMenu(hls) {
+    var box = $("ft-quality-box");
+    var select = $("ft-quality");
+    if (!box || !select) return;
+    var auto = select.options[0];
+    var autoText = auto.textContent;
+    function label(level) {
+      return level.height ? level.height + "p" : Math.round((level.bitrate || 0) / 1000) + " kbit/s";
+    }
+    hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
+      while (select.options.length > 1) select.remove(1);
+      // hls.js orders the ladder by bitrate, lowest first; the menu shows the best first.
+      for (var i = hls.levels.length - 1; i >= 0; i--) {
+        select.appendChild(new Option(label(hls.levels[i]), String(i)));
+      }
+      select.value = "-1";
+      box.hidden = hls.levels.length < 2;
+    });
+    hls.on(window.Hls.Events.LEVEL_SWITCHED, function (_event, data) {
+      var level = hls.levels[data.level];
+      select.dataset.playing = level ? label(level) : "";
+      auto.textContent = hls.autoLevelEnabled && level ? autoText + " (" + label(level) + ")" : autoText;
+    });
+    select.addEventListener("change", function () {
+      // A chosen rendition replaces what is buffered now; -1 hands the choice back to hls.js.
+      hls.currentLevel = Number(select.value);
+    });
+  }
+
+  /**
+   * The user's autoPlayVideo setting (`<body data-autoplay="on">`) on the watch page. A
+   * browser that wants a gesture first refuses: the viewer presses play, as without it.
+   */
+  function autoplay(video) {
+    if (document.body.dataset.autoplay !== "on" || document.body.dataset.page !== "watch") return;
+    var started = video.play();
+    if (started && started.catch) started.catch(function () {});
+  }
+
+  /**
    * Plays `url` natively when the browser can (Safari, recent Chrome), else
    * with hls.js. `needsAuth` (private videos) prefers hls.js, which can send
    * the bearer token with playlist and segment requests.
@@ -556,12 +344,14 @@
       return;
     }
     video.dataset.hlsSrc = url;
-    var p2p = p2pConfig(video);
+    // The user's p2pEnabled setting (`<body data-p2p="off">`) keeps the player on HTTP.
+    var p2p = document.body.dataset.p2p === "off" ? null : p2pConfig(video);
     if (p2p && !needsAuth && window.FerrotubeP2P && hlsJsSupported()) {
       // hls.js with peer-to-peer segments (the bundle in /client/player.js).
       video.dataset.player = "p2p";
       var p2pHls = window.FerrotubeP2P.createP2PPlayer(video, url, p2p, $("ft-p2p-stats"), {});
       watchErrors(p2pHls, statusEl);
+      qualityMenu(p2pHls);
       p2pHls.loadSource(url);
       p2pHls.attachMedia(video);
       window.ferrotubeHls = p2pHls;
@@ -570,16 +360,10 @@
       video.src = url;
     } else if (hlsJsSupported()) {
       video.dataset.player = "hls.js";
-      var hls = new window.Hls({
-        // Same-origin playlists/segments of private videos need the bearer token.
-        xhrSetup: function (xhr, reqUrl) {
-          var token = accessToken();
-          if (!token || new URL(reqUrl, window.location.href).origin !== window.location.origin) return;
-          xhr.open("GET", reqUrl, true);
-          xhr.setRequestHeader("Authorization", "Bearer " + token);
-        },
-      });
+      // Same-origin playlists and segments of private videos go with the session cookie.
+      var hls = new window.Hls();
       watchErrors(hls, statusEl);
+      qualityMenu(hls);
       hls.loadSource(url);
       hls.attachMedia(video);
       window.ferrotubeHls = hls;
@@ -592,6 +376,7 @@
       return;
     }
     video.dataset.ready = "true";
+    autoplay(video);
   }
 
   function registerView(video, uuid) {
@@ -614,7 +399,7 @@
    * progress every few seconds and on pause (PUT /videos/{id}/watching).
    */
   function trackProgress(video, uuid) {
-    if (!accessToken()) return;
+    if (!signedIn()) return;
     var path = "/api/v1/videos/" + encodeURIComponent(uuid);
     var lastSent = -1;
     var lastAt = 0;
@@ -679,7 +464,7 @@
   }
 
   /** Polls the API until the video is published, then starts the player. */
-  function waitAndPlay(uuid, video, statusEl, shell) {
+  function waitAndPlay(uuid, video, statusEl) {
     var first = true;
     function poll() {
       return apiFetch("/api/v1/videos/" + encodeURIComponent(uuid)).then(function (res) {
@@ -689,21 +474,20 @@
               var msg =
                 res.status === 404
                   ? "This video does not exist or was removed."
-                  : accessToken()
+                  : signedIn()
                     ? "You are not allowed to watch this video."
                     : "This video is private. Sign in to watch it.";
               show(statusEl, msg);
-              if (shell && $("ft-video-title")) $("ft-video-title").textContent = "Video unavailable";
               return;
             }
             throw new Error(errorMessage(res, v));
           }
-          if (shell || first) fillVideoInfo(v);
+          if (first) fillVideoInfo(v);
           first = false;
           var state = v.state || {};
           if (state.id === PUBLISHED) {
             hide(statusEl);
-            startPlayer(video, playlistUrl(v), statusEl, shell && !!accessToken());
+            startPlayer(video, playlistUrl(v), statusEl, false);
             return;
           }
           if (FAILED_STATES.indexOf(state.id) >= 0) {
@@ -933,7 +717,7 @@
     if (section.dataset.published === "true" && video.dataset.hlsSrc) {
       startPlayer(video, video.dataset.hlsSrc, statusEl, false);
     } else {
-      waitAndPlay(uuid, video, statusEl, section.dataset.shell === "true");
+      waitAndPlay(uuid, video, statusEl);
     }
   }
 
@@ -1028,19 +812,207 @@
     play(0);
   }
 
+  // ---------------------------------------------------------------- notifications (bell)
+
+  // PeerTube's notification types this instance makes, as one line each.
+  function describeNotification(n) {
+    var video = n.video || (n.comment && n.comment.video) || (n.abuse && n.abuse.video);
+    var vname = video ? video.name : "";
+    var who = function (a) {
+      return a ? a.displayName || a.name : "Someone";
+    };
+    switch (n.type) {
+      case 1:
+        return (n.video && n.video.channel ? who(n.video.channel) : "A channel") + " published a new video: " + vname;
+      case 2:
+        return who(n.comment && n.comment.account) + " commented on your video " + vname;
+      case 3:
+        return "A new abuse report was made" + (vname ? " on " + vname : "");
+      case 6:
+        return "Your video " + vname + " has been published";
+      case 9:
+        return who(n.account) + " signed up";
+      case 10:
+        return who(n.actorFollow && n.actorFollow.follower) + " follows " + (n.actorFollow ? n.actorFollow.following.displayName : "you");
+      case 11:
+        return who(n.comment && n.comment.account) + " mentioned you on " + vname;
+      case 13:
+        return (n.actorFollow ? n.actorFollow.follower.host : "An instance") + " follows your instance";
+      case 15:
+        return "Your abuse report changed state";
+      case 20:
+        return (n.registration ? n.registration.username : "Someone") + " asks to create an account";
+      default:
+        return "New notification";
+    }
+  }
+
+  function notificationLink(n) {
+    var video = n.video || (n.comment && n.comment.video);
+    return video ? "/w/" + (video.shortUUID || video.uuid) : null;
+  }
+
+  function initBell() {
+    var bell = $("ft-bell");
+    if (!bell || !signedIn()) return;
+    var button = $("ft-bell-button");
+    var panel = $("ft-bell-panel");
+    var items = $("ft-bell-items");
+    var countEl = $("ft-bell-count");
+    var empty = $("ft-bell-empty");
+    var seen = {};
+    var unread = 0;
+    var helloSeen = false;
+
+    function setCount(n) {
+      unread = Math.max(0, n);
+      countEl.textContent = unread > 99 ? "99+" : String(unread);
+      if (unread > 0) countEl.hidden = false;
+      else countEl.hidden = true;
+      bell.dataset.unread = String(unread);
+    }
+
+    function add(n, atTop) {
+      if (seen[n.id]) return false;
+      seen[n.id] = true;
+      var li = document.createElement("li");
+      li.className = "ft-bell-item" + (n.read ? "" : " ft-unread");
+      li.dataset.id = String(n.id);
+      var link = notificationLink(n);
+      var text = document.createElement(link ? "a" : "span");
+      if (link) text.href = link;
+      text.textContent = describeNotification(n);
+      li.appendChild(text);
+      if (atTop) items.insertBefore(li, items.firstChild);
+      else items.appendChild(li);
+      while (items.children.length > 20) items.removeChild(items.lastChild);
+      empty.hidden = true;
+      return true;
+    }
+
+    function loadList() {
+      return apiJson("/api/v1/users/me/notifications?start=0&count=10&sort=-createdAt").then(function (page) {
+        items.innerHTML = "";
+        seen = {};
+        (page.data || []).forEach(function (n) {
+          add(n, false);
+        });
+        empty.hidden = items.children.length > 0;
+      });
+    }
+
+    // The live stream (server-sent events, parsed by hand from fetch() so that the page can
+    // stop it and read its errors).
+    function listen() {
+      if (!signedIn()) return;
+      fetch("/api/v1/users/me/notifications/stream", {
+        headers: { Accept: "text/event-stream" },
+        credentials: "same-origin",
+      })
+        .then(function (res) {
+          // Signed out meanwhile: nothing more to hear.
+          if (res.status === 401) return;
+          if (!res.ok || !res.body) throw new Error("stream " + res.status);
+          var reader = res.body.getReader();
+          var decoder = new TextDecoder();
+          var buffer = "";
+          function onFrame(frame) {
+            var event = "message";
+            var data = [];
+            frame.split("\n").forEach(function (line) {
+              if (line.indexOf("event:") === 0) event = line.slice(6).trim();
+              else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+            });
+            if (data.length === 0) return;
+            var body;
+            try {
+              body = JSON.parse(data.join("\n"));
+            } catch (e) {
+              return;
+            }
+            // A hello after a reconnection may count notifications made while the page was
+            // not listening: the list is read again so that the panel shows them too.
+            if (event === "hello") {
+              setCount(body.unreadCount || 0);
+              if (helloSeen) loadList();
+              helloSeen = true;
+            }
+            else if (event === "notification") {
+              if (add(body, true) && !body.read) setCount(unread + 1);
+            } else if (event === "resync") loadList();
+          }
+          function pump() {
+            return reader.read().then(function (r) {
+              if (r.done) throw new Error("stream ended");
+              buffer += decoder.decode(r.value, { stream: true }).replace(/\r\n/g, "\n");
+              var i;
+              while ((i = buffer.indexOf("\n\n")) >= 0) {
+                onFrame(buffer.slice(0, i));
+                buffer = buffer.slice(i + 2);
+              }
+              return pump();
+            });
+          }
+          return pump();
+        })
+        .catch(function () {
+          // Reconnect after a pause: a restart of the server or a dropped connection.
+          setTimeout(listen, 3000);
+        });
+    }
+
+    // The bell is a link to the notifications page; with this script it opens the panel.
+    button.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      var open = panel.hidden;
+      panel.hidden = !open;
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    $("ft-bell-readall").addEventListener("click", function () {
+      apiFetch("/api/v1/users/me/notifications/read-all", { method: "POST" }).then(function (res) {
+        if (!res.ok) return;
+        setCount(0);
+        Array.prototype.forEach.call(items.querySelectorAll(".ft-unread"), function (li) {
+          li.classList.remove("ft-unread");
+        });
+      });
+    });
+    items.addEventListener("click", function (ev) {
+      var li = ev.target.closest ? ev.target.closest("li") : null;
+      if (!li || !li.classList.contains("ft-unread")) return;
+      li.classList.remove("ft-unread");
+      setCount(unread - 1);
+      apiFetch("/api/v1/users/me/notifications/read", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ ids: [Number(li.dataset.id)] }),
+      });
+    });
+    getMe().then(function (me) {
+      if (!me) return;
+      bell.hidden = false;
+      loadList().then(listen, listen);
+    }, function () {});
+  }
+
   // ---------------------------------------------------------------- boot
 
   function boot() {
-    initNav();
     var page = document.body.dataset.page;
-    if (page === "login") initLogin();
-    else if (page === "upload") initUpload();
-    else if (page === "watch" || page === "watch-shell" || page === "embed") initWatch();
+    if (page === "watch" || page === "embed") initWatch();
     else if (page === "watch-playlist") initWatchPlaylist();
+    initBell();
   }
 
+  // For the area scripts (assets/<area>.js), which run after this one.
   window.ferrotube = {
     apiFetch: apiFetch,
+    apiJson: apiJson,
+    errorMessage: errorMessage,
+    readJson: readJson,
+    signedIn: signedIn,
+    csrfToken: csrfToken,
+    getMe: getMe,
     resumableUpload: resumableUpload,
     nextOffsetFromRange: nextOffsetFromRange,
   };

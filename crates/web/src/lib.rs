@@ -8,10 +8,20 @@
 //! Every user-provided string goes through askama's HTML escaping.
 
 use askama::Template;
+
+pub mod account;
+pub mod admin;
+pub mod browse;
+pub mod chrome;
+pub mod i18n;
+pub mod library;
+pub mod watch;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+pub use chrome::{Chrome, SessionUser, Theme};
+pub use i18n::Lang;
 
 mod hls_info {
     include!(concat!(env!("OUT_DIR"), "/hls_info.rs"));
@@ -20,8 +30,39 @@ pub use hls_info::{HLS_JS_BUNDLED, HLS_JS_VERSION, P2P_PLAYER_BUNDLED};
 
 /// The app script (all pages), embedded from `assets/app.js`.
 pub const APP_JS: &str = include_str!("../assets/app.js");
-/// The stylesheet, embedded from `assets/style.css`.
-pub const STYLE_CSS: &str = include_str!("../assets/style.css");
+/// The stylesheet: the core rules (`assets/style.css`) and each area's (`assets/<area>.css`),
+/// served as one file (a few KB gzipped; one request per page).
+pub const STYLE_CSS: &str = concat!(
+    include_str!("../assets/style.css"),
+    // One line per area of the interface:
+    include_str!("../assets/admin.css"),
+    include_str!("../assets/library.css"),
+    include_str!("../assets/watch.css"),
+    include_str!("../assets/browse.css"),
+    include_str!("../assets/account.css"),
+);
+
+/// The scripts of one area of the interface (`assets/<area>.js`), served at
+/// `/client/<area>.js` and loaded only by that area's pages (`{% block scripts %}`), so that no
+/// page but the watch page carries much script. Each runs after `app.js`, whose helpers it
+/// finds in `window.ferrotube`.
+/// (An `Asset` holds its gzipped bytes in a `OnceLock`: each is its own `static`, listed here
+/// by reference.)
+static AREA_SCRIPTS: &[(&str, &Asset)] = &[
+    // One line per area: ("area.js", &AREA_JS), and its static below.
+    ("account.js", &ACCOUNT_JS),
+    ("admin.js", &ADMIN_JS),
+    ("browse.js", &BROWSE_JS),
+    ("library.js", &LIBRARY_JS),
+    ("watch.js", &WATCH_JS),
+];
+static ACCOUNT_JS: Asset = Asset::new(JS, include_bytes!("../assets/account.js"));
+static ADMIN_JS: Asset = Asset::new(JS, include_bytes!("../assets/admin.js"));
+static BROWSE_JS: Asset = Asset::new(JS, include_bytes!("../assets/browse.js"));
+static LIBRARY_JS: Asset = Asset::new(JS, include_bytes!("../assets/library.js"));
+static WATCH_JS: Asset = Asset::new(JS, include_bytes!("../assets/watch.js"));
+
+const JS: &str = "text/javascript; charset=utf-8";
 /// hls.js (`web/node_modules/hls.js/dist/hls.min.js`), or a stub that logs an
 /// error when the crate was built without `web/node_modules`.
 pub const HLS_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hls.min.js"));
@@ -53,13 +94,8 @@ pub struct VideoCard {
     pub views: i64,
     /// RFC 3339.
     pub published_at: String,
-}
-
-/// The home page: recent videos.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HomePage {
-    pub instance_name: String,
-    pub videos: Vec<VideoCard>,
+    /// Sensitive content: its thumbnail is blurred for readers whose policy says so.
+    pub nsfw: bool,
 }
 
 /// The watch page of a video the anonymous render may show.
@@ -190,42 +226,15 @@ pub fn format_date(rfc3339: &str) -> String {
 struct CardView<'a> {
     card: &'a VideoCard,
     duration: String,
-    views: String,
     date: String,
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomeTemplate<'a> {
-    instance_name: &'a str,
-    title: String,
-    page: &'static str,
-    asset_v: String,
-    cards: Vec<CardView<'a>>,
-}
-
-#[derive(Template)]
-#[template(path = "watch.html")]
-struct WatchTemplate<'a> {
-    instance_name: &'a str,
-    title: String,
-    page: &'static str,
-    asset_v: String,
-    p: &'a WatchPage,
-    views: String,
-    date: String,
-    hls_url: &'a str,
-    preview: &'a str,
-    p2p: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "watch_playlist.html")]
 struct PlaylistTemplate<'a> {
-    instance_name: &'a str,
+    c: &'a Chrome,
     title: String,
     page: &'static str,
-    asset_v: String,
     p: &'a PlaylistPage,
     items: Vec<PlaylistItemView<'a>>,
 }
@@ -250,40 +259,29 @@ struct EmbedTemplate<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "watch_shell.html")]
-struct WatchShellTemplate<'a> {
-    instance_name: &'a str,
-    title: String,
-    page: &'static str,
-    asset_v: String,
-    uuid: &'a str,
-}
-
-#[derive(Template)]
 #[template(path = "login.html")]
 struct LoginTemplate<'a> {
-    instance_name: &'a str,
+    c: &'a Chrome,
     title: String,
     page: &'static str,
-    asset_v: String,
-}
-
-#[derive(Template)]
-#[template(path = "upload.html")]
-struct UploadTemplate<'a> {
-    instance_name: &'a str,
-    title: String,
-    page: &'static str,
-    asset_v: String,
+    form: &'a LoginForm,
 }
 
 #[derive(Template)]
 #[template(path = "not_found.html")]
 struct NotFoundTemplate<'a> {
-    instance_name: &'a str,
+    c: &'a Chrome,
     title: String,
     page: &'static str,
-    asset_v: String,
+}
+
+#[derive(Template)]
+#[template(path = "blocked.html")]
+struct BlockedTemplate<'a> {
+    c: &'a Chrome,
+    title: String,
+    page: &'static str,
+    video_name: &'a str,
 }
 
 /// Renders a template; on the (practically impossible) formatting error a
@@ -301,56 +299,9 @@ fn render_or_fallback<T: Template>(t: &T) -> String {
     })
 }
 
-fn page_title(part: &str, instance_name: &str) -> String {
-    if part.is_empty() {
-        instance_name.to_owned()
-    } else {
-        format!("{part} - {instance_name}")
-    }
-}
-
-/// Home page: a grid of recent videos linking to `/w/{short_uuid}`.
-pub fn render_home(p: &HomePage) -> String {
-    let cards = p
-        .videos
-        .iter()
-        .map(|card| CardView {
-            card,
-            duration: format_duration(card.duration_secs),
-            views: format_views(card.views),
-            date: format_date(&card.published_at),
-        })
-        .collect();
-    render_or_fallback(&HomeTemplate {
-        instance_name: &p.instance_name,
-        title: page_title("", &p.instance_name),
-        page: "home",
-        asset_v: asset_version(),
-        cards,
-    })
-}
-
-/// Watch page: the player (hls.js or native HLS), title, channel, counters and
-/// description. When the video is not published yet the page says it is being
-/// processed and its script polls the API until it is.
-pub fn render_watch(p: &WatchPage) -> String {
-    render_or_fallback(&WatchTemplate {
-        instance_name: &p.instance_name,
-        title: page_title(&p.name, &p.instance_name),
-        page: "watch",
-        asset_v: asset_version(),
-        p,
-        views: format_views(p.views),
-        date: format_date(&p.published_at),
-        hls_url: p.hls_master_url.as_deref().unwrap_or(""),
-        preview: p.preview_path.as_deref().unwrap_or(""),
-        p2p: p2p_if_bundled(&p.p2p_config),
-    })
-}
-
 /// Playlist watch page: the player, and the elements in order beside it; the page script plays
 /// them one after the other, each from its start to its stop timestamp.
-pub fn render_watch_playlist(p: &PlaylistPage) -> String {
+pub fn render_watch_playlist(c: &Chrome, p: &PlaylistPage) -> String {
     let items = p
         .items
         .iter()
@@ -364,10 +315,9 @@ pub fn render_watch_playlist(p: &PlaylistPage) -> String {
         })
         .collect();
     render_or_fallback(&PlaylistTemplate {
-        instance_name: &p.instance_name,
-        title: page_title(&p.name, &p.instance_name),
+        c,
+        title: c.title(&p.name),
         page: "watch-playlist",
-        asset_v: asset_version(),
         p,
         items,
     })
@@ -384,7 +334,11 @@ fn p2p_if_bundled(config: &Option<String>) -> &str {
 /// Embed page: the player filling the frame, with the P2P stats overlay.
 pub fn render_embed(p: &EmbedPage) -> String {
     render_or_fallback(&EmbedTemplate {
-        title: page_title(&p.name, &p.instance_name),
+        title: if p.name.is_empty() {
+            p.instance_name.clone()
+        } else {
+            format!("{} - {}", p.name, p.instance_name)
+        },
         asset_v: asset_version(),
         p,
         hls_url: p.hls_master_url.as_deref().unwrap_or(""),
@@ -392,44 +346,45 @@ pub fn render_embed(p: &EmbedPage) -> String {
     })
 }
 
-/// Shell for a video the anonymous server render cannot show (private/internal): the page's JS fetches /api/v1/videos/{uuid} with the stored token and sets up the player itself.
-pub fn render_watch_shell(instance_name: &str, uuid: &str) -> String {
-    render_or_fallback(&WatchShellTemplate {
-        instance_name,
-        title: page_title("Video", instance_name),
-        page: "watch-shell",
-        asset_v: asset_version(),
-        uuid,
-    })
+/// What the sign-in form shows again after a refused attempt.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginForm {
+    pub username: String,
+    /// Where to go once signed in (a local path).
+    pub next: String,
+    /// Why the last attempt was refused.
+    pub error: Option<String>,
+    /// The account has two-factor authentication: the form asks for the code.
+    pub otp_required: bool,
 }
 
-/// Sign-in page (OAuth password grant done by the page script).
-pub fn render_login(instance_name: &str) -> String {
+/// Sign-in page: a form posted to `/login`, which sets the session cookie.
+pub fn render_login(c: &Chrome, form: &LoginForm) -> String {
     render_or_fallback(&LoginTemplate {
-        instance_name,
-        title: page_title("Sign in", instance_name),
+        c,
+        title: c.title(&c.t("login-title")),
         page: "login",
-        asset_v: asset_version(),
-    })
-}
-
-/// Upload page (resumable upload done by the page script).
-pub fn render_upload(instance_name: &str) -> String {
-    render_or_fallback(&UploadTemplate {
-        instance_name,
-        title: page_title("Upload", instance_name),
-        page: "upload",
-        asset_v: asset_version(),
+        form,
     })
 }
 
 /// 404 page (the handler should send it with status 404).
-pub fn render_not_found(instance_name: &str) -> String {
+pub fn render_not_found(c: &Chrome) -> String {
     render_or_fallback(&NotFoundTemplate {
-        instance_name,
-        title: page_title("Page not found", instance_name),
+        c,
+        title: c.title(&c.t("not-found-title")),
         page: "not-found",
-        asset_v: asset_version(),
+    })
+}
+
+/// The watch page of a video blocked by the moderators: a short message instead of the player
+/// (the handler sends it with status 403).
+pub fn render_blocked(c: &Chrome, video_name: &str) -> String {
+    render_or_fallback(&BlockedTemplate {
+        c,
+        title: c.title(video_name),
+        page: "blocked",
+        video_name,
     })
 }
 
@@ -505,7 +460,7 @@ fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
 }
 
 static HLS_ASSET: Asset = Asset::new("text/javascript; charset=utf-8", HLS_JS);
-static APP_ASSET: Asset = Asset::new("text/javascript; charset=utf-8", APP_JS.as_bytes());
+static APP_ASSET: Asset = Asset::new(JS, APP_JS.as_bytes());
 static PLAYER_ASSET: Asset = Asset::new("text/javascript; charset=utf-8", PLAYER_JS);
 static STYLE_ASSET: Asset = Asset::new("text/css; charset=utf-8", STYLE_CSS.as_bytes());
 
@@ -529,7 +484,21 @@ pub fn assets_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
             "/client/style.css",
             get(|h: axum::http::HeaderMap| async move { STYLE_ASSET.respond(&h) }),
         )
+        .route(
+            "/client/{file}",
+            get(
+                |h: axum::http::HeaderMap,
+                 axum::extract::Path(file): axum::extract::Path<String>| async move {
+                    match AREA_SCRIPTS.iter().find(|(name, _)| *name == file) {
+                        Some((_, asset)) => asset.respond(&h),
+                        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+                    }
+                },
+            ),
+        )
 }
 
 #[cfg(test)]
 mod tests;
+
+pub mod markdown;

@@ -2,6 +2,34 @@
 
 use super::*;
 
+/// The home page as it is rendered now (the discover page), its recent grid holding `videos`.
+struct HomePage {
+    #[allow(dead_code)]
+    instance_name: String,
+    videos: Vec<VideoCard>,
+}
+
+fn render_home(c: &Chrome, p: &HomePage) -> String {
+    browse::render_discover(
+        c,
+        &browse::DiscoverPage {
+            recent: p.videos.clone(),
+            ..Default::default()
+        },
+    )
+}
+
+/// The watch page as it is rendered now, with nothing but `w` (the player's part).
+fn render_watch(c: &Chrome, w: &WatchPage) -> String {
+    watch::render_watch_page(
+        c,
+        &watch::WatchView {
+            base: w.clone(),
+            ..Default::default()
+        },
+    )
+}
+
 fn card(name: &str) -> VideoCard {
     VideoCard {
         uuid: "92898c59-7abe-4bab-8383-e66da1715dff".into(),
@@ -13,6 +41,7 @@ fn card(name: &str) -> VideoCard {
         channel_name: "root_channel".into(),
         views: 3,
         published_at: "2026-11-25T13:05:33.246Z".into(),
+        nsfw: false,
     }
 }
 
@@ -70,16 +99,19 @@ fn views_and_dates() {
 
 #[test]
 fn home_lists_cards_with_links_thumbnails_and_durations() {
-    let html = render_home(&HomePage {
-        instance_name: "My Tube".into(),
-        videos: vec![card("First video"), {
-            let mut c = card("No thumb");
-            c.thumbnail_path = None;
-            c.short_uuid = "other".into();
-            c.duration_secs = 3725;
-            c
-        }],
-    });
+    let html = render_home(
+        &Chrome::anonymous("My Tube"),
+        &HomePage {
+            instance_name: "My Tube".into(),
+            videos: vec![card("First video"), {
+                let mut c = card("No thumb");
+                c.thumbnail_path = None;
+                c.short_uuid = "other".into();
+                c.duration_secs = 3725;
+                c
+            }],
+        },
+    );
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<title>My Tube</title>"));
     assert!(html.contains(r#"href="/w/j6vKrQTjRqDKtt5EQRaVzr""#));
@@ -94,18 +126,22 @@ fn home_lists_cards_with_links_thumbnails_and_durations() {
     assert!(html.contains("2026-11-25"));
     assert!(html.contains(r#"data-page="home""#));
     assert!(html.contains(&format!("/client/app.js?v={}", asset_version())));
-    assert!(html.contains(r#"href="/videos/upload""#));
-    assert!(html.contains(r#"href="/login""#));
+    // Anonymous: sign in (and back here), no upload button.
+    assert!(html.contains(r#"href="/login?next=%2F""#));
+    assert!(!html.contains(r#"id="ft-nav-upload""#));
     // No hls.js on the home page.
     assert!(!html.contains("hls.min.js"));
 }
 
 #[test]
 fn empty_home_says_so() {
-    let html = render_home(&HomePage {
-        instance_name: "Ferrotube".into(),
-        videos: vec![],
-    });
+    let html = render_home(
+        &Chrome::anonymous("Ferrotube"),
+        &HomePage {
+            instance_name: "Ferrotube".into(),
+            videos: vec![],
+        },
+    );
     assert!(html.contains("No videos yet"));
     assert!(!html.contains("ft-video-grid"));
 }
@@ -118,10 +154,13 @@ fn user_strings_are_escaped_everywhere() {
     c.channel_name = r#"a" onmouseover="x"#.into();
     c.thumbnail_path = Some(r#"/t.jpg" onerror="alert(1)"#.into());
     c.short_uuid = r#"x"><script>"#.into();
-    let home = render_home(&HomePage {
-        instance_name: evil.into(),
-        videos: vec![c],
-    });
+    let home = render_home(
+        &Chrome::anonymous("Ferrotube"),
+        &HomePage {
+            instance_name: evil.into(),
+            videos: vec![c],
+        },
+    );
     assert!(!home.contains("<script>alert"), "{home}");
     assert!(home.contains("&#60;script&#62;alert") || home.contains("&lt;script&gt;alert"));
     assert!(!home.contains(r#"" onmouseover="#));
@@ -132,15 +171,13 @@ fn user_strings_are_escaped_everywhere() {
     w.description = Some(evil.into());
     w.channel_display_name = evil.into();
     w.hls_master_url = Some(r#"http://x/m.m3u8" onload="alert(1)"#.into());
-    let page = render_watch(&w);
+    let page = render_watch(&Chrome::anonymous("Ferrotube"), &w);
     assert!(!page.contains("<script>alert"), "{page}");
     assert!(!page.contains(r#"" onload="#));
 
     for html in [
-        render_login(evil),
-        render_upload(evil),
-        render_not_found(evil),
-        render_watch_shell(evil, r#"u"><script>alert(1)</script>"#),
+        render_login(&Chrome::anonymous(evil), &LoginForm::default()),
+        render_not_found(&Chrome::anonymous(evil)),
     ] {
         assert!(!html.contains("<script>alert"), "{html}");
     }
@@ -148,7 +185,10 @@ fn user_strings_are_escaped_everywhere() {
 
 #[test]
 fn watch_page_published() {
-    let html = render_watch(&watch("A <b>sample</b>", true));
+    let html = render_watch(
+        &Chrome::anonymous("Ferrotube"),
+        &watch("A <b>sample</b>", true),
+    );
     assert!(
         html.contains("<title>A &#60;b&#62;sample&#60;/b&#62; - Ferrotube</title>")
             || html.contains("<title>A &lt;b&gt;sample&lt;/b&gt; - Ferrotube</title>"),
@@ -174,7 +214,7 @@ fn watch_page_published() {
 
 #[test]
 fn watch_page_processing() {
-    let html = render_watch(&watch("Clip", false));
+    let html = render_watch(&Chrome::anonymous("Ferrotube"), &watch("Clip", false));
     assert!(html.contains("being processed"));
     assert!(html.contains("To transcode"));
     assert!(html.contains(r#"data-published="false""#));
@@ -182,44 +222,12 @@ fn watch_page_processing() {
 }
 
 #[test]
-fn watch_shell_has_uuid_and_player() {
-    let html = render_watch_shell("Ferrotube", "92898c59-7abe-4bab-8383-e66da1715dff");
-    assert!(html.contains(r#"data-uuid="92898c59-7abe-4bab-8383-e66da1715dff""#));
-    assert!(html.contains(r#"data-shell="true""#));
-    assert!(html.contains(r#"data-page="watch-shell""#));
-    assert!(html.contains(r#"<video id="ft-video""#));
-    assert!(html.contains("hls.min.js"));
-}
-
-#[test]
 fn forms() {
-    let login = render_login("Ferrotube");
+    let login = render_login(&Chrome::anonymous("Ferrotube"), &LoginForm::default());
     assert!(login.contains(r#"id="ft-login-form""#));
     assert!(login.contains(r#"type="password""#));
     assert!(login.contains("<title>Sign in - Ferrotube</title>"));
-    let upload = render_upload("Ferrotube");
-    for id in [
-        "ft-upload-file",
-        "ft-upload-name",
-        "ft-upload-channel",
-        "ft-upload-privacy",
-        "ft-upload-bar",
-        "ft-upload-percent",
-        "ft-upload-watch-link",
-    ] {
-        assert!(upload.contains(&format!(r#"id="{id}""#)), "{id}");
-    }
-    for (v, label) in [
-        ("1", "Public"),
-        ("2", "Unlisted"),
-        ("3", "Private"),
-        ("4", "Internal"),
-    ] {
-        assert!(upload.contains(&format!(r#"<option value="{v}""#)), "{v}");
-        assert!(upload.contains(label));
-    }
-    assert!(upload.contains("<progress"));
-    let nf = render_not_found("Ferrotube");
+    let nf = render_not_found(&Chrome::anonymous("Ferrotube"));
     assert!(nf.contains("Page not found"));
 }
 
@@ -344,7 +352,7 @@ async fn assets_are_gzipped_for_clients_that_take_it() {
 fn p2p_settings_switch_the_player_script_and_are_escaped() {
     let mut w = watch("p2p", true);
     w.p2p_config = Some(r#"{"trackers":["ws://x/tracker/socket"],"x":"</script><b>"}"#.into());
-    let html = render_watch(&w);
+    let html = render_watch(&Chrome::anonymous("Ferrotube"), &w);
     if P2P_PLAYER_BUNDLED {
         assert!(html.contains("/client/player.js"), "{html}");
         assert!(!html.contains("/client/hls.min.js"));
@@ -384,7 +392,7 @@ fn embed_page_is_the_player_alone() {
 
 #[test]
 fn watch_page_sharing_tags_appear_only_when_given_and_are_escaped() {
-    let bare = render_watch(&watch("Plain", true));
+    let bare = render_watch(&Chrome::anonymous("Ferrotube"), &watch("Plain", true));
     assert!(!bare.contains("twitter:card"), "{bare}");
     assert!(!bare.contains("application/json+oembed"));
 
@@ -399,7 +407,7 @@ fn watch_page_sharing_tags_appear_only_when_given_and_are_escaped() {
         channel_feed_url: "https://tube.example/feeds/videos.xml?videoChannelId=1".into(),
         comments_feed_url: "https://tube.example/feeds/video-comments.xml?videoId=1".into(),
     };
-    let html = render_watch(&w);
+    let html = render_watch(&Chrome::anonymous("Ferrotube"), &w);
     for needle in [
         r#"<meta property="og:url" content="https://tube.example/w/abc">"#,
         r#"<meta property="og:video:url" content="https://tube.example/videos/embed/u">"#,
@@ -417,10 +425,13 @@ fn watch_page_sharing_tags_appear_only_when_given_and_are_escaped() {
 
 #[test]
 fn home_advertises_the_feeds() {
-    let home = render_home(&HomePage {
-        instance_name: "Ferrotube".into(),
-        videos: vec![],
-    });
+    let home = render_home(
+        &Chrome::anonymous("Ferrotube"),
+        &HomePage {
+            instance_name: "Ferrotube".into(),
+            videos: vec![],
+        },
+    );
     assert!(home
         .contains(r#"<link rel="alternate" type="application/rss+xml" href="/feeds/videos.xml""#));
     assert!(home.contains(r#"type="application/atom+xml" href="/feeds/videos.atom""#));
@@ -441,17 +452,20 @@ fn playlist_page_lists_elements_with_their_timestamps() {
             start,
             stop,
         };
-    let html = render_watch_playlist(&PlaylistPage {
-        instance_name: "Ferrotube".into(),
-        uuid: "p-uuid".into(),
-        name: "My <list>".into(),
-        description: None,
-        owner_display_name: "Root".into(),
-        items: vec![
-            item("one", Some("/m1.m3u8"), None, Some(3)),
-            item("two", None, Some(2), None),
-        ],
-    });
+    let html = render_watch_playlist(
+        &Chrome::anonymous("Ferrotube"),
+        &PlaylistPage {
+            instance_name: "Ferrotube".into(),
+            uuid: "p-uuid".into(),
+            name: "My <list>".into(),
+            description: None,
+            owner_display_name: "Root".into(),
+            items: vec![
+                item("one", Some("/m1.m3u8"), None, Some(3)),
+                item("two", None, Some(2), None),
+            ],
+        },
+    );
     assert!(html.contains("data-page=\"watch-playlist\""));
     assert!(html.contains("My &#60;list&#62;"), "escaped: {html}");
     assert!(html.contains("data-hls-src=\"/m1.m3u8\" data-start=\"\" data-stop=\"3\""));

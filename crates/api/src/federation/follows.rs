@@ -66,7 +66,7 @@ pub struct FollowBody {
     handles: Vec<String>,
 }
 
-fn valid_host(h: &str) -> bool {
+pub(crate) fn valid_host(h: &str) -> bool {
     !h.is_empty()
         && h.len() <= 255
         && url::Url::parse(&format!("http://{h}/")).is_ok_and(|u| {
@@ -118,6 +118,14 @@ pub async fn follow_servers(
         let target = resolve_handle(&state, &handle).await?;
         follow(&state, &me, &target).await?;
         tracing::info!(%handle, "instance follow requested");
+        crate::audit::record(
+            &state,
+            &user.0,
+            "follows",
+            "create",
+            json!({ "following": handle }),
+        )
+        .await;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -205,6 +213,14 @@ pub async fn unfollow_server(
         .await?
         .ok_or_else(|| ApiError::not_found("Follow not found"))?;
     unfollow(&state, &f, &me, &them).await?;
+    crate::audit::record(
+        &state,
+        &user.0,
+        "follows",
+        "delete",
+        json!({ "following": them.url }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -239,6 +255,14 @@ pub async fn accept_follower(
         .await?;
     let follow_id = follow_activity_id(&f, &them);
     answer_follow(&state, ActivityKind::Accept, &me, &them, &follow_id).await?;
+    crate::audit::record(
+        &state,
+        &user.0,
+        "followers",
+        "accept",
+        json!({ "follower": them.url }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -253,6 +277,14 @@ pub async fn reject_follower(
     state.db.delete_follow(f.id).await?;
     let follow_id = follow_activity_id(&f, &them);
     answer_follow(&state, ActivityKind::Reject, &me, &them, &follow_id).await?;
+    crate::audit::record(
+        &state,
+        &user.0,
+        "followers",
+        "reject",
+        json!({ "follower": them.url }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -285,6 +317,14 @@ pub async fn block_server(
     state.db.block_server(&body.host, now_ms()).await?;
     ferrotube_app::federation::blocklist::blocklist_changed(&state);
     tracing::info!(host = %body.host, "server blocked");
+    crate::audit::record(
+        &state,
+        &user.0,
+        "server-blocklist",
+        "create",
+        json!({ "host": body.host }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -298,15 +338,42 @@ pub async fn unblock_server(
         return Err(ApiError::not_found("Server block not found"));
     }
     ferrotube_app::federation::blocklist::blocklist_changed(&state);
+    crate::audit::record(
+        &state,
+        &user.0,
+        "server-blocklist",
+        "delete",
+        json!({ "host": host }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A page of a blocklist (newest first unless `sort=createdAt`) and its total, as PeerTube's
+/// lists take `start`, `count` and `sort`.
+fn blocklist_page<T>(q: Option<&str>, mut rows: Vec<T>) -> ApiResult<(usize, Vec<T>)> {
+    let p = Params::parse(q);
+    let (start, count) = p.pagination(15)?;
+    let order = p.sort(Sort::desc(CreatedAtSort::CreatedAt))?;
+    let total = rows.len();
+    if order.direction == ferrotube_db::sort::Direction::Asc {
+        rows.reverse();
+    }
+    let page = rows
+        .into_iter()
+        .skip(usize::try_from(start).unwrap_or(usize::MAX))
+        .take(usize::try_from(count).unwrap_or(0))
+        .collect();
+    Ok((total, page))
 }
 
 pub async fn list_blocked_servers(
     State(state): State<Instance>,
     user: CurrentUser,
+    RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
     user.require(UserRole::Moderator)?;
-    let rows = state.db.list_blocked_servers().await?;
+    let (total, rows) = blocklist_page(q.as_deref(), state.db.list_blocked_servers().await?)?;
     let data: Vec<Value> = rows
         .iter()
         .map(|(host, at)| {
@@ -317,7 +384,7 @@ pub async fn list_blocked_servers(
             })
         })
         .collect();
-    Ok(Json(json!({ "total": data.len(), "data": data })))
+    Ok(Json(json!({ "total": total, "data": data })))
 }
 
 #[derive(Deserialize)]
@@ -346,7 +413,16 @@ pub async fn block_account(
         return Err(ApiError::conflict("You cannot block yourself"));
     }
     state.db.block_account(account.id, now_ms()).await?;
+    ferrotube_app::federation::blocklist::blocklist_changed(&state);
     tracing::info!(account = %account.name, "account blocked");
+    crate::audit::record(
+        &state,
+        &user.0,
+        "account-blocklist",
+        "create",
+        json!({ "account": body.account_name }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -356,24 +432,40 @@ pub async fn unblock_account(
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
     user.require(UserRole::Moderator)?;
+    // `name`, `name@host`, and our own accounts also as `name@our-host`, as when blocking.
+    let name = name.trim_start_matches('@');
+    let local = name
+        .strip_suffix(&format!("@{}", state.host))
+        .unwrap_or(name);
     let account = state
         .db
-        .account_by_name(name.trim_start_matches('@'))
+        .account_by_name(local)
         .await?
         .ok_or_else(|| ApiError::not_found("Account not found"))?;
     if !state.db.unblock_account(account.id).await? {
         return Err(ApiError::not_found("Account block not found"));
     }
+    ferrotube_app::federation::blocklist::blocklist_changed(&state);
+    crate::audit::record(
+        &state,
+        &user.0,
+        "account-blocklist",
+        "delete",
+        json!({ "account": name }),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn list_blocked_accounts(
     State(state): State<Instance>,
     user: CurrentUser,
+    RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
     user.require(UserRole::Moderator)?;
+    let (total, rows) = blocklist_page(q.as_deref(), state.db.list_blocked_accounts().await?)?;
     let mut data = Vec::new();
-    for (account_id, at) in state.db.list_blocked_accounts().await? {
+    for (account_id, at) in rows {
         if let Some(a) = state.db.account_by_id(account_id).await? {
             data.push(json!({
                 "byAccount": null,
@@ -382,5 +474,5 @@ pub async fn list_blocked_accounts(
             }));
         }
     }
-    Ok(Json(json!({ "total": data.len(), "data": data })))
+    Ok(Json(json!({ "total": total, "data": data })))
 }

@@ -2,7 +2,6 @@
 //! and comment objects (when the request asks for ActivityPub JSON), the inboxes, WebFinger,
 //! NodeInfo and host-meta.
 
-use crate::auth::MaybeUser;
 use crate::extract::{Path, Query};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -187,14 +186,14 @@ async fn nodeinfo(State(state): State<Instance>) -> Response {
     let comments = state.db.count_local_comments().await.unwrap_or(0);
     let input = discovery::NodeInfoInput {
         software_version: ferrotube_model::constants::PEERTUBE_COMPAT_VERSION.into(),
-        open_registrations: state.settings.signup.enabled,
+        open_registrations: state.live().settings.signup.enabled,
         total_users: users,
         active_month: users,
         active_halfyear: users,
         local_posts: posts,
         local_comments: comments,
-        node_name: state.settings.instance.name.clone(),
-        node_description: state.settings.instance.short_description.clone(),
+        node_name: state.live().settings.instance.name.clone(),
+        node_description: state.live().settings.instance.short_description.clone(),
         node_config: json!({}),
     };
     (
@@ -232,18 +231,28 @@ async fn actor_response(state: &Instance, headers: &HeaderMap, url: String) -> R
 
 async fn account(
     State(state): State<Instance>,
+    page: crate::pages::Page,
     headers: HeaderMap,
     Path(name): Path<String>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> Response {
+    if !wants_activity_json(&headers) {
+        return crate::pages::browse::account_page(&state, page, name, q).await;
+    }
     let url = state.account_url(&name);
     actor_response(&state, &headers, url).await
 }
 
 async fn channel(
     State(state): State<Instance>,
+    page: crate::pages::Page,
     headers: HeaderMap,
     Path(name): Path<String>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> Response {
+    if !wants_activity_json(&headers) {
+        return crate::pages::browse::channel_page(&state, page, name, q).await;
+    }
     let url = state.channel_url(&name);
     actor_response(&state, &headers, url).await
 }
@@ -480,15 +489,21 @@ async fn playlist_element(
 /// `/videos/watch/{id}`: the Video object for ActivityPub clients, the watch page otherwise.
 pub async fn watch_or_object(
     state: State<Instance>,
-    user: MaybeUser,
+    page: crate::pages::Page,
     headers: HeaderMap,
     path: Path<String>,
+    query: axum::extract::RawQuery,
 ) -> Response {
     if !wants_activity_json(&headers) {
-        return crate::pages::watch(state, user, path).await;
+        return crate::pages::watch::watch(state, page, path, query).await;
     }
     let url = format!("{}/videos/watch/{}", state.url, path.0);
     match ferrotube_app::federation::objects::local_video_by_url(&state, &url).await {
+        // A blocked video is refused as PeerTube refuses it to an unauthenticated fetch (a
+        // 403, not a 404: the instances that know it keep it unless it was unfederated).
+        Ok(Some(v)) if v.blacklisted || v.owner_banned => {
+            crate::error::ApiError::forbidden("Cannot get this blocked video").into_response()
+        }
         Ok(Some(v)) if federates(&v) => match video_object(&state, &v).await {
             Ok(obj) => ap(video_to_json(&obj)),
             Err(e) => fed_error(e),
@@ -557,7 +572,16 @@ async fn video_collection(
         },
         "comments" => match state
             .db
-            .list_comment_threads(v.id, 0, 0, Sort::asc(CommentSort::Id))
+            .list_comment_threads(
+                v.id,
+                &ferrotube_db::comments::CommentViewer {
+                    video_owner_account_id: v.is_local().then_some(v.account_id),
+                    ..Default::default()
+                },
+                0,
+                0,
+                Sort::asc(CommentSort::Id),
+            )
             .await
         {
             Ok((_, alive, _)) => alive,

@@ -141,3 +141,53 @@ pub async fn set_local(
     }
     Ok(images)
 }
+
+/// Sets (`Some(file)`) or removes (`None`) the instance's avatar or banner (PeerTube's
+/// `/api/v1/config/instance-{avatar,banner}/pick`): kept with the runtime settings
+/// (`admin_settings`), shown in `/api/v1/config` and as the instance actor's `icon` / `image`;
+/// the instance's followers get an `Update`, the old files are removed.
+pub async fn set_instance(
+    instance: &Instance,
+    kind: ActorImageKind,
+    file: Option<&Path>,
+) -> Result<Vec<StoredImage>> {
+    use crate::admin::config::{INSTANCE_AVATARS, INSTANCE_BANNERS};
+    let name = match kind {
+        ActorImageKind::Avatar => INSTANCE_AVATARS,
+        ActorImageKind::Banner => INSTANCE_BANNERS,
+    };
+    let images = match file {
+        Some(f) => store_sizes(instance, f, kind).await?,
+        None => Vec::new(),
+    };
+    let written = async {
+        let before = instance.db.admin_setting(name).await?;
+        if images.is_empty() {
+            instance.db.delete_admin_setting(name).await?;
+        } else {
+            let json = serde_json::to_string(&images).map_err(Error::internal)?;
+            instance.db.set_admin_setting(name, &json, now_ms()).await?;
+        }
+        Ok::<_, Error>(before)
+    }
+    .await;
+    let before = match written {
+        Ok(b) => b,
+        Err(e) => {
+            remove_files(instance, kind, &images).await;
+            return Err(e);
+        }
+    };
+    remove_files(
+        instance,
+        kind,
+        &parse(before.as_ref().map(|r| r.value.as_str())),
+    )
+    .await;
+    crate::admin::config::reload(instance, true).await?;
+    match crate::federation::actors::instance_actor(instance).await {
+        Ok(actor) => crate::federation::outbox::actor_updated(instance, &actor).await,
+        Err(e) => tracing::warn!(error = %e, "cannot federate the instance's new image"),
+    }
+    Ok(images)
+}

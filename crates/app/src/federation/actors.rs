@@ -510,6 +510,12 @@ pub async fn actor_object(state: &Instance, actor: &ActorRow) -> FedResult<Actor
         }
         (None, None) => (row.username.clone(), None, row.created_at, None, Vec::new()),
     };
+    // The instance actor shows the instance's avatar and banner (set by an administrator).
+    if row.kind == "Application" {
+        let live = state.live();
+        icons = serde_json::from_value(live.instance_avatars.clone()).unwrap_or_default();
+        banners = serde_json::from_value(live.instance_banners.clone()).unwrap_or_default();
+    }
     let kind = match row.kind.as_str() {
         "Application" => ActorKind::Application,
         "Group" => ActorKind::Group,

@@ -34,8 +34,10 @@ pub async fn is_blocked_host(state: &Instance, host: &str) -> FedResult<bool> {
     Ok(blocked)
 }
 
-/// Forgets the mirrored blocklist after a change on this node.
+/// Forgets the mirrored blocklist after a change on this node. Public lists change too (the
+/// blocked accounts' and servers' videos leave them).
 pub fn blocklist_changed(state: &Instance) {
+    state.videos_changed();
     state
         .federation
         .blocked_hosts

@@ -83,6 +83,7 @@ fn create_activity(actor: &str, c: &CacheFileObject) -> Activity {
         content: None,
         extra_objects: Vec::new(),
         expires: None,
+        flag: None,
     }
 }
 
@@ -114,6 +115,7 @@ pub async fn queue_announce(
             content: None,
             extra_objects: Vec::new(),
             expires: None,
+            flag: None,
         },
     };
     let job = FederateCacheFile {

@@ -247,6 +247,9 @@ async fn process(state: &Instance, act: &Activity, raw: &Value, forwarded: bool)
             Ok(())
         }
         ActivityKind::Flag => on_flag(state, act).await,
+        ActivityKind::ApproveReply => super::approvals::on_approve_reply(state, act).await,
+        // PeerTube sends no RejectReply yet (a refused reply is deleted): nothing to apply.
+        ActivityKind::RejectReply => Ok(()),
     }
 }
 
@@ -286,7 +289,7 @@ async fn on_follow(state: &Instance, act: &Activity) -> FedResult<()> {
         .await?
         .ok_or_else(|| FedError::Refused(format!("no local actor {target_url}")))?;
     let follower = remote_actor(state, &act.actor, false).await?;
-    let manual = target.kind == "Application" && state.settings.federation.manual_approval;
+    let manual = target.kind == "Application" && state.live().settings.federation.manual_approval;
     let wanted = if manual {
         FOLLOW_PENDING
     } else {
@@ -300,6 +303,13 @@ async fn on_follow(state: &Instance, act: &Activity) -> FedResult<()> {
     if follow.state == FOLLOW_ACCEPTED {
         answer_follow(state, ActivityKind::Accept, &target, &follower, &act.id).await?;
     }
+    crate::notifications::notify(
+        state,
+        crate::notifications::Event::NewFollow {
+            follow_id: follow.id,
+        },
+    )
+    .await;
     Ok(())
 }
 
@@ -479,16 +489,34 @@ async fn on_create_or_update(
             if !forwarded {
                 check_video_owner(state, &act.actor, v).await?;
             }
-            store_remote_video(state, v, actor_host).await?;
+            let id = store_remote_video(state, v, actor_host).await?;
+            // Subscribers hear of a video a Create or Update shows published and public (not of
+            // the old ones a crawl or a search brings in); the `notify` job tells them once.
+            let listed = state.db.video_by_id(id).await?.is_some_and(|v| {
+                v.state == ferrotube_model::VideoState::Published
+                    && v.privacy == ferrotube_model::Privacy::Public
+            });
+            if listed {
+                crate::notifications::notify(
+                    state,
+                    crate::notifications::Event::RemoteVideoArrived { video_id: id },
+                )
+                .await;
+            }
             Ok(())
         }
         ObjectRef::Note(n) => {
             if strip_fragment(&n.attributed_to) != strip_fragment(&act.actor) {
                 return Err(FedError::Refused("note not attributed to its actor".into()));
             }
-            let (_, video) = store_remote_note(state, n, actor_host).await?;
-            if video.is_local() && !forwarded {
-                forward_to_video_audience(state, &video, raw, actor_host).await?;
+            let stored = store_remote_note(state, n, actor_host).await?;
+            // A held comment stays here until its approval; a new one that is not held is
+            // approved at once (PeerTube's automatic ApproveReply), then shown to the audience.
+            if stored.video.is_local() && !forwarded && !stored.held {
+                if stored.created {
+                    super::approvals::send_approve_reply(state, &stored.video, stored.id).await;
+                }
+                forward_to_video_audience(state, &stored.video, raw, actor_host).await?;
             }
             Ok(())
         }
@@ -606,6 +634,9 @@ async fn on_delete(
         by.as_ref().and_then(|a| a.account_id),
         by.as_ref().and_then(|a| a.channel_id),
     );
+    // A fetch of this video that began before the Delete finishes first (see `video_lock`).
+    let lock = state.federation.video_lock(&url);
+    let _held = lock.lock().await;
     if let Some(v) = state.db.video_by_url(&url).await? {
         if !same_host || (by_account != Some(v.account_id) && by_channel != Some(v.channel_id)) {
             return Err(FedError::Refused(format!(
@@ -614,6 +645,7 @@ async fn on_delete(
             )));
         }
         state.db.delete_video(v.id).await?;
+        state.db.record_video_tombstone(&url, now_ms()).await?;
         // Our cached copies of its captions and storyboard.
         crate::captions::store::remove_files(state, &v.uuid).await;
         state.videos_changed();
@@ -643,6 +675,11 @@ async fn on_delete(
             }
         }
         return Ok(());
+    }
+    // Nothing known by that URL yet: it may be a video whose Create is still waiting in the
+    // inbox. Its origin said it is gone, so that Create must ask the origin first.
+    if same_host && !forwarded {
+        state.db.record_video_tombstone(&url, now_ms()).await?;
     }
     Ok(())
 }
@@ -676,6 +713,9 @@ async fn on_delete_actor(
     Ok(())
 }
 
+/// A report from another instance (PeerTube's `Flag`) becomes a report here, with its
+/// predefined reasons (unknown names dropped) and the video span.
+/// NOTIFICATION HOOK: "new abuse" (received from another instance), after `create_abuse`.
 async fn on_flag(state: &Instance, act: &Activity) -> FedResult<()> {
     let reporter = remote_account_id(state, &act.actor).await.ok();
     let mut targets: Vec<String> = object_url(&act.object)
@@ -690,12 +730,32 @@ async fn on_flag(state: &Instance, act: &Activity) -> FedResult<()> {
         .chars()
         .take(3000)
         .collect();
+    let details = act.flag.clone().unwrap_or_default();
+    let bits = details
+        .reasons
+        .iter()
+        .filter_map(|r| ferrotube_model::abuse::reason_bit(r))
+        .fold(0, |acc, b| acc | b);
+    // A span is kept only when it is coherent (PeerTube's own check on reports).
+    let (start_at, end_at) = match (details.start_at, details.end_at) {
+        (Some(s), Some(e)) if e > s => (Some(s), Some(e)),
+        (Some(s), None) => (Some(s), None),
+        _ => (None, None),
+    };
     for t in targets {
         let video = video_by_any_url(state, &t).await?;
         let comment = if video.is_none() {
             comment_by_any_url(state, &t).await?
         } else {
             None
+        };
+        let comment_snapshot = match &comment {
+            Some(c) => state
+                .db
+                .video_by_id(c.video_id)
+                .await?
+                .map(|v| super::objects::comment_snapshot(c, &v)),
+            None => None,
         };
         let account = if video.is_none() && comment.is_none() {
             local_actor_by_url(state, &t)
@@ -707,19 +767,32 @@ async fn on_flag(state: &Instance, act: &Activity) -> FedResult<()> {
         if video.is_none() && comment.is_none() && account.is_none() {
             continue;
         }
-        state
-            .db
-            .insert_abuse(
-                Some(&act.id),
-                reporter,
-                video.map(|v| v.id),
-                comment.map(|c| c.id),
-                account,
-                &reason,
-                now_ms(),
-            )
-            .await?;
-        info!(target = %t, "abuse report received");
+        let flagged = video
+            .as_ref()
+            .map(|v| v.account_id)
+            .or_else(|| comment.as_ref().and_then(|c| c.account_id))
+            .or(account);
+        let new = ferrotube_db::moderation::NewAbuse {
+            url: Some(&act.id),
+            reporter_account_id: reporter,
+            video_id: video.as_ref().map(|v| v.id),
+            comment_id: comment.as_ref().map(|c| c.id),
+            flagged_account_id: flagged,
+            reason: &reason,
+            predefined_reasons: bits,
+            start_at: video.as_ref().and(start_at),
+            end_at: video.as_ref().and(end_at),
+            video_snapshot: video
+                .as_ref()
+                .map(|v| super::objects::video_snapshot(state, v)),
+            comment_snapshot,
+            now: now_ms(),
+        };
+        if let Some(abuse_id) = state.db.create_abuse(&new).await? {
+            info!(target = %t, abuse = abuse_id, "abuse report received");
+            crate::notifications::notify(state, crate::notifications::Event::NewAbuse { abuse_id })
+                .await;
+        }
         break;
     }
     Ok(())
@@ -733,10 +806,16 @@ pub async fn follow(
 ) -> FedResult<ferrotube_db::federation::FollowRow> {
     let now = now_ms();
     if target.is_local() {
-        return Ok(state
+        let f = state
             .db
             .upsert_follow(follower.id, target.id, FOLLOW_ACCEPTED, None, now)
-            .await?);
+            .await?;
+        crate::notifications::notify(
+            state,
+            crate::notifications::Event::NewFollow { follow_id: f.id },
+        )
+        .await;
+        return Ok(f);
     }
     let f = state
         .db

@@ -10,6 +10,7 @@
 //! holds a [`state::FederationState`]; the submodules that take an `Instance` build on them.
 
 pub mod actors;
+pub mod approvals;
 pub mod blocklist;
 pub mod cache_files;
 pub mod extras;

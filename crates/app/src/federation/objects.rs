@@ -241,6 +241,43 @@ pub async fn store_remote_video(
     obj: &VideoObject,
     origin_host: &str,
 ) -> FedResult<i64> {
+    let lock = state.federation.video_lock(&obj.id);
+    let _held = lock.lock().await;
+    // Deleted here by its origin: this copy may be older than the Delete (an activity delivered
+    // before it and applied after), so only the origin's current answer may bring it back.
+    if state.db.video_tombstoned(&obj.id).await? {
+        let fresh = fetch_video_object(state, &obj.id).await?;
+        let id = store_remote_video_locked(state, &fresh, origin_host).await?;
+        state.db.clear_video_tombstone(&obj.id).await?;
+        return Ok(id);
+    }
+    store_remote_video_locked(state, obj, origin_host).await
+}
+
+/// The Video at `url`, as its origin serves it now (signed fetch).
+async fn fetch_video_object(state: &Instance, url: &str) -> FedResult<VideoObject> {
+    let signer = super::actors::instance_signer(state).await?;
+    let doc = state
+        .federation
+        .client
+        .get_activity_json(url, Some(&signer))
+        .await?;
+    let obj = parse_video(&doc)?;
+    if obj.id != url {
+        return Err(FedError::Refused(format!(
+            "fetched {url} but the document is {}",
+            obj.id
+        )));
+    }
+    Ok(obj)
+}
+
+/// [`store_remote_video`] for a caller that holds the video's lock.
+async fn store_remote_video_locked(
+    state: &Instance,
+    obj: &VideoObject,
+    origin_host: &str,
+) -> FedResult<i64> {
     let host = url_host(&obj.id).unwrap_or_default();
     if host != origin_host {
         return Err(FedError::Refused(format!(
@@ -363,26 +400,20 @@ pub async fn fetch_remote_video(state: &Instance, url: &str, refresh: bool) -> F
             .map(|v| v.id)
             .ok_or_else(|| FedError::Refused(format!("no local video at {url}")));
     }
+    // Held from the check to the store: a Delete that comes meanwhile waits, then wins.
+    let lock = state.federation.video_lock(url);
+    let _held = lock.lock().await;
     if !refresh {
         if let Some(v) = state.db.video_by_url(url).await? {
             return Ok(v.id);
         }
     }
     let host = url_host(url).ok_or_else(|| FedError::Refused(format!("bad URL {url}")))?;
-    let signer = super::actors::instance_signer(state).await?;
-    let doc = state
-        .federation
-        .client
-        .get_activity_json(url, Some(&signer))
-        .await?;
-    let obj = parse_video(&doc)?;
-    if obj.id != url {
-        return Err(FedError::Refused(format!(
-            "fetched {url} but the document is {}",
-            obj.id
-        )));
-    }
-    store_remote_video(state, &obj, &host).await
+    let obj = fetch_video_object(state, url).await?;
+    let id = store_remote_video_locked(state, &obj, &host).await?;
+    // Served by its origin: whatever was deleted before is back.
+    state.db.clear_video_tombstone(url).await?;
+    Ok(id)
 }
 
 /// Our video behind `/videos/watch/{uuid}` (or `/w/{shortUUID}`).
@@ -456,6 +487,15 @@ pub async fn comment_by_any_url(state: &Instance, url: &str) -> FedResult<Option
     Ok(state.db.comment_by_url(url).await?)
 }
 
+/// The id of the ApproveReply we send (or imply) for a comment on our video `v`, as PeerTube
+/// names it: under our video's URL, with our id of the comment.
+pub fn approve_reply_id(state: &Instance, v: &VideoRow, c: &CommentRow) -> String {
+    format!(
+        "{}/videos/watch/{}/comments/{}/approve-reply",
+        state.url, v.uuid, c.id
+    )
+}
+
 /// Our comment as a `Note` (a `Tombstone` once deleted).
 pub async fn note_object(state: &Instance, v: &VideoRow, c: &CommentRow) -> FedResult<NoteObject> {
     let id = comment_url(state, &v.uuid, c);
@@ -527,7 +567,11 @@ pub async fn note_object(state: &Instance, v: &VideoRow, c: &CommentRow) -> FedR
         },
         tombstone: c.deleted_at.is_some(),
         mentions,
-        reply_approval: None,
+        // The approval that lets the video's audience show it: the ApproveReply we received
+        // (or sent), or on our own video, ours, implied by its being published.
+        reply_approval: c.reply_approval.clone().or_else(|| {
+            (v.is_local() && !c.held_for_review).then(|| approve_reply_id(state, v, c))
+        }),
     })
 }
 
@@ -596,13 +640,22 @@ fn entity_char(name: &str) -> Option<char> {
     }
 }
 
-/// Stores a remote Note replying to a video or to a comment we know. Answers the comment id
-/// and the video it belongs to.
+/// A remote comment as [`store_remote_note`] left it.
+pub struct StoredNote {
+    pub id: i64,
+    pub video: VideoRow,
+    /// First seen now (not a redelivery or an update of one we have).
+    pub created: bool,
+    pub held: bool,
+}
+
+/// Stores a remote Note replying to a video or to a comment we know; a new one is tagged and,
+/// on our approval-required videos, held (see `comment_policy::moderate_new_comment`).
 pub async fn store_remote_note(
     state: &Instance,
     note: &NoteObject,
     origin_host: &str,
-) -> FedResult<(i64, VideoRow)> {
+) -> FedResult<StoredNote> {
     if url_host(&note.id).as_deref() != Some(origin_host)
         || url_host(&note.attributed_to).as_deref() != Some(origin_host)
     {
@@ -671,6 +724,17 @@ pub async fn store_remote_note(
     if text.trim().is_empty() {
         return Err(FedError::Refused("empty comment".into()));
     }
+    if let Some(known) = state.db.comment_by_url(&note.id).await? {
+        return Ok(StoredNote {
+            id: known.id,
+            video,
+            created: false,
+            held: known.held_for_review,
+        });
+    }
+    let moderation = crate::comment_policy::moderate_new_comment(state, None, &video, &text)
+        .await
+        .map_err(|e| FedError::Refused(format!("moderation: {}", e.detail)))?;
     let id = state
         .db
         .insert_comment(&NewComment {
@@ -681,9 +745,54 @@ pub async fn store_remote_note(
             in_reply_to_id,
             text: &text,
             created_at: ferrotube_model::timefmt::parse_iso(&note.published).unwrap_or_else(now_ms),
+            held_for_review: moderation.held,
         })
         .await?;
-    Ok((id, video))
+    if let Err(e) = moderation.record(state, id).await {
+        tracing::warn!(comment_id = id, error = %e.detail, "cannot record the comment's tags");
+    }
+    crate::notifications::notify(
+        state,
+        crate::notifications::Event::NewComment { comment_id: id },
+    )
+    .await;
+    Ok(StoredNote {
+        id,
+        video,
+        created: true,
+        held: moderation.held,
+    })
+}
+
+/// What a moderator still sees of a reported video once it is deleted (PeerTube's
+/// `deletedVideo`). Here, beside the other video shapes, because both a local report
+/// (`moderation`) and a received `Flag` (`inbox`) keep one.
+pub fn video_snapshot(state: &Instance, v: &VideoRow) -> String {
+    serde_json::json!({
+        "id": v.id,
+        "uuid": v.uuid,
+        "name": v.name,
+        "nsfw": v.nsfw,
+        "channel": {
+            "id": v.channel_id,
+            "name": v.channel_name,
+            "displayName": v.channel_display_name,
+            "host": v.channel_host.clone().unwrap_or_else(|| state.host.clone()),
+        },
+    })
+    .to_string()
+}
+
+/// What is kept of a reported comment: its report stays a comment report (PeerTube's filter)
+/// and its words stay searchable once the comment is gone with its video.
+pub fn comment_snapshot(c: &CommentRow, v: &VideoRow) -> String {
+    serde_json::json!({
+        "id": c.id,
+        "threadId": c.thread_id.unwrap_or(c.id),
+        "text": c.text,
+        "video": { "id": v.id, "name": v.name, "uuid": v.uuid },
+    })
+    .to_string()
 }
 
 #[cfg(test)]

@@ -151,6 +151,7 @@ pub fn activity(
         content: None,
         extra_objects: Vec::new(),
         expires: None,
+        flag: None,
     })
 }
 
@@ -223,6 +224,21 @@ pub async fn run_federate_video(state: Instance, ctx: JobContext) -> Result<(), 
     else {
         return Ok(());
     };
+    // A video whose block unfederated it stays unknown elsewhere until the block is lifted.
+    let unfederated = state
+        .db
+        .blacklist_of(v.id)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?
+        .is_some_and(|b| b.unfederated);
+    if unfederated {
+        debug!(uuid = %v.uuid, "unfederated by a block: not federated");
+        return Ok(());
+    }
+    if v.owner_banned {
+        debug!(uuid = %v.uuid, "its owner is banned: not federated");
+        return Ok(());
+    }
     federate_video(&state, &v, job.kind == "create")
         .await
         .map_err(FedError::into_job_error)
@@ -668,26 +684,50 @@ pub async fn view_remote_video(state: &Instance, v: &VideoRow) {
 
 /// A report of a remote video goes to its origin as a `Flag` by our instance actor (the
 /// reporter stays anonymous to the other instance, as in PeerTube).
-pub async fn flag_remote_video(state: &Instance, v: &VideoRow, reason: &str, abuse_id: i64) {
+/// Sends a report of remote content to its origin as PeerTube's `Flag`, from the reporter's
+/// account actor (as PeerTube's `createAbuse` does) to the reported account: `object` the
+/// reported URL, `content` the reason, the predefined reasons as `Hashtag` tags and the video
+/// span (`startAt`/`endAt`). Delivery is a durable job; a failure to queue it is logged (the
+/// report stays here).
+pub async fn flag_remote(
+    state: &Instance,
+    abuse_id: i64,
+    reporter_account_id: i64,
+    object_url: &str,
+    flagged_account_id: i64,
+    reason: &str,
+    details: ferrotube_federation::vocab::FlagDetails,
+) {
     let result = async {
-        let me = instance_actor(state).await?;
-        let url = video_url(state, v);
-        let mut body = activity(
-            ActivityKind::Flag,
-            format!("{}/abuses/{abuse_id}", state.url),
-            &me.url,
-            ObjectRef::Url(url),
-            Vec::new(),
-            Vec::new(),
-        );
-        if let Some(o) = body.as_object_mut() {
-            o.insert("content".into(), Value::String(reason.to_string()));
-        }
-        send_to_video_origin(state, v, &me, &body).await
+        let reporter = state
+            .db
+            .account_by_id(reporter_account_id)
+            .await?
+            .ok_or_else(|| FedError::Refused("the reporter has no account".into()))?;
+        let me = account_actor(state, &reporter).await?;
+        let target = state
+            .db
+            .actor_of_account(flagged_account_id)
+            .await?
+            .ok_or_else(|| FedError::Refused("the reported account has no actor".into()))?;
+        let body = activity_to_json(&Activity {
+            id: format!("{}/abuses/{abuse_id}", state.url),
+            kind: ActivityKind::Flag,
+            actor: me.url.clone(),
+            object: ObjectRef::Url(object_url.to_string()),
+            to: vec![target.url.clone()],
+            cc: Vec::new(),
+            content: Some(reason.to_string()),
+            extra_objects: Vec::new(),
+            expires: None,
+            flag: Some(details),
+        });
+        let inboxes = vec![target.delivery_inbox().to_string()];
+        enqueue_deliveries(state, &me, &body, inboxes).await
     }
     .await;
     if let Err(e) = result {
-        warn!(uuid = %v.uuid, error = %e, "cannot federate the report");
+        warn!(abuse_id, error = %e, "cannot federate the report");
     }
 }
 
@@ -725,6 +765,7 @@ pub async fn run_refresh_video(state: Instance, ctx: JobContext) -> Result<(), J
         Err(FedError::Fetch(ferrotube_federation::FetchError::Status(404 | 410))) => {
             if let Ok(Some(v)) = state.db.video_by_url(&job.url).await {
                 let _ = state.db.delete_video(v.id).await;
+                let _ = state.db.record_video_tombstone(&job.url, now_ms()).await;
                 state.videos_changed();
                 info!(url = %job.url, "remote video gone at its origin, removed");
             }

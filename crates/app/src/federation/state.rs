@@ -4,7 +4,7 @@
 use ferrotube_db::federation::ActorRow;
 use ferrotube_federation::{ApClient, PublicKey, Signer};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
@@ -22,6 +22,9 @@ pub struct FederationState {
     /// Deliveries in flight per remote host.
     host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
     per_host: usize,
+    /// One lock per remote video URL: a fetch-and-store and a Delete of the same video run one
+    /// after the other, so a copy fetched before the Delete is not written back after it.
+    video_locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
     pub(super) instance_actor: tokio::sync::OnceCell<ActorRow>,
 }
 
@@ -34,6 +37,7 @@ impl FederationState {
             blocked_hosts: Mutex::new((Default::default(), None)),
             host_slots: Mutex::new(HashMap::new()),
             per_host: per_host.max(1),
+            video_locks: Mutex::new(HashMap::new()),
             instance_actor: tokio::sync::OnceCell::new(),
         }
     }
@@ -47,5 +51,20 @@ impl FederationState {
             .entry(host.to_string())
             .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
             .clone()
+    }
+
+    /// The lock of the remote video at `url` (see `video_locks`).
+    pub(super) fn video_lock(&self, url: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .video_locks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        locks.retain(|_, w| w.strong_count() > 0);
+        if let Some(l) = locks.get(url).and_then(Weak::upgrade) {
+            return l;
+        }
+        let l = Arc::new(tokio::sync::Mutex::new(()));
+        locks.insert(url.to_string(), Arc::downgrade(&l));
+        l
     }
 }

@@ -60,7 +60,11 @@ impl P2p {
         let known = Arc::new(KnownSet::default());
         let config = TrackerConfig {
             interval: Duration::from_secs(t.interval_secs.max(1)),
-            trust_proxy: t.trust_proxy,
+            trusted_proxies: if t.trust_proxy {
+                settings.trusted_proxies.clone()
+            } else {
+                ferrotube_config::TrustedProxies::none()
+            },
             max_requests_per_minute: t.max_announces_per_minute,
             ..TrackerConfig::default()
         };

@@ -21,6 +21,7 @@ fn local(
         in_reply_to_id: reply_to,
         text,
         created_at: at,
+        held_for_review: false,
     }
 }
 
@@ -114,7 +115,13 @@ async fn comment_threads_replies_and_tombstones(db: &Db) {
     assert!(db.comment_by_id(9999).await.unwrap().is_none());
 
     let (total, alive, roots) = db
-        .list_comment_threads(vid, 0, 10, Sort::desc(CommentSort::CreatedAt))
+        .list_comment_threads(
+            vid,
+            &Default::default(),
+            0,
+            10,
+            Sort::desc(CommentSort::CreatedAt),
+        )
         .await
         .expect("list_comment_threads");
     assert_eq!(
@@ -133,7 +140,7 @@ async fn comment_threads_replies_and_tombstones(db: &Db) {
         "list_comment_threads: roots only, newest first, with their reply counts"
     );
     let (total, _, page) = db
-        .list_comment_threads(vid, 1, 1, Sort::asc(CommentSort::Id))
+        .list_comment_threads(vid, &Default::default(), 1, 1, Sort::asc(CommentSort::Id))
         .await
         .unwrap();
     assert_eq!(
@@ -142,14 +149,20 @@ async fn comment_threads_replies_and_tombstones(db: &Db) {
         "list_comment_threads paging"
     );
 
-    let thread = db.comment_thread(vid, r1).await.expect("comment_thread");
+    let thread = db
+        .comment_thread(vid, r1, &Default::default())
+        .await
+        .expect("comment_thread");
     assert_eq!(
         thread.iter().map(|c| c.id).collect::<Vec<_>>(),
         [r1, c1, c2],
         "comment_thread: the root then its replies, oldest first"
     );
     assert!(
-        db.comment_thread(other, r1).await.unwrap().is_empty(),
+        db.comment_thread(other, r1, &Default::default())
+            .await
+            .unwrap()
+            .is_empty(),
         "comment_thread of another video's thread is empty"
     );
 
@@ -190,12 +203,15 @@ async fn comment_threads_replies_and_tombstones(db: &Db) {
         "soft_delete_comment blanks the text and stamps deleted_at once"
     );
     assert_eq!(
-        db.comment_thread(vid, r1).await.unwrap().len(),
+        db.comment_thread(vid, r1, &Default::default())
+            .await
+            .unwrap()
+            .len(),
         3,
         "the tombstone's thread keeps its replies"
     );
     let (total, alive, roots) = db
-        .list_comment_threads(vid, 0, 10, Sort::asc(CommentSort::Id))
+        .list_comment_threads(vid, &Default::default(), 0, 10, Sort::asc(CommentSort::Id))
         .await
         .unwrap();
     assert_eq!(
@@ -246,6 +262,7 @@ async fn remote_comments_are_keyed_by_url(db: &Db) {
         in_reply_to_id: None,
         text,
         created_at: T0,
+        held_for_review: false,
     };
     let id = db
         .insert_comment(&mk("from afar"))
@@ -290,7 +307,7 @@ async fn remote_comments_are_keyed_by_url(db: &Db) {
         "count_local_comments counts local comments only"
     );
     let (total, alive, _) = db
-        .list_comment_threads(vid, 0, 10, Sort::asc(CommentSort::Id))
+        .list_comment_threads(vid, &Default::default(), 0, 10, Sort::asc(CommentSort::Id))
         .await
         .unwrap();
     assert_eq!(

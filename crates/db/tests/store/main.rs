@@ -14,6 +14,8 @@
 mod common;
 
 mod accounts;
+mod admin;
+mod blocklists;
 mod captions;
 mod comments;
 mod connect;
@@ -21,12 +23,16 @@ mod federation;
 mod follow_counts;
 mod history;
 mod jobs;
+mod moderation;
+mod notifications;
+mod object_storage;
 mod owner_tools;
 mod p2p;
 mod playlists;
 mod redundancy;
 mod remote_actors;
 mod remote_videos;
+mod safety;
 mod shares;
 mod uploads;
 mod users;

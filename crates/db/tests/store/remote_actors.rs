@@ -49,6 +49,7 @@ async fn remote_actors_deleted_with_what_they_own(db: &Db) {
             in_reply_to_id: None,
             text: "rita was here",
             created_at: T0,
+            held_for_review: false,
         })
         .await
         .expect("insert_comment(rita)");

@@ -319,6 +319,36 @@ async fn ratings_recount_likes(db: &Db) {
     );
 }
 
+/// Rates of one video committed side by side all count: on PostgreSQL each recount once ran on
+/// a snapshot without the other's row, and the last commit won (a like and a dislike arriving
+/// together from two instances ended as one of them).
+async fn concurrent_ratings_all_count(db: &Db) {
+    let owner = user(db, "owner").await;
+    let id = insert(db, &new_video(owner.channel_id, "rated at once", T0)).await;
+    let mut raters = Vec::new();
+    for i in 0..8 {
+        raters.push(user(db, &format!("rater{i}")).await.account_id);
+    }
+    for round in 0..5 {
+        let rate = if round % 2 == 0 { "like" } else { "dislike" };
+        let mut tasks = tokio::task::JoinSet::new();
+        for &account in &raters {
+            let db = db.clone();
+            tasks.spawn(async move { db.set_rate(account, id, Some(rate), T0).await });
+        }
+        while let Some(r) = tasks.join_next().await {
+            r.expect("join").expect("set_rate");
+        }
+        let v = db.video_by_id(id).await.unwrap().unwrap();
+        let expected = if rate == "like" { (8, 0) } else { (0, 8) };
+        assert_eq!(
+            (v.likes, v.dislikes),
+            expected,
+            "round {round}: every concurrent {rate} is counted"
+        );
+    }
+}
+
 fn file(kind: &str, resolution: i64, info_hash: Option<&str>) -> NewFile {
     NewFile {
         kind: ferrotube_model::FileKind::parse(kind).expect("hls or web"),
@@ -530,6 +560,7 @@ async fn transcode_results_files_and_delete_cascade(db: &Db) {
             in_reply_to_id: None,
             text: "hi",
             created_at: T0,
+            held_for_review: false,
         })
         .await
         .unwrap();
@@ -1239,6 +1270,7 @@ on_both_backends!(
     videos_are_inserted_read_and_updated,
     transcode_result_in_the_callers_transaction,
     ratings_recount_likes,
+    concurrent_ratings_all_count,
     transcode_results_files_and_delete_cascade,
     listing_filters,
     listing_sorting_pagination_and_files_filters,

@@ -30,6 +30,10 @@ pub enum ActivityKind {
     Dislike,
     View,
     Flag,
+    /// PeerTube 6.3+: the owner of a video approves a reply to it (`object`: the comment).
+    ApproveReply,
+    /// Its refusal (PeerTube sends none yet; accepted and ignored).
+    RejectReply,
 }
 
 impl ActivityKind {
@@ -47,6 +51,8 @@ impl ActivityKind {
             Self::Dislike => "Dislike",
             Self::View => "View",
             Self::Flag => "Flag",
+            Self::ApproveReply => "ApproveReply",
+            Self::RejectReply => "RejectReply",
         }
     }
 
@@ -64,6 +70,8 @@ impl ActivityKind {
             "Dislike" => Self::Dislike,
             "View" => Self::View,
             "Flag" => Self::Flag,
+            "ApproveReply" => Self::ApproveReply,
+            "RejectReply" => Self::RejectReply,
             _ => return None,
         })
     }
@@ -102,6 +110,39 @@ pub struct Activity {
     pub extra_objects: Vec<String>,
     /// A View's expiry (PeerTube's viewer counting).
     pub expires: Option<String>,
+    /// A Flag's predefined reasons and video timestamps.
+    pub flag: Option<FlagDetails>,
+}
+
+/// What PeerTube's `Flag` carries beyond its reason: the predefined reasons as `Hashtag` tags
+/// and the reported span of a video (`startAt`/`endAt`, seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FlagDetails {
+    pub reasons: Vec<String>,
+    pub start_at: Option<i64>,
+    pub end_at: Option<i64>,
+}
+
+fn parse_flag_details(v: &Value) -> FlagDetails {
+    let reasons = v
+        .get("tag")
+        .and_then(Value::as_array)
+        .map(|tags| {
+            tags.iter()
+                .filter(|t| t.get("type").and_then(Value::as_str) == Some("Hashtag"))
+                .filter_map(|t| t.get("name").and_then(Value::as_str))
+                .take(16)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    // Seconds in the video; anything else (negative, fractional, text) is left out.
+    let secs = |k: &str| v.get(k).and_then(Value::as_i64).filter(|n| *n >= 0);
+    FlagDetails {
+        reasons,
+        start_at: secs("startAt"),
+        end_at: secs("endAt"),
+    }
 }
 
 impl Activity {
@@ -126,6 +167,9 @@ pub fn activity_to_json(a: &Activity) -> Value {
         (_, ObjectRef::Note(_)) => context::comment(),
         (_, ObjectRef::Actor(_)) => context::actor(),
         (ActivityKind::View, _) => context::view(),
+        (ActivityKind::ApproveReply | ActivityKind::RejectReply, _) => {
+            context::reply_approval(a.kind.as_str())
+        }
         (ActivityKind::Flag, _) => context::flag(),
         (_, ObjectRef::CacheFile(_)) => context::cache_file(),
         (_, ObjectRef::Other(o)) if o.get("type").and_then(Value::as_str) == Some("Playlist") => {
@@ -180,6 +224,20 @@ pub fn activity_body(a: &Activity) -> Value {
     }
     if let Some(e) = &a.expires {
         m.insert("expires".into(), json!(e));
+    }
+    if let Some(f) = &a.flag {
+        let tags: Vec<Value> = f
+            .reasons
+            .iter()
+            .map(|r| json!({ "type": "Hashtag", "name": r }))
+            .collect();
+        m.insert("tag".into(), Value::Array(tags));
+        if let Some(s) = f.start_at {
+            m.insert("startAt".into(), json!(s));
+        }
+        if let Some(e) = f.end_at {
+            m.insert("endAt".into(), json!(e));
+        }
     }
     Value::Object(m)
 }
@@ -253,6 +311,7 @@ fn parse_at(v: &Value, depth: usize) -> Result<Activity> {
         content: opt_string(v, "content"),
         extra_objects,
         expires: opt_date(v, "expires")?,
+        flag: (kind == ActivityKind::Flag).then(|| parse_flag_details(v)),
     })
 }
 

@@ -100,6 +100,13 @@ pub fn comment() -> Value {
     extended(json!({ "replyApproval": "pt:replyApproval" }))
 }
 
+/// Context of an `ApproveReply` or `RejectReply` (PeerTube names the type as a term).
+pub fn reply_approval(kind: &str) -> Value {
+    let mut terms = Map::new();
+    terms.insert(kind.to_string(), json!(format!("pt:{kind}")));
+    extended(Value::Object(terms))
+}
+
 /// Context of a `View`.
 pub fn view() -> Value {
     extended(json!({

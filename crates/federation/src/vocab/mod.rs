@@ -21,7 +21,7 @@ pub mod note;
 pub mod video;
 
 pub use activity::{
-    activity_body, activity_to_json, parse_activity, Activity, ActivityKind, ObjectRef,
+    activity_body, activity_to_json, parse_activity, Activity, ActivityKind, FlagDetails, ObjectRef,
 };
 pub use actor::{actor_to_json, parse_actor, ActorKind, ActorObject, Image};
 pub use collection::{

@@ -12,20 +12,33 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod admin;
 mod bad_input;
+mod blocklists;
 mod captions;
+mod cluster;
 mod federation;
 mod federation_edges;
 mod feeds;
 mod jobs;
 mod listing;
 mod media_outputs;
+mod moderation;
+mod notifications;
 mod oauth;
+mod object_storage;
 mod owner;
 mod p2p;
+mod pages_account;
+mod pages_admin;
+mod pages_browse;
+mod pages_library;
+mod pages_watch;
 mod playlists;
 mod privacy;
 mod redundancy;
 mod restart;
+mod roles;
+mod safety;
 mod spine;
 mod users;

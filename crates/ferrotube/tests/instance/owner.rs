@@ -623,9 +623,10 @@ async fn source_download_and_replace(backend: Backend) {
     assert_eq!(config["videoFile"]["update"]["enabled"], true);
     assert_eq!(config["export"]["users"]["enabled"], false);
     assert_eq!(config["import"]["users"]["enabled"], false);
+    // Editable at run time (`/api/v1/config/custom`, tests/instance/admin.rs).
     assert_eq!(
         config["webadmin"]["configuration"]["edition"]["allowed"],
-        false
+        true
     );
     assert_eq!(config["avatar"]["file"]["size"]["max"], 4 * 1024 * 1024);
 }

@@ -64,6 +64,11 @@ async fn restart(backend: Backend) {
     let v = t
         .wait_published_within(&uuid, Some(&root), Duration::from_secs(180))
         .await;
+    // The video is published from inside the job; the job is marked completed (and its work
+    // dir removed) only after its body returns, so wait for that before reading the job lists.
+    t.wait_jobs_idle(&root, "video-transcoding", Duration::from_secs(30))
+        .await
+        .expect("the transcoding job finishes after publishing");
 
     let files = v["streamingPlaylists"][0]["files"]
         .as_array()

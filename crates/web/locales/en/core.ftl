@@ -1,0 +1,54 @@
+# The frame of every page: header, menus, footer, common words.
+skip-to-content = Skip to content
+search-label = Search videos, channels and playlists
+search-placeholder = Search
+search-button = Search
+nav-main = Main
+nav-account = Account
+nav-home = Discover
+nav-trending = Trending
+nav-recent = Recently added
+nav-local = Local videos
+nav-upload = Upload
+nav-notifications = Notifications
+notifications-read-all = Mark all as read
+notifications-none = No notification yet.
+notifications-see-all = See all notifications
+nav-my-videos = My videos
+nav-my-channels = My channels
+nav-my-playlists = My playlists
+nav-my-subscriptions = My subscriptions
+nav-my-history = My history
+nav-my-settings = My settings
+nav-admin = Administration
+nav-sign-out = Sign out
+nav-sign-in = Sign in
+nav-sign-up = Create an account
+footer-about = About this instance
+footer-language = Language
+footer-theme = Theme
+footer-apply = Apply
+footer-powered = Powered by Ferrotube, free software (AGPL-3.0)
+theme-auto = System
+theme-light = Light
+theme-dark = Dark
+views-count = { $count ->
+    [one] { $count } view
+   *[other] { $count } views
+}
+home-title = Recent videos
+home-empty = No videos yet.
+home-empty-upload = Upload the first one
+not-found-title = Page not found
+not-found-text = This page does not exist, or it was removed.
+not-found-home = Back to the home page
+login-title = Sign in
+login-username = Username or e-mail
+login-password = Password
+login-otp = Two-factor code
+login-otp-help = The code your authenticator application shows for this account.
+login-submit = Sign in
+login-forgot = Forgot your password?
+login-no-account = No account yet?
+error-generic = Something went wrong. Please try again.
+watch-shell-title = Video

@@ -1,0 +1,54 @@
+# Le cadre de chaque page : en-tête, menus, pied de page, mots courants.
+skip-to-content = Aller au contenu
+search-label = Rechercher des vidéos, des chaînes et des listes de lecture
+search-placeholder = Rechercher
+search-button = Rechercher
+nav-main = Principal
+nav-account = Compte
+nav-home = Découvrir
+nav-trending = Tendances
+nav-recent = Ajouts récents
+nav-local = Vidéos locales
+nav-upload = Publier
+nav-notifications = Notifications
+notifications-read-all = Tout marquer comme lu
+notifications-none = Aucune notification pour l’instant.
+notifications-see-all = Voir toutes les notifications
+nav-my-videos = Mes vidéos
+nav-my-channels = Mes chaînes
+nav-my-playlists = Mes listes de lecture
+nav-my-subscriptions = Mes abonnements
+nav-my-history = Mon historique
+nav-my-settings = Mes paramètres
+nav-admin = Administration
+nav-sign-out = Se déconnecter
+nav-sign-in = Se connecter
+nav-sign-up = Créer un compte
+footer-about = À propos de cette instance
+footer-language = Langue
+footer-theme = Thème
+footer-apply = Appliquer
+footer-powered = Propulsé par Ferrotube, logiciel libre (AGPL-3.0)
+theme-auto = Système
+theme-light = Clair
+theme-dark = Sombre
+views-count = { $count ->
+    [one] { $count } vue
+   *[other] { $count } vues
+}
+home-title = Vidéos récentes
+home-empty = Aucune vidéo pour l’instant.
+home-empty-upload = Publiez la première
+not-found-title = Page introuvable
+not-found-text = Cette page n’existe pas, ou elle a été supprimée.
+not-found-home = Retour à l’accueil
+login-title = Connexion
+login-username = Nom d’utilisateur ou adresse e-mail
+login-password = Mot de passe
+login-otp = Code à deux facteurs
+login-otp-help = Le code que votre application d’authentification affiche pour ce compte.
+login-submit = Se connecter
+login-forgot = Mot de passe oublié ?
+login-no-account = Pas encore de compte ?
+error-generic = Un problème est survenu. Veuillez réessayer.
+watch-shell-title = Vidéo
