@@ -5,7 +5,7 @@
 // WebRTC has an interface with a default route and no packet leaves the namespace.
 //
 //   node p2p-swarm.mjs [--viewers N] [--p2p on|off] [--tamper] [--federated] [--mirrored [--kill-origin]]
-//                      [--clip-secs S] [--height H]
+//                      [--cluster] [--clip-secs S] [--height H]
 //
 // --federated: the video is uploaded to an origin instance (127.0.0.3) that a second instance
 // (127.0.0.2) follows; viewer 0 watches on the origin, the later viewers watch the follower's
@@ -17,6 +17,13 @@
 // --kill-origin (with --mirrored): the origin is killed once the copy is listed; every viewer
 // watches on the follower, whose page plays its own copy, to the end.
 //
+// --cluster: the instance is the large form: Debian's nginx with the shipped deploy/nginx.conf in
+// front of two `--role web` nodes and a `--role worker` node, on a PostgreSQL database (reached
+// through its Unix socket, the one thing outside the namespace) and a private redis-server; the
+// viewers watch through the proxy. The nodes share the tracker's swarms through Redis, so a
+// viewer whose tracker socket reached one node gets offers from a viewer on the other; the
+// output says which node each viewer's socket reached (nginx's access log).
+//
 // Prints one JSON line: per viewer the player's figures {p2pBytes, httpBytes, uploadedBytes,
 // rejectedSegments, peers} and what the browser itself fetched from the instance (segmentBytes:
 // the fMP4 responses; allBytes: every response body), the video's size, and the bytes the server
@@ -24,9 +31,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   SERVER_BIN,
+  REPO_ROOT,
   loadPlaywright,
   CHROMIUM_PATH,
   CHROMIUM_ARGS,
@@ -58,6 +66,7 @@ const MIRRORS = Number(arg("mirrors", process.argv.includes("--mirrored") ? "1" 
 const MIRRORED = MIRRORS > 0;
 const KILL_ORIGIN = process.argv.includes("--kill-origin");
 const FEDERATED = process.argv.includes("--federated") || MIRRORED;
+const CLUSTER = process.argv.includes("--cluster");
 const CLIP_SECS = Number(arg("clip-secs", "24"));
 const HEIGHT = Number(arg("height", "240"));
 
@@ -70,6 +79,61 @@ function serverWrittenBytes(pid) {
   if (!fs.existsSync(`/proc/${pid}/io`)) return 0;
   const io = fs.readFileSync(`/proc/${pid}/io`, "utf8");
   return Number((/^wchar: (\d+)$/m.exec(io) || [])[1] || 0);
+}
+
+/** A private redis-server on 127.0.0.1:`port`, keeping nothing on disk. */
+async function startRedis(port) {
+  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: "ignore",
+  });
+  await waitFor(async () => {
+    if (proc.exitCode !== null) throw Object.assign(new Error("redis-server exited"), { fatal: true });
+    return execFileSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" }).trim() === "PONG";
+  }, { what: "redis-server up" });
+  return proc;
+}
+
+/**
+ * Debian's nginx on 127.0.0.1:`port` with the shipped server block (deploy/nginx.conf), only its
+ * upstream servers and listen address replaced (as crates/testkit's Nginx does), logging each
+ * request's user agent and the node that answered it.
+ */
+async function startNginx(port, upstreams, dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const shipped = fs.readFileSync(path.join(REPO_ROOT, "deploy", "nginx.conf"), "utf8");
+  let block = "";
+  let inUpstream = false;
+  for (const line of shipped.split("\n")) {
+    const t = line.trim();
+    if (t.startsWith("upstream ferrotube")) {
+      inUpstream = true;
+      block += `${line}\n${upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=5s;\n`).join("")}`;
+      continue;
+    }
+    if (inUpstream && t.startsWith("server ")) continue;
+    if (inUpstream && t === "}") inUpstream = false;
+    block += t === "listen 80;" ? `    listen 127.0.0.1:${port};\n` : `${line}\n`;
+  }
+  const log = path.join(dir, "access.log");
+  const conf = path.join(dir, "nginx.conf");
+  fs.writeFileSync(
+    conf,
+    `daemon off;\nworker_processes 2;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log warn;\n` +
+      `events { worker_connections 1024; }\nhttp {\n` +
+      `  log_format nodes '$http_user_agent|$upstream_addr|$uri|$status';\n  access_log ${log} nodes;\n` +
+      ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((k) => `  ${k}_temp_path ${dir}/${k};\n`).join("") +
+      `${block}}\n`,
+  );
+  const proc = spawn("nginx", ["-c", conf, "-p", dir], { stdio: "ignore" });
+  await waitFor(async () => {
+    if (proc.exitCode !== null) {
+      throw Object.assign(new Error(`nginx exited: ${fs.readFileSync(path.join(dir, "error.log"), "utf8")}`), { fatal: true });
+    }
+    const r = await fetch(`http://127.0.0.1:${port}/api/v1/config`);
+    await r.arrayBuffer();
+    return r.ok;
+  }, { what: "nginx up" });
+  return { proc, log };
 }
 
 async function makeClip(file, secs) {
@@ -134,8 +198,51 @@ async function main() {
   };
   const servers = [];
   const browsers = [];
+  const helpers = [];
+  const database = `ft_p2p_cluster_${process.pid}`;
+  const psql = (sql) =>
+    execFileSync("psql", ["-h", "/var/run/postgresql", "-U", "postgres", "-qc", sql], { stdio: ["ignore", "ignore", "pipe"] });
+  let nginx = null;
   try {
-    const server = await start(FEDERATED ? "127.0.0.3" : "127.0.0.1", dataDir);
+    let server;
+    if (CLUSTER) {
+      psql(`CREATE DATABASE ${database}`);
+      const redisPort = await freePort();
+      helpers.push(await startRedis(redisPort));
+      const proxyPort = await freePort();
+      const shared = {
+        FERROTUBE_CONFIG: config,
+        FERROTUBE_DATABASE_URL: `postgres://postgres@localhost/${database}?host=/var/run/postgresql`,
+        FERROTUBE_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        FERROTUBE_PUBLIC_URL: `http://127.0.0.1:${proxyPort}`,
+      };
+      const node = async (role, port) => {
+        const s = startServer(SERVER_BIN, {
+          port,
+          dataDir,
+          rootPassword: ROOT_PASSWORD,
+          extraEnv: { ...shared, FERROTUBE_ROLE: role },
+        });
+        servers.push(s);
+        if (role === "worker") return s;
+        await waitFor(async () => {
+          if (s.proc.exitCode !== null) throw Object.assign(new Error(`node ${s.base} exited: ${s.logs.join("")}`), { fatal: true });
+          const res = await fetch(`${s.base}/api/v1/config`);
+          await res.arrayBuffer();
+          return res.ok;
+        }, { timeoutMs: 60000, what: `node ${s.base} up` });
+        return s;
+      };
+      const a = await node("web", await freePort());
+      const b = await node("web", await freePort());
+      await node("worker", await freePort());
+      nginx = await startNginx(proxyPort, [a.base, b.base].map((u) => new URL(u).host), path.join(tmp, "nginx"));
+      helpers.push(nginx.proc);
+      server = { base: shared.FERROTUBE_PUBLIC_URL, proc: a.proc, nodes: [a.base, b.base] };
+      log(`cluster: nginx ${server.base} in front of ${server.nodes.join(", ")}`);
+    } else {
+      server = await start(FEDERATED ? "127.0.0.3" : "127.0.0.1", dataDir);
+    }
     const follower = FEDERATED ? await start("127.0.0.2", path.join(tmp, "follower")) : null;
     const followers = follower ? [follower] : [];
     for (let k = 1; k < MIRRORS; k++) followers.push(await start(`127.0.0.${k + 3}`, path.join(tmp, `mirror-${k}`)));
@@ -209,7 +316,10 @@ async function main() {
         args: [...CHROMIUM_ARGS, ...WEBRTC_ARGS],
       });
       browsers.push(browser);
-      const page = await browser.newPage();
+      // In a cluster, each viewer names itself to nginx's access log by its user agent.
+      const page = await browser.newPage(
+        CLUSTER ? { userAgent: `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36 ft-viewer-${i}` } : {},
+      );
       // Bytes this browser received from the instance, counted by the browser (with P2P off the
       // player's own counters do not run).
       const fetched = { segmentBytes: 0, allBytes: 0, segmentBytesByHost: {} };
@@ -320,6 +430,18 @@ async function main() {
       });
     }
     const serverBytes = serverWrittenBytes(server.proc.pid) - writtenBefore;
+    // Which node each viewer's tracker socket reached: nginx logs a WebSocket once it closes.
+    let trackerNodes = null;
+    if (CLUSTER) {
+      for (const b of browsers.splice(0)) await b.close().catch(() => {});
+      const lines = await waitFor(() => {
+        const all = fs.readFileSync(nginx.log, "utf8").split("\n").filter((l) => l.includes("|/tracker/socket|"));
+        return all.length >= VIEWERS ? all : null;
+      }, { timeoutMs: 10000, what: "the tracker sockets in nginx's access log" }).catch(() => []);
+      trackerNodes = viewers.map((_, i) => [
+        ...new Set(lines.filter((l) => l.includes(`ft-viewer-${i}|`)).map((l) => `http://${l.split("|")[1]}`)),
+      ]);
+    }
     process.stdout.write(
       `${JSON.stringify({
         p2p: P2P,
@@ -331,12 +453,22 @@ async function main() {
         mirrors: MIRRORED ? followers.map((f) => f.base) : [],
         segmentBytes,
         serverBytes,
+        nodes: server.nodes || null,
+        trackerNodes,
         viewers: results,
       })}\n`,
     );
   } finally {
     for (const b of browsers) await b.close().catch(() => {});
     for (const s of servers) await stopProcess(s.proc);
+    for (const h of helpers) await stopProcess(h);
+    if (CLUSTER) {
+      try {
+        psql(`DROP DATABASE IF EXISTS ${database}`);
+      } catch (err) {
+        log(`cannot drop ${database}: ${err.message}`);
+      }
+    }
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

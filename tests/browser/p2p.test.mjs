@@ -109,3 +109,23 @@ test("with the origin killed, a viewer on the mirror plays its copy to the end",
   const fromMirror = viewer.httpBySource[new URL(r.mirror).origin] || 0;
   assert.ok(fromMirror >= r.segmentBytes * 0.9, `from the mirror: ${fromMirror} of ${r.segmentBytes}`);
 });
+
+test("behind nginx, two viewers whose tracker sockets reached different web nodes share segments", async (t) => {
+  // nginx (deploy/nginx.conf) in front of two web nodes and a worker on PostgreSQL and Redis.
+  // least_conn sends the second viewer's socket to the node without the first's; the nodes
+  // relay the signalling to each other through Redis.
+  const r = await swarm(t, ["--viewers", "2", "--cluster", "--clip-secs", "12"]);
+  if (!r) return;
+  const [first, second] = r.viewers;
+  console.log(`cluster: tracker sockets ${JSON.stringify(r.trackerNodes)}; second viewer ${JSON.stringify(second)}`);
+  assert.equal(r.trackerNodes.length, 2);
+  const [nodesOfFirst, nodesOfSecond] = r.trackerNodes;
+  assert.ok(nodesOfFirst.length > 0 && nodesOfSecond.length > 0, `sockets not in nginx's log: ${JSON.stringify(r.trackerNodes)}`);
+  assert.ok(
+    nodesOfFirst.every((n) => !nodesOfSecond.includes(n)),
+    `both viewers' sockets reached the same node: ${JSON.stringify(r.trackerNodes)}`,
+  );
+  assert.ok(second.p2pBytes > 0, `no bytes from the viewer on the other node: ${JSON.stringify(r.viewers)}`);
+  assert.ok(first.uploadedBytes > 0, "the first viewer shared across nodes");
+  assert.equal(second.rejectedSegments, 0);
+});

@@ -1,7 +1,8 @@
 //! What the nodes of one instance tell each other at once, over Redis pub/sub (one channel per
 //! instance, named after its public URL): a write that changes public reads (every node empties
 //! its answer cache and rebuilds its tracker's known set), a new notification (pushed to the
-//! pages open on every node) and a change of the runtime settings (every node reloads them).
+//! pages open on every node), a change of the runtime settings (every node reloads them) and the
+//! tracker's swarm members and signalling (so viewers on different nodes find each other).
 //! Without Redis (`[redis] url`), nothing is sent: one node is the whole instance.
 //!
 //! A leaf: `Instance` holds the [`Bus`]; `start` runs the publisher and the subscriber, and
@@ -23,6 +24,10 @@ pub enum Event {
     Notification { user_id: i64, json: String },
     /// An administrator changed the runtime settings.
     Settings,
+    /// The WebSocket tracker's swarms, shared between the web nodes.
+    Swarm {
+        message: ferrotube_p2p::ws::SwarmMessage,
+    },
 }
 
 #[derive(Serialize, Deserialize)]

@@ -54,10 +54,12 @@ pub async fn build(settings: Settings) -> Result<Instance, StartError> {
         .map_err(|e| StartError::PublicUrl(settings.public_url.clone(), e))?;
     let url = settings.public_url.clone();
     let video_password_limiter = RateLimiter::new(
+        "video-password",
         settings.rates_limit.video_password_max,
         Duration::from_secs(settings.rates_limit.video_password_window_secs),
     );
     let limiter = RateLimiter::new(
+        "login",
         settings.rates_limit.login_max,
         Duration::from_secs(settings.rates_limit.login_window_secs),
     );
@@ -98,7 +100,9 @@ pub async fn build(settings: Settings) -> Result<Instance, StartError> {
         store,
         login_limiter: limiter,
         video_password_limiter,
-        view_dedup: Mutex::new(Default::default()),
+        view_dedup: Default::default(),
+        counters: crate::shared_counters::SharedCounters::new(settings.redis.url.as_deref(), &url)
+            .map_err(StartError::Redis)?,
         url,
         host,
         config_json: Default::default(),
@@ -282,6 +286,7 @@ async fn apply_bus_event(state: &Instance, event: crate::bus::Event) {
                 tracing::warn!(error = %e.detail, "cannot reload the runtime settings");
             }
         }
+        crate::bus::Event::Swarm { message } => state.p2p.tracker.apply_swarm_message(message),
     }
 }
 
@@ -339,6 +344,25 @@ pub fn spawn_background(
             };
             s.bus.run_subscriber(stop, apply).await
         }));
+        // A web node's tracker tells the others of its swarm members and relays signalling
+        // for theirs.
+        if role.serves_http() {
+            if let Some(mut swarm) = state.p2p.tracker.link_cluster() {
+                let s = state.clone();
+                let mut stop = shutdown.clone();
+                handles.push(tokio::spawn(async move {
+                    loop {
+                        tokio::select! {
+                            m = swarm.recv() => match m {
+                                Some(message) => s.bus.publish(crate::bus::Event::Swarm { message }),
+                                None => return,
+                            },
+                            _ = stop.changed() => return,
+                        }
+                    }
+                }));
+            }
+        }
     }
     if role.runs_jobs() {
         handles.extend(job_runner(state).spawn(shutdown.clone()));

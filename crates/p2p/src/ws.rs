@@ -16,11 +16,16 @@
 //! (U+0000..U+00FF), the way JavaScript clients hold them.
 //!
 //! A peer leaves its swarms when its socket closes, or after two intervals of silence.
+//!
+//! Several web nodes of one instance share their swarms through [`SwarmMessage`]s (carried by
+//! the instance's Redis bus, see `ferrotube_app::bus`): each node keeps its own sockets' peers
+//! and a copy of the other nodes' members, so an offer can go to a peer whose socket reached
+//! another node, which writes it to that socket. Without a link (one node), nothing is sent.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::Poll;
 use std::time::Instant;
 
@@ -30,9 +35,10 @@ use axum::response::{IntoResponse, Response};
 use futures::task::AtomicWaker;
 use hyper_util::rt::TokioIo;
 use rand::seq::IteratorRandom;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
 
 use crate::tracker::{Id, Tracker};
 use crate::ws_codec::{self, close_code, FrameReader, Incoming as Frame};
@@ -94,11 +100,53 @@ impl Outbox {
     }
 }
 
+/// Where a swarm member's socket is.
+enum Member {
+    /// On this node: what is meant for it goes into its connection's outbox.
+    Local { conn: u64, outbox: Arc<Outbox> },
+    /// On another node of the instance: what is meant for it is relayed there.
+    Remote { node: Arc<str> },
+}
+
 struct WsPeer {
-    conn: u64,
-    outbox: Arc<Outbox>,
+    at: Member,
     seeder: bool,
     last_seen: Instant,
+}
+
+impl WsPeer {
+    fn is_conn(&self, conn: u64) -> bool {
+        matches!(self.at, Member::Local { conn: c, .. } if c == conn)
+    }
+}
+
+/// What one node's tracker tells the other nodes' (ids as hex). Best effort, like the bus that
+/// carries it: a member nobody hears of again expires after two intervals, as a silent local
+/// one does, and a lost offer only makes the offerer try another peer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum SwarmMessage {
+    /// A peer whose socket is on `node` announced in a swarm (joined, or is still there).
+    Joined {
+        node: String,
+        info_hash: String,
+        peer_id: String,
+        seeder: bool,
+    },
+    /// That peer left the swarm (stopped, or its socket closed).
+    Left {
+        node: String,
+        info_hash: String,
+        peer_id: String,
+    },
+    /// A signalling message (an offer or an answer, as the peer receives it) for a peer of
+    /// `to_node`.
+    Relay {
+        to_node: String,
+        info_hash: String,
+        peer_id: String,
+        message: String,
+    },
 }
 
 #[derive(Default)]
@@ -114,10 +162,24 @@ struct Inner {
 }
 
 /// The WebSocket swarms of a [`Tracker`].
-#[derive(Default)]
 pub struct WsSwarms {
     inner: Mutex<Inner>,
     next_conn: AtomicU64,
+    /// This node's name among the instance's nodes (random per process).
+    node: Arc<str>,
+    /// Where messages for the other nodes go, once [`Tracker::link_cluster`] was called.
+    link: OnceLock<mpsc::UnboundedSender<SwarmMessage>>,
+}
+
+impl Default for WsSwarms {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::default(),
+            next_conn: AtomicU64::new(0),
+            node: hex::encode(rand::random::<[u8; 8]>()).into(),
+            link: OnceLock::new(),
+        }
+    }
 }
 
 impl WsSwarms {
@@ -141,6 +203,43 @@ impl WsSwarms {
         });
     }
 
+    /// Tells the other nodes, if linked to them.
+    fn tell(&self, msg: SwarmMessage) {
+        if let Some(link) = self.link.get() {
+            let _ = link.send(msg);
+        }
+    }
+
+    fn joined_message(&self, info_hash: &Id, peer_id: &Id, seeder: bool) -> SwarmMessage {
+        SwarmMessage::Joined {
+            node: self.node.to_string(),
+            info_hash: hex::encode(info_hash),
+            peer_id: hex::encode(peer_id),
+            seeder,
+        }
+    }
+
+    fn left_message(&self, info_hash: &Id, peer_id: &Id) -> SwarmMessage {
+        SwarmMessage::Left {
+            node: self.node.to_string(),
+            info_hash: hex::encode(info_hash),
+            peer_id: hex::encode(peer_id),
+        }
+    }
+
+    /// Delivers a message to a member: into its outbox here, or relayed to its node.
+    fn deliver(&self, to: &WsPeer, info_hash: &Id, peer_id: &Id, message: Value) {
+        match &to.at {
+            Member::Local { outbox, .. } => send(outbox, message),
+            Member::Remote { node } => self.tell(SwarmMessage::Relay {
+                to_node: node.to_string(),
+                info_hash: hex::encode(info_hash),
+                peer_id: hex::encode(peer_id),
+                message: message.to_string(),
+            }),
+        }
+    }
+
     /// Removes what connection `conn` registered.
     fn leave(&self, conn: u64, joined: &[(Id, Id)]) {
         let mut inner = self.lock();
@@ -151,9 +250,10 @@ impl WsSwarms {
         for (info_hash, peer_id) in joined {
             if let Some(swarm) = swarms.get_mut(info_hash) {
                 // The peer id may have moved to a newer connection (a reconnecting tab): keep it.
-                if swarm.peers.get(peer_id).is_some_and(|p| p.conn == conn) {
+                if swarm.peers.get(peer_id).is_some_and(|p| p.is_conn(conn)) {
                     swarm.peers.remove(peer_id);
                     *total_peers -= 1;
+                    self.tell(self.left_message(info_hash, peer_id));
                 }
                 if swarm.peers.is_empty() {
                     swarms.remove(info_hash);
@@ -455,8 +555,11 @@ fn announce(tracker: &Tracker, conn: &mut Conn, msg: Incoming) {
             me.last_seen = now;
         }
         if let Some(target) = swarm.peers.get(&to) {
-            send(
-                &target.outbox,
+            let ws = &tracker.ws;
+            ws.deliver(
+                target,
+                &info_hash,
+                &to,
                 json!({
                     "action": "announce",
                     "answer": answer,
@@ -472,9 +575,10 @@ fn announce(tracker: &Tracker, conn: &mut Conn, msg: Incoming) {
     let event = msg.event.as_deref().unwrap_or("");
     if event == "stopped" {
         if let Some(swarm) = swarms.get_mut(&info_hash) {
-            if swarm.peers.get(&peer_id).is_some_and(|p| p.conn == conn.id) {
+            if swarm.peers.get(&peer_id).is_some_and(|p| p.is_conn(conn.id)) {
                 swarm.peers.remove(&peer_id);
                 *total_peers -= 1;
+                tracker.ws.tell(tracker.ws.left_message(&info_hash, &peer_id));
             }
             if swarm.peers.is_empty() {
                 swarms.remove(&info_hash);
@@ -502,18 +606,27 @@ fn announce(tracker: &Tracker, conn: &mut Conn, msg: Incoming) {
         swarm.completed += 1;
     }
     let entry = WsPeer {
-        conn: conn.id,
-        outbox: conn.outbox.clone(),
+        at: Member::Local {
+            conn: conn.id,
+            outbox: conn.outbox.clone(),
+        },
         seeder,
         last_seen: now,
     };
-    if let Some(existing) = swarm.peers.get_mut(&peer_id) {
+    let member = if let Some(existing) = swarm.peers.get_mut(&peer_id) {
         *existing = entry;
-        remember(&mut conn.joined, (info_hash, peer_id));
+        true
     } else if !swarm_full && !global_full {
         swarm.peers.insert(peer_id, entry);
         *total_peers += 1;
+        true
+    } else {
+        false
+    };
+    if member {
         remember(&mut conn.joined, (info_hash, peer_id));
+        let ws = &tracker.ws;
+        ws.tell(ws.joined_message(&info_hash, &peer_id, seeder));
     }
 
     let complete = swarm.peers.values().filter(|p| p.seeder).count();
@@ -540,11 +653,12 @@ fn announce(tracker: &Tracker, conn: &mut Conn, msg: Incoming) {
         .peers
         .iter()
         .filter(|(id, p)| **id != peer_id && !(seeder && p.seeder))
-        .map(|(_, p)| p.outbox.clone())
         .choose_multiple(&mut rand::thread_rng(), numwant);
-    for (outbox, offer) in targets.iter().zip(offers) {
-        send(
-            outbox,
+    for ((to, target), offer) in targets.into_iter().zip(offers) {
+        tracker.ws.deliver(
+            target,
+            &info_hash,
+            to,
             json!({
                 "action": "announce",
                 "offer": offer.offer,
@@ -584,6 +698,119 @@ fn scrape(tracker: &Tracker, conn: &Conn, msg: Incoming) {
         );
     }
     send(&conn.outbox, json!({ "action": "scrape", "files": files }));
+}
+
+impl Tracker {
+    /// Links this node's WebSocket swarms to the instance's other nodes: what they must know
+    /// comes out of the returned receiver (for the caller to carry to them), and what they
+    /// send goes into [`Tracker::apply_swarm_message`]. `None` if already linked.
+    pub fn link_cluster(&self) -> Option<mpsc::UnboundedReceiver<SwarmMessage>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.ws.link.set(tx).ok()?;
+        Some(rx)
+    }
+
+    /// Applies what another node's tracker said (see [`SwarmMessage`]).
+    pub fn apply_swarm_message(&self, msg: SwarmMessage) {
+        let hex_id = |s: &str| -> Option<Id> { hex::decode(s).ok()?.try_into().ok() };
+        let ws = &self.ws;
+        match msg {
+            SwarmMessage::Joined {
+                node,
+                info_hash,
+                peer_id,
+                seeder,
+            } => {
+                let (Some(info_hash), Some(peer_id)) = (hex_id(&info_hash), hex_id(&peer_id))
+                else {
+                    return;
+                };
+                if node.as_str() == &*ws.node || !self.is_known(&info_hash) {
+                    return;
+                }
+                let config = self.config();
+                let mut inner = ws.lock();
+                let Inner {
+                    swarms,
+                    total_peers,
+                } = &mut *inner;
+                let global_full = *total_peers >= config.max_peers_total;
+                let swarm = swarms.entry(info_hash).or_default();
+                let entry = WsPeer {
+                    at: Member::Remote { node: node.into() },
+                    seeder,
+                    last_seen: Instant::now(),
+                };
+                match swarm.peers.get_mut(&peer_id) {
+                    // A socket of ours still holds this peer id: ours is the live one.
+                    Some(p) if matches!(p.at, Member::Local { .. }) => {}
+                    Some(p) => *p = entry,
+                    None if global_full || swarm.peers.len() >= config.max_peers_per_swarm => {}
+                    None => {
+                        swarm.peers.insert(peer_id, entry);
+                        *total_peers += 1;
+                    }
+                }
+                if swarm.peers.is_empty() {
+                    swarms.remove(&info_hash);
+                }
+            }
+            SwarmMessage::Left {
+                node,
+                info_hash,
+                peer_id,
+            } => {
+                let (Some(info_hash), Some(peer_id)) = (hex_id(&info_hash), hex_id(&peer_id))
+                else {
+                    return;
+                };
+                let mut inner = ws.lock();
+                let Inner {
+                    swarms,
+                    total_peers,
+                } = &mut *inner;
+                if let Some(swarm) = swarms.get_mut(&info_hash) {
+                    let theirs = swarm
+                        .peers
+                        .get(&peer_id)
+                        .is_some_and(|p| matches!(&p.at, Member::Remote { node: n } if **n == *node));
+                    if theirs {
+                        swarm.peers.remove(&peer_id);
+                        *total_peers -= 1;
+                    }
+                    if swarm.peers.is_empty() {
+                        swarms.remove(&info_hash);
+                    }
+                }
+            }
+            SwarmMessage::Relay {
+                to_node,
+                info_hash,
+                peer_id,
+                message,
+            } => {
+                if to_node.as_str() != &*ws.node {
+                    return;
+                }
+                let (Some(info_hash), Some(peer_id)) = (hex_id(&info_hash), hex_id(&peer_id))
+                else {
+                    return;
+                };
+                let inner = ws.lock();
+                let target = inner
+                    .swarms
+                    .get(&info_hash)
+                    .and_then(|s| s.peers.get(&peer_id));
+                if let Some(WsPeer {
+                    at: Member::Local { outbox, .. },
+                    ..
+                }) = target
+                {
+                    outbox.push(message);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -641,6 +868,153 @@ mod tests {
                 return serde_json::from_str(t.as_str()).unwrap();
             }
         }
+    }
+
+    /// Carries each tracker's messages to the other, as the instance's bus does between nodes.
+    fn link(a: &Arc<Tracker>, b: &Arc<Tracker>) {
+        for (from, to) in [(a, b), (b, a)] {
+            let mut rx = from.link_cluster().unwrap();
+            let to = to.clone();
+            tokio::spawn(async move {
+                while let Some(m) = rx.recv().await {
+                    // Through JSON, as on the bus.
+                    let text = serde_json::to_string(&m).unwrap();
+                    to.apply_swarm_message(serde_json::from_str(&text).unwrap());
+                }
+            });
+        }
+    }
+
+    async fn wait_until(what: &str, cond: impl Fn() -> bool) {
+        for _ in 0..100 {
+            if cond() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("timed out waiting until {what}");
+    }
+
+    #[tokio::test]
+    async fn peers_on_two_linked_nodes_find_each_other() {
+        let (addr1, t1) = server().await;
+        let (addr2, t2) = server().await;
+        link(&t1, &t2);
+        assert!(t1.link_cluster().is_none(), "linked once");
+        let hash = binary_string(&HASH);
+        let id_a = binary_string(&[b'A'; 20]);
+        let id_b = binary_string(&[b'B'; 20]);
+
+        // A seeds on node 1; node 2 learns of it.
+        let mut a = connect(addr1).await;
+        send_json(
+            &mut a,
+            json!({"action": "announce", "info_hash": hash, "peer_id": id_a, "numwant": 5,
+                   "left": 0, "event": "started", "offers": []}),
+        )
+        .await;
+        recv_json(&mut a).await;
+        wait_until("node 2 knows A", || t2.ws_swarm_size(&HASH) == 1).await;
+
+        // B, on node 2, offers: the offer reaches A through node 1.
+        let mut b = connect(addr2).await;
+        let offer = json!({"type": "offer", "sdp": "v=0 b's offer"});
+        send_json(
+            &mut b,
+            json!({"action": "announce", "info_hash": hash, "peer_id": id_b, "numwant": 5,
+                   "left": 1000, "event": "started",
+                   "offers": [{"offer": offer, "offer_id": "offer-1"}]}),
+        )
+        .await;
+        let r = recv_json(&mut b).await;
+        assert_eq!(
+            (r["complete"].as_u64(), r["incomplete"].as_u64()),
+            (Some(1), Some(1)),
+            "node 2 counts the seeder on node 1"
+        );
+        let r = recv_json(&mut a).await;
+        assert_eq!(r["offer"], offer);
+        assert_eq!(r["peer_id"], id_b.as_str());
+
+        // A's answer goes back to B through node 2.
+        let answer = json!({"type": "answer", "sdp": "v=0 a's answer"});
+        send_json(
+            &mut a,
+            json!({"action": "announce", "info_hash": hash, "peer_id": id_a,
+                   "to_peer_id": id_b, "answer": answer, "offer_id": "offer-1"}),
+        )
+        .await;
+        let r = recv_json(&mut b).await;
+        assert_eq!(r["answer"], answer);
+        assert_eq!(r["offer_id"], "offer-1");
+        assert_eq!(r["peer_id"], id_a.as_str());
+
+        // Node 2 scrapes both members.
+        send_json(&mut b, json!({"action": "scrape", "info_hash": hash})).await;
+        let r = recv_json(&mut b).await;
+        assert_eq!(r["files"][hash.as_str()]["complete"], 1);
+        assert_eq!(r["files"][hash.as_str()]["incomplete"], 1);
+
+        // A's socket closes: node 2 forgets it too.
+        a.close(None).await.unwrap();
+        wait_until("node 2 forgets A", || t2.ws_swarm_size(&HASH) == 1).await;
+        wait_until("node 1 keeps only B", || t1.ws_swarm_size(&HASH) == 1).await;
+        assert_eq!(t2.ws.peer_count(), 1);
+    }
+
+    #[test]
+    fn a_node_ignores_its_own_and_foreign_relays_and_garbage() {
+        let t = Tracker::new(TrackerConfig::default(), |h| *h == HASH);
+        let me = t.ws.node.to_string();
+        // Its own Joined (echoed) and one for an unknown swarm add nobody.
+        t.apply_swarm_message(SwarmMessage::Joined {
+            node: me,
+            info_hash: hex::encode(HASH),
+            peer_id: hex::encode([1u8; 20]),
+            seeder: true,
+        });
+        t.apply_swarm_message(SwarmMessage::Joined {
+            node: "other".into(),
+            info_hash: hex::encode([2u8; 20]),
+            peer_id: hex::encode([1u8; 20]),
+            seeder: true,
+        });
+        t.apply_swarm_message(SwarmMessage::Joined {
+            node: "other".into(),
+            info_hash: "zz".into(),
+            peer_id: hex::encode([1u8; 20]),
+            seeder: true,
+        });
+        assert_eq!(t.ws.peer_count(), 0);
+        // A Left from a node that does not hold the member removes nothing.
+        t.apply_swarm_message(SwarmMessage::Joined {
+            node: "other".into(),
+            info_hash: hex::encode(HASH),
+            peer_id: hex::encode([1u8; 20]),
+            seeder: false,
+        });
+        t.apply_swarm_message(SwarmMessage::Left {
+            node: "third".into(),
+            info_hash: hex::encode(HASH),
+            peer_id: hex::encode([1u8; 20]),
+        });
+        assert_eq!(t.ws_swarm_size(&HASH), 1);
+        t.apply_swarm_message(SwarmMessage::Left {
+            node: "other".into(),
+            info_hash: hex::encode(HASH),
+            peer_id: hex::encode([1u8; 20]),
+        });
+        assert_eq!(t.ws_swarm_size(&HASH), 0);
+        assert_eq!(t.ws.peer_count(), 0);
+        // Remote members expire like local ones.
+        t.apply_swarm_message(SwarmMessage::Joined {
+            node: "other".into(),
+            info_hash: hex::encode(HASH),
+            peer_id: hex::encode([1u8; 20]),
+            seeder: false,
+        });
+        t.purge_expired(Instant::now() + t.expiry() + Duration::from_secs(1));
+        assert_eq!(t.ws.peer_count(), 0);
     }
 
     #[test]

@@ -99,17 +99,22 @@ type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn ws_connect(t: &TestInstance) -> Ws {
-    let url = format!("{}/tracker/socket", t.url.replacen("http", "ws", 1));
+    ws_connect_to(&t.url).await
+}
+
+/// The tracker's WebSocket of the node at `base` (`http://host:port`).
+pub(crate) async fn ws_connect_to(base: &str) -> Ws {
+    let url = format!("{}/tracker/socket", base.replacen("http", "ws", 1));
     tokio_tungstenite::connect_async(url).await.expect("ws").0
 }
 
-async fn ws_send(c: &mut Ws, v: Value) {
+pub(crate) async fn ws_send(c: &mut Ws, v: Value) {
     c.send(Message::Text(v.to_string().into()))
         .await
         .expect("send");
 }
 
-async fn ws_recv(c: &mut Ws) -> Value {
+pub(crate) async fn ws_recv(c: &mut Ws) -> Value {
     loop {
         let m = tokio::time::timeout(Duration::from_secs(10), c.next())
             .await
@@ -123,7 +128,7 @@ async fn ws_recv(c: &mut Ws) -> Value {
 }
 
 /// JavaScript "binary string": one char per byte.
-fn bin(id: &[u8]) -> String {
+pub(crate) fn bin(id: &[u8]) -> String {
     id.iter().map(|&b| char::from(b)).collect()
 }
 
