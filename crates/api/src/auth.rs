@@ -307,7 +307,7 @@ pub(crate) async fn grant(
             password,
             otp,
         } => {
-            if let Err(retry) = state.login_limiter.hit(ip) {
+            if let Err(retry) = state.login_limiter.hit(&state.counters, ip).await {
                 return Err(ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "Too many login attempts, please try again later.",

@@ -316,7 +316,7 @@ pub async fn confirm_2fa(
     Json(b): Json<ConfirmBody>,
 ) -> ApiResult<StatusCode> {
     // Guessing codes is what the login limiter is for too (PeerTube: its confirm-token limiter).
-    if let Err(retry) = state.login_limiter.hit(ip) {
+    if let Err(retry) = state.login_limiter.hit(&state.counters, ip).await {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many attempts, please try again later.",

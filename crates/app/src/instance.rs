@@ -7,10 +7,10 @@ use ferrotube_db::Db;
 use ferrotube_jobs::Queue;
 use ferrotube_model::{FileKind, Privacy};
 use ferrotube_storage::LocalStore;
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+
+pub use crate::shared_counters::RateLimiter;
 
 #[derive(Clone)]
 pub struct Instance(pub Arc<Inner>);
@@ -23,7 +23,9 @@ pub struct Inner {
     pub login_limiter: RateLimiter,
     /// Wrong `x-peertube-video-password` answers per address (`app::video_passwords`).
     pub video_password_limiter: RateLimiter,
-    pub view_dedup: Mutex<HashMap<(IpAddr, i64), Instant>>,
+    pub view_dedup: crate::shared_counters::ViewDedup,
+    /// Where the limits and the view de-duplication count (Redis when the nodes share one).
+    pub counters: crate::shared_counters::SharedCounters,
     /// The instance's public URL and host, computed once.
     pub url: String,
     pub host: String,
@@ -53,59 +55,6 @@ impl std::ops::Deref for Instance {
     type Target = Inner;
     fn deref(&self) -> &Inner {
         &self.0
-    }
-}
-
-/// Fixed-window counter per client address. Per node: behind several nodes the effective limit
-/// is multiplied by the node count (a shared Redis counter is the large-size answer).
-pub struct RateLimiter {
-    max: u32,
-    window: Duration,
-    hits: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-impl RateLimiter {
-    pub fn new(max: u32, window: Duration) -> RateLimiter {
-        RateLimiter {
-            max,
-            window,
-            hits: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// `Some(retry_after_secs)` while the address is over the limit, without counting a hit.
-    pub fn blocked(&self, ip: IpAddr) -> Option<u64> {
-        let now = Instant::now();
-        let hits = self.hits.lock().ok()?;
-        let (start, n) = hits.get(&ip)?;
-        let elapsed = now.duration_since(*start);
-        (elapsed < self.window && *n >= self.max)
-            .then(|| self.window.saturating_sub(elapsed).as_secs().max(1))
-    }
-
-    /// Counts a hit; `Err(retry_after_secs)` once the address is over the limit.
-    pub fn hit(&self, ip: IpAddr) -> Result<(), u64> {
-        let now = Instant::now();
-        let Ok(mut hits) = self.hits.lock() else {
-            return Ok(());
-        };
-        if hits.len() > 100_000 {
-            hits.retain(|_, (start, _)| now.duration_since(*start) < self.window);
-        }
-        let entry = hits.entry(ip).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        if entry.1 > self.max {
-            Err(self
-                .window
-                .saturating_sub(now.duration_since(entry.0))
-                .as_secs()
-                .max(1))
-        } else {
-            Ok(())
-        }
     }
 }
 
@@ -163,21 +112,9 @@ impl Inner {
         self.bus.publish(crate::bus::Event::Changed);
     }
 
-    /// Counts a view once per address and video per hour, as PeerTube does.
-    pub fn first_view(&self, ip: IpAddr, video_id: i64) -> bool {
-        let now = Instant::now();
-        let Ok(mut seen) = self.view_dedup.lock() else {
-            return true;
-        };
-        if seen.len() > 100_000 {
-            seen.retain(|_, t| now.duration_since(*t) < Duration::from_secs(3600));
-        }
-        match seen.get(&(ip, video_id)) {
-            Some(t) if now.duration_since(*t) < Duration::from_secs(3600) => false,
-            _ => {
-                seen.insert((ip, video_id), now);
-                true
-            }
-        }
+    /// Counts a view once per address and video per hour, as PeerTube does (on every node
+    /// alike when they share Redis).
+    pub async fn first_view(&self, ip: IpAddr, video_id: i64) -> bool {
+        self.view_dedup.first(&self.counters, ip, video_id).await
     }
 }

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod actor_images;
 pub mod admin;
 pub mod bus;
+pub mod shared_counters;
 pub mod cache;
 pub mod captions;
 pub mod channels;

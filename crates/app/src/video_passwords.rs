@@ -108,12 +108,12 @@ pub async fn visible_with_password(
         )
         .code(ErrorCode::VideoRequiresPassword));
     };
-    if let Some(retry) = state.video_password_limiter.blocked(ip) {
+    if let Some(retry) = state.video_password_limiter.blocked(&state.counters, ip).await {
         return Err(too_many(retry));
     }
     if !state.db.video_password_matches(v.id, password).await? {
         tracing::info!(video = %v.uuid, %ip, "wrong video password");
-        if let Err(retry) = state.video_password_limiter.hit(ip) {
+        if let Err(retry) = state.video_password_limiter.hit(&state.counters, ip).await {
             return Err(too_many(retry));
         }
         return Err(

@@ -433,7 +433,7 @@ pub async fn add_view(
     v: &VideoRow,
 ) -> Result<()> {
     visible_to(v, user)?;
-    if instance.first_view(ip, v.id) {
+    if instance.first_view(ip, v.id).await {
         if v.is_local() {
             instance.db.add_view(v.id).await?;
         } else {
