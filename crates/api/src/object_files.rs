@@ -1,7 +1,8 @@
 //! Files that live in object storage, asked for at the instance's own paths (the files routes of
 //! `files.rs` after their privacy check, when no local copy is left): a public file is a redirect
 //! to its bucket URL; a private file, or a download, is streamed from the bucket through the
-//! instance (PeerTube's `proxify_private_files`), HTTP `Range` included.
+//! instance (PeerTube's `proxify_private_files`), HTTP `Range` included, or, with that setting
+//! off, answered with a redirect to a pre-signed URL of the bucket.
 
 use crate::error::{ApiError, ApiResult};
 use axum::body::Body;
@@ -29,6 +30,9 @@ fn parse_range(raw: &str) -> Option<(u64, Option<u64>)> {
     }
 }
 
+/// How long a pre-signed URL handed to a checked viewer stays valid (PeerTube: an hour).
+const PRESIGNED_URL_SECS: u32 = 3600;
+
 pub(crate) async fn serve_object(
     state: &Instance,
     key: &str,
@@ -47,6 +51,32 @@ pub(crate) async fn serve_object(
             resp.headers_mut().insert(header::LOCATION, v);
         }
         resp.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        return Ok(resp);
+    }
+    // PeerTube's `proxify_private_files: false`: the checked viewer fetches the bytes from the
+    // bucket itself, through a short-lived signed URL. Playlists stay streamed: the segment
+    // URIs in them are relative, and must resolve to the instance (and its check), not to the
+    // bucket where an unsigned request is refused.
+    let proxify = state.settings.object_storage.proxy.proxify_private_files;
+    if !proxify && download_as.is_none() && !key.ends_with(".m3u8") && !key.ends_with(".json") {
+        let url = objects
+            .presigned_url(kind, &object_key, PRESIGNED_URL_SECS)
+            .await
+            .map_err(|e| {
+                tracing::warn!(key, error = %e, "cannot sign an object storage URL");
+                ApiError::internal(e)
+            })?;
+        let mut resp = StatusCode::FOUND.into_response();
+        let h = resp.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&url) {
+            h.insert(header::LOCATION, v);
+        }
+        // The signed URL is this viewer's: no shared cache may keep the redirect.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        h.insert(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
         );

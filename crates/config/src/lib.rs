@@ -541,8 +541,10 @@ pub struct Credentials {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ObjectStorageProxy {
-    /// Private files are read through the instance after its privacy check (the only mode
-    /// Ferrotube has today; `false` is refused).
+    /// After its privacy check, the instance streams a private file from the bucket (`true`),
+    /// or answers with a redirect to a pre-signed URL of the bucket, valid for an hour
+    /// (`false`: the bytes go straight from the bucket to the viewer). Playlists are always
+    /// streamed, so that the segments they name are asked for at the instance, checked, too.
     pub proxify_private_files: bool,
 }
 
@@ -901,12 +903,6 @@ impl Settings {
             };
             if o.endpoint.trim().is_empty() {
                 return invalid("object_storage.endpoint", "needed when enabled");
-            }
-            if !o.proxy.proxify_private_files {
-                return invalid(
-                    "object_storage.proxy.proxify_private_files",
-                    "only true is supported: private files are read through the instance",
-                );
             }
             if o.max_upload_part < 5 * 1024 * 1024 {
                 return invalid(

@@ -164,6 +164,14 @@ impl S3Store {
         format!("{}/{}{key}", k.public_base, k.prefix)
     }
 
+    /// A URL that reads `key` of `kind` without credentials for `expiry_secs` (a pre-signed
+    /// GET), for a private file handed out after the instance's own check.
+    pub async fn presigned_url(&self, kind: Kind, key: &str, expiry_secs: u32) -> Result<String> {
+        let k = self.kind(kind);
+        let path = format!("{}{key}", k.prefix);
+        Ok(k.private.presign_get(&path, expiry_secs, None).await?)
+    }
+
     /// Creates the configured buckets that do not exist yet (a server that refuses, because the
     /// bucket is someone else's or creation is not allowed, leaves the error to the first write).
     pub async fn ensure_buckets(&self) -> Result<()> {

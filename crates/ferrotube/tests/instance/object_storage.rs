@@ -478,3 +478,138 @@ async fn while_the_s3_server_is_down_videos_play_locally_and_move_later() {
     let status = anon_status(&t, master).await;
     assert!((200..300).contains(&status), "{status}");
 }
+
+/// A worker SIGKILLed while it moves a video to the bucket (the S3 server frozen under it, so
+/// the move is caught half-way): the video stays advertised at its local files, which play;
+/// once the job's lease runs out another worker takes it and finishes the move, and the video
+/// is then read from the bucket, its local copies gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_move_leaves_the_video_playable_and_another_finishes() {
+    let s3 = S3Server::start().await;
+    let launch = Launch {
+        config: format!(
+            "[transcoding]\nresolutions = [144]\n[jobs]\nlease_secs = 3\n\n{}",
+            s3.config_toml("killed")
+        ),
+        env: vec![("FERROTUBE_ROLE".into(), "web".into())],
+        ..Launch::new(Backend::Postgres)
+    };
+    let mut t = TestInstance::launch(launch).await.expect("web node");
+    let worker = t.spawn_worker().expect("worker");
+    let root = t.root_token().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let clip = make_clip(dir.path(), "killed.mp4", 1, 320, 240);
+    // Transcoding writes local files only; the move that follows will hang on the frozen server.
+    s3.pause();
+    let uuid = upload(&t, &root, &clip, "moved by the second worker", 1).await;
+    let v = t.wait_published(&uuid, Some(&root)).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while t
+        .jobs_total(&root, "active", "move-to-object-storage")
+        .await
+        .unwrap_or(0)
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the move never started:\n{}",
+            t.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    t.kill_node(worker);
+
+    // Half-moved is never advertised: the video names its local files, and they play.
+    let v2 = t.get_json(&format!("/api/v1/videos/{uuid}"), None).await;
+    assert_eq!(
+        v2["streamingPlaylists"][0]["playlistUrl"],
+        v["streamingPlaylists"][0]["playlistUrl"]
+    );
+    let master = v2["streamingPlaylists"][0]["playlistUrl"]
+        .as_str()
+        .expect("playlistUrl")
+        .to_string();
+    assert!(master.starts_with(&t.url), "{master}");
+    let r = t.client.get(&master).send().await.expect("master");
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.expect("text");
+    for uri in playlist_uris(&master, &text) {
+        let status = anon_status(&t, &uri).await;
+        assert!((200..300).contains(&status), "{uri}: {status}");
+    }
+    assert!(local_hls_dir(&t, &uuid).exists());
+
+    // The server thaws and a new worker finishes what the dead one started.
+    s3.resume();
+    t.spawn_worker().expect("second worker");
+    let v = wait_storage(&t, &uuid, &root, 1).await;
+    let master = v["streamingPlaylists"][0]["playlistUrl"]
+        .as_str()
+        .expect("playlistUrl");
+    assert!(master.starts_with(&s3.endpoint()), "{master}");
+    assert_eq!(anon_status(&t, master).await, 206);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while local_hls_dir(&t, &uuid).exists() {
+        assert!(Instant::now() < deadline, "local copies left behind");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let failed = t
+        .jobs_total(&root, "failed", "move-to-object-storage")
+        .await
+        .expect("failed jobs");
+    assert_eq!(failed, 0);
+}
+
+/// `proxify_private_files = false`: once the instance has checked the viewer, a private video's
+/// media file is a redirect to a pre-signed URL of the bucket (no shared cache may keep it),
+/// which reads the file there; playlists are still streamed by the instance, and an anonymous
+/// client gets neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_proxying_a_private_file_is_a_redirect_to_a_signed_bucket_url() {
+    let s3 = S3Server::start().await;
+    let config = format!(
+        "[transcoding]\nresolutions = [144]\n\n{}\n[object_storage.proxy]\nproxify_private_files = false\n",
+        s3.config_toml("signed")
+    );
+    let t = TestInstance::start_with(Backend::Sqlite, &config).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let clip = make_clip(dir.path(), "signed.mp4", 1, 320, 240);
+    let root = t.root_token().await;
+    let uuid = upload(&t, &root, &clip, "signed for its owner", 3).await;
+    let v = wait_storage(&t, &uuid, &root, 1).await;
+    let pl = &v["streamingPlaylists"][0];
+
+    let master = pl["playlistUrl"].as_str().expect("playlistUrl");
+    let owner = t.get(master, Some(&root)).send().await.expect("owner");
+    assert_eq!(owner.status(), 200, "playlists are streamed");
+    assert!(owner.text().await.expect("body").starts_with("#EXTM3U"));
+
+    let file = pl["files"][0]["fileUrl"].as_str().expect("fileUrl");
+    assert!(file.starts_with(&t.url), "{file}");
+    let anon = anon_status(&t, file).await;
+    assert!(matches!(anon, 401 | 403 | 404), "anonymous: {anon}");
+    let r = t.get(file, Some(&root)).send().await.expect("owner file");
+    assert_eq!(r.status(), 302);
+    assert_eq!(
+        header(&r, "cache-control").as_deref(),
+        Some("private, no-store")
+    );
+    let signed = header(&r, "location").expect("location");
+    assert!(
+        signed.starts_with(&s3.endpoint()) && signed.contains("X-Amz-Signature="),
+        "{signed}"
+    );
+    // The signed URL reads the file from the bucket, ranges included; unsigned, it is refused.
+    let got = t
+        .client
+        .get(&signed)
+        .header("Range", "bytes=0-99")
+        .send()
+        .await
+        .expect("signed read");
+    assert_eq!(got.status(), 206);
+    assert_eq!(got.bytes().await.expect("body").len(), 100);
+    let unsigned = signed.split('?').next().expect("path");
+    assert_eq!(anon_status(&t, unsigned).await, 403, "{unsigned}");
+}
