@@ -181,10 +181,11 @@ async fn web_nodes_on_redis(redis_url: &str) -> (TestInstance, Http) {
 
 /// With Redis, a node hears the others at once: a video the worker publishes empties the answer
 /// cache of another web node (whose TTL here is a minute), a notification the worker makes
-/// reaches the live stream open on another web node, and an administrator's change of the
-/// settings on one node shows on the other before its own poll.
+/// reaches the live stream open on another web node, an administrator's change of the
+/// settings on one node shows on the other before its own poll, and two viewers whose tracker
+/// sockets reached different nodes exchange their WebRTC offer and answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn redis_carries_changes_notifications_and_settings_between_nodes() {
+async fn redis_carries_changes_notifications_settings_and_swarms_between_nodes() {
     use futures::StreamExt;
     let (a, b) = web_nodes_on_redis("redis://127.0.0.1:6379").await;
     let root = a.root_token().await;
@@ -286,6 +287,59 @@ async fn redis_carries_changes_notifications_and_settings_between_nodes() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    // The video's HLS swarm: a seeder's socket on A, a leecher's on B.
+    let v = b.get_json(&format!("/api/v1/videos/{uuid}"), None).await;
+    let master = v["streamingPlaylists"][0]["playlistUrl"]
+        .as_str()
+        .expect("playlistUrl");
+    let hash = crate::p2p::bin(&ferrotube_p2p::hls_swarm_infohash(master, 0));
+    let (id_a, id_b) = (crate::p2p::bin(&[b'a'; 20]), crate::p2p::bin(&[b'b'; 20]));
+    let mut on_a = crate::p2p::ws_connect_to(&a.url).await;
+    crate::p2p::ws_send(
+        &mut on_a,
+        json!({"action": "announce", "info_hash": hash, "peer_id": id_a, "numwant": 5,
+               "left": 0, "event": "started", "offers": []}),
+    )
+    .await;
+    let r = crate::p2p::ws_recv(&mut on_a).await;
+    assert_eq!(r["complete"], 1, "A's answer: {r}");
+    let mut on_b = crate::p2p::ws_connect_to(&b.url).await;
+    let offer = json!({"type": "offer", "sdp": "v=0 from the viewer on B"});
+    // B learns of A's member through Redis; until then B's swarm holds only the leecher.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        crate::p2p::ws_send(
+            &mut on_b,
+            json!({"action": "announce", "info_hash": hash, "peer_id": id_b, "numwant": 5,
+                   "left": 1000, "offers": [{"offer": offer, "offer_id": "o-1"}]}),
+        )
+        .await;
+        let r = crate::p2p::ws_recv(&mut on_b).await;
+        assert_eq!(r["action"], "announce", "{r}");
+        if r["complete"] == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "B never heard of A's seeder: {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The offer made on B reaches the seeder on A; its answer comes back through B.
+    let r = crate::p2p::ws_recv(&mut on_a).await;
+    assert_eq!(r["offer"], offer, "{r}");
+    assert_eq!(r["peer_id"], id_b.as_str());
+    let answer = json!({"type": "answer", "sdp": "v=0 from the viewer on A"});
+    crate::p2p::ws_send(
+        &mut on_a,
+        json!({"action": "announce", "info_hash": hash, "peer_id": id_a,
+               "to_peer_id": id_b, "answer": answer, "offer_id": "o-1"}),
+    )
+    .await;
+    let r = crate::p2p::ws_recv(&mut on_b).await;
+    assert_eq!(r["answer"], answer, "{r}");
+    assert_eq!(r["peer_id"], id_a.as_str());
 }
 
 /// Behind the shipped nginx, a node records the client's address (from `X-Forwarded-For`, the
@@ -414,4 +468,176 @@ async fn the_nodes_reconnect_when_redis_restarts() {
     assert_eq!(b.get_json("/api/v1/videos", None).await["total"], 1);
     upload("heard again").await;
     b_shows(2).await;
+}
+
+/// The large form end to end: Debian's nginx (the shipped config) in front of two web nodes and
+/// a worker on PostgreSQL, Redis and an S3 server (moto), followed by a third, single-node
+/// instance. A video uploaded through the proxy is published, moved to the bucket and played
+/// from there, and the follower lists it with the bucket's URLs (its inbox deliveries, signed
+/// over the proxy's host and port, pass through nginx).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_large_form_publishes_to_the_bucket_and_federates_through_the_proxy() {
+    let s3 = S3Server::start().await;
+    let proxy_port = Nginx::free_port().expect("port");
+    let public = format!("http://127.0.0.1:{proxy_port}");
+    let launch = Launch {
+        config: format!(
+            "[transcoding]\nresolutions = [144]\n[federation]\nallow_private_network = true\n\n{}",
+            s3.config_toml("large")
+        ),
+        env: vec![
+            ("FERROTUBE_ROLE".into(), "web".into()),
+            ("FERROTUBE_PUBLIC_URL".into(), public.clone()),
+            ("FERROTUBE_REDIS_URL".into(), "redis://127.0.0.1:6379".into()),
+        ],
+        ..Launch::new(Backend::Postgres)
+    };
+    let mut a = TestInstance::launch(launch).await.expect("node a");
+    let (_, b_url) = a.spawn_web_node().await.expect("node b");
+    a.spawn_worker().expect("worker");
+    let upstreams: Vec<String> = [a.url.clone(), b_url]
+        .iter()
+        .map(|u| u.trim_start_matches("http://").to_string())
+        .collect();
+    let _nginx = Nginx::start(proxy_port, &upstreams).await.expect("nginx");
+    let proxy = Http::new(
+        "127.0.0.1",
+        proxy_port,
+        a.data_dir.clone(),
+        &a.root_password,
+        None,
+    );
+    let follower = TestInstance::start_at(
+        Backend::Sqlite,
+        "127.0.0.5",
+        "[federation]\nallow_private_network = true\n",
+    )
+    .await;
+
+    // The follower follows the instance at the proxy's address; the Accept comes back.
+    let ftoken = follower.root_token().await;
+    let host = format!("127.0.0.1:{proxy_port}");
+    let r = follower
+        .client
+        .post(follower.api("/api/v1/server/following"))
+        .bearer_auth(&ftoken)
+        .json(&json!({ "hosts": [host] }))
+        .send()
+        .await
+        .expect("follow");
+    assert_eq!(r.status(), 204);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let list = follower
+            .get_json("/api/v1/server/following", None)
+            .await;
+        if list["data"][0]["state"] == "accepted" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "follow never accepted: {list}\n{}",
+            a.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Uploaded through the proxy, published by the worker, moved to the bucket.
+    let token = proxy.root_token().await;
+    let channel = proxy.channel_id(&token).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let clip = make_clip(dir.path(), "large.mp4", 1, 320, 240);
+    let r = proxy
+        .legacy_upload(
+            &token,
+            &clip,
+            &[
+                ("name", "the large form".to_string()),
+                ("channelId", channel.to_string()),
+                ("privacy", "1".to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let uuid = r.json::<Value>().await.expect("json")["video"]["uuid"]
+        .as_str()
+        .expect("uuid")
+        .to_string();
+    proxy.wait_published(&uuid, Some(&token)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let master = loop {
+        let v = proxy
+            .get_json(&format!("/api/v1/videos/{uuid}"), None)
+            .await;
+        let url = v["streamingPlaylists"][0]["playlistUrl"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        if url.starts_with(&s3.endpoint()) {
+            break url;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never moved to the bucket: {v}\n{}",
+            a.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    // Played from the bucket: the master playlist, a variant, and its media file.
+    let text = proxy
+        .client
+        .get(&master)
+        .send()
+        .await
+        .expect("master")
+        .text()
+        .await
+        .expect("text");
+    let base = &master[..master.rfind('/').expect("slash") + 1];
+    let variant = text
+        .lines()
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .expect("a variant");
+    let r = proxy
+        .client
+        .get(format!("{base}{variant}"))
+        .send()
+        .await
+        .expect("variant");
+    assert_eq!(r.status(), 200);
+    let media = r
+        .text()
+        .await
+        .expect("variant text")
+        .lines()
+        .find_map(|l| l.split("URI=\"").nth(1).map(|u| u.trim_end_matches('"').to_string()))
+        .expect("EXT-X-MAP");
+    let r = proxy
+        .client
+        .get(format!("{base}{media}"))
+        .header("Range", "bytes=0-99")
+        .send()
+        .await
+        .expect("media");
+    assert_eq!(r.status(), 206);
+
+    // The follower lists it, reading it from the bucket too.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let there = follower
+            .try_get_json(&format!("/api/v1/videos/{uuid}"), None)
+            .await
+            .ok();
+        if let Some(v) = &there {
+            if v["streamingPlaylists"][0]["playlistUrl"] == master.as_str() {
+                break;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the follower never listed the bucket's copy: {there:?}\n{}",
+            follower.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
 }
