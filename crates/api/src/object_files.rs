@@ -75,7 +75,10 @@ pub(crate) async fn serve_object(
             h.insert(header::LOCATION, v);
         }
         // The signed URL is this viewer's: no shared cache may keep the redirect.
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
         h.insert(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),

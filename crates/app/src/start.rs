@@ -9,7 +9,7 @@ use ferrotube_config::Settings;
 use ferrotube_db::Db;
 use ferrotube_jobs::{Queue, Runner};
 use ferrotube_model::UserRole;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +85,8 @@ pub async fn build(settings: Settings) -> Result<Instance, StartError> {
     let mailer = crate::mail::transport::Mailer::from_settings(&settings.smtp, &default_from)?;
     let bus =
         crate::bus::Bus::new(settings.redis.url.as_deref(), &url).map_err(StartError::Redis)?;
+    let counters = crate::shared_counters::SharedCounters::new(settings.redis.url.as_deref(), &url)
+        .map_err(StartError::Redis)?;
     let objects = crate::object_storage::from_settings(&settings)
         .map_err(|e| StartError::ObjectStorage(e.to_string()))?;
     let inner = Inner {
@@ -101,8 +103,7 @@ pub async fn build(settings: Settings) -> Result<Instance, StartError> {
         login_limiter: limiter,
         video_password_limiter,
         view_dedup: Default::default(),
-        counters: crate::shared_counters::SharedCounters::new(settings.redis.url.as_deref(), &url)
-            .map_err(StartError::Redis)?,
+        counters,
         url,
         host,
         config_json: Default::default(),

@@ -108,7 +108,11 @@ pub async fn visible_with_password(
         )
         .code(ErrorCode::VideoRequiresPassword));
     };
-    if let Some(retry) = state.video_password_limiter.blocked(&state.counters, ip).await {
+    if let Some(retry) = state
+        .video_password_limiter
+        .blocked(&state.counters, ip)
+        .await
+    {
         return Err(too_many(retry));
     }
     if !state.db.video_password_matches(v.id, password).await? {

@@ -575,10 +575,16 @@ fn announce(tracker: &Tracker, conn: &mut Conn, msg: Incoming) {
     let event = msg.event.as_deref().unwrap_or("");
     if event == "stopped" {
         if let Some(swarm) = swarms.get_mut(&info_hash) {
-            if swarm.peers.get(&peer_id).is_some_and(|p| p.is_conn(conn.id)) {
+            if swarm
+                .peers
+                .get(&peer_id)
+                .is_some_and(|p| p.is_conn(conn.id))
+            {
                 swarm.peers.remove(&peer_id);
                 *total_peers -= 1;
-                tracker.ws.tell(tracker.ws.left_message(&info_hash, &peer_id));
+                tracker
+                    .ws
+                    .tell(tracker.ws.left_message(&info_hash, &peer_id));
             }
             if swarm.peers.is_empty() {
                 swarms.remove(&info_hash);
@@ -736,6 +742,7 @@ impl Tracker {
                 } = &mut *inner;
                 let global_full = *total_peers >= config.max_peers_total;
                 let swarm = swarms.entry(info_hash).or_default();
+                let full = global_full || swarm.peers.len() >= config.max_peers_per_swarm;
                 let entry = WsPeer {
                     at: Member::Remote { node: node.into() },
                     seeder,
@@ -745,7 +752,7 @@ impl Tracker {
                     // A socket of ours still holds this peer id: ours is the live one.
                     Some(p) if matches!(p.at, Member::Local { .. }) => {}
                     Some(p) => *p = entry,
-                    None if global_full || swarm.peers.len() >= config.max_peers_per_swarm => {}
+                    None if full => {}
                     None => {
                         swarm.peers.insert(peer_id, entry);
                         *total_peers += 1;
@@ -770,10 +777,9 @@ impl Tracker {
                     total_peers,
                 } = &mut *inner;
                 if let Some(swarm) = swarms.get_mut(&info_hash) {
-                    let theirs = swarm
-                        .peers
-                        .get(&peer_id)
-                        .is_some_and(|p| matches!(&p.at, Member::Remote { node: n } if **n == *node));
+                    let theirs = swarm.peers.get(&peer_id).is_some_and(
+                        |p| matches!(&p.at, Member::Remote { node: n } if **n == *node),
+                    );
                     if theirs {
                         swarm.peers.remove(&peer_id);
                         *total_peers -= 1;

@@ -488,7 +488,10 @@ async fn the_large_form_publishes_to_the_bucket_and_federates_through_the_proxy(
         env: vec![
             ("FERROTUBE_ROLE".into(), "web".into()),
             ("FERROTUBE_PUBLIC_URL".into(), public.clone()),
-            ("FERROTUBE_REDIS_URL".into(), "redis://127.0.0.1:6379".into()),
+            (
+                "FERROTUBE_REDIS_URL".into(),
+                "redis://127.0.0.1:6379".into(),
+            ),
         ],
         ..Launch::new(Backend::Postgres)
     };
@@ -528,9 +531,7 @@ async fn the_large_form_publishes_to_the_bucket_and_federates_through_the_proxy(
     assert_eq!(r.status(), 204);
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let list = follower
-            .get_json("/api/v1/server/following", None)
-            .await;
+        let list = follower.get_json("/api/v1/server/following", None).await;
         if list["data"][0]["state"] == "accepted" {
             break;
         }
@@ -610,7 +611,12 @@ async fn the_large_form_publishes_to_the_bucket_and_federates_through_the_proxy(
         .await
         .expect("variant text")
         .lines()
-        .find_map(|l| l.split("URI=\"").nth(1).map(|u| u.trim_end_matches('"').to_string()))
+        .find_map(|l| {
+            l.split("URI=\"")
+                .nth(1)
+                .and_then(|u| u.split('"').next())
+                .map(str::to_string)
+        })
         .expect("EXT-X-MAP");
     let r = proxy
         .client
