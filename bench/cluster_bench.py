@@ -11,8 +11,9 @@ nginx, with one web node and then two:
 
 and, for scale, the same list straight to one node (no proxy). Everything shares this machine's
 cores (wrk, nginx, the nodes), so on a small machine a second node cannot add CPU: `--pin` puts
-each node on a core of its own (taskset) to show what one node on one core carries. Prints
-figures and the 2-node / 1-node ratios; exits 0 whatever they are.
+each node on a core of its own (taskset). What scales is read from the CPU the nodes and nginx
+spend per request (requests per CPU-second, from /proc), printed too, with the 2-node / 1-node
+ratios; exits 0 whatever they are.
 
     python3 bench/cluster_bench.py [--videos 20] [--seconds 10] [--pin]
 """
@@ -40,6 +41,21 @@ def nginx_conf(port, upstreams, d):
     temps = "".join(f"  {k}_temp_path {d}/{k};\n" for k in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"])
     return (f"daemon off;\nworker_processes auto;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n"
             f"events {{ worker_connections 4096; }}\nhttp {{\n  access_log off;\n{temps}{''.join(block)}}}\n")
+
+
+def cpu_secs(pids):
+    """User + system CPU seconds the processes (and an nginx master's workers) have used."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        for p in [pid] + [int(k) for k in kids]:
+            try:
+                fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+            except OSError:
+                pass
+    return total
 
 
 def wait_up(url, proc, what):
@@ -110,6 +126,9 @@ def main():
     try:
         a_proc, a_url = node("web", cpu=0)
         worker, _ = node("worker")
+        proxy([a_url])
+        # Through the proxy: the upload's Location names the public URL.
+        a_url_direct, a_url = a_url, public
         c = json.loads(req("GET", a_url + "/api/v1/oauth-clients/local")[2])
         form = urllib.parse.urlencode(dict(client_id=c["client_id"], client_secret=c["client_secret"], grant_type="password",
                                            username="root", password=PW)).encode()
@@ -137,14 +156,26 @@ def main():
         # The worker is idle from here on; stop it so it takes no CPU from the web nodes.
         worker.send_signal(signal.SIGTERM); worker.wait()
 
+        web_pids = []
+
+        def measured(url):
+            """wrk on `url`, with the CPU seconds the web nodes and nginx spent meanwhile."""
+            before = (cpu_secs(web_pids), cpu_secs([nginx.pid]))
+            rps, p99, bad = wrk(url, a.seconds)
+            nodes, proxy_cpu = cpu_secs(web_pids) - before[0], cpu_secs([nginx.pid]) - before[1]
+            n = rps * a.seconds
+            return rps, p99, bad, n / max(nodes, 1e-9), n / max(proxy_cpu, 1e-9)
+
         paths = {"list": "/api/v1/videos?count=15", "video": f"/api/v1/videos/{uuids[0]}", "watch": f"/w/{uuids[0]}"}
         results = {}
+        a_url = a_url_direct
+        web_pids.append(a_proc.pid)
         direct = wrk(a_url + paths["list"], a.seconds)
-        proxy([a_url])
-        results[1] = {k: wrk(public + p, a.seconds) for k, p in paths.items()}
-        _, b_url = node("web", cpu=1)
+        results[1] = {k: measured(public + p) for k, p in paths.items()}
+        b_proc, b_url = node("web", cpu=1)
+        web_pids.append(b_proc.pid)
         proxy([a_url, b_url])
-        results[2] = {k: wrk(public + p, a.seconds) for k, p in paths.items()}
+        results[2] = {k: measured(public + p) for k, p in paths.items()}
         rss = [rss_mb(p.pid) for p in procs if p.poll() is None]
 
         print(f"{a.videos} videos, PostgreSQL + Redis, wrk -t2 -c50 -d{a.seconds}s, nginx worker_processes auto, "
@@ -154,6 +185,8 @@ def main():
             one, two = results[1][name], results[2][name]
             print(f"through nginx {name:6s}: 1 node {one[0]:8.0f} req/s (p99 {one[1]:5.1f} ms, non-2xx {one[2]})  "
                   f"2 nodes {two[0]:8.0f} req/s (p99 {two[1]:5.1f} ms, non-2xx {two[2]})  ratio {two[0] / one[0]:.2f}")
+        print("requests per CPU-second (2-node runs): " + ", ".join(
+            f"{name}: web nodes {results[2][name][3]:.0f}, nginx {results[2][name][4]:.0f}" for name in paths))
         print("web nodes' RSS after load: " + ", ".join(f"{r:.1f} MB" for r in rss))
     finally:
         for p in procs + ([nginx] if nginx else []):
