@@ -44,7 +44,10 @@ pub(crate) async fn serve_object(
     let objects = state.objects.as_ref().ok_or_else(not_found)?;
     let (kind, object_key) = ferrotube_app::object_storage::locate(key).ok_or_else(not_found)?;
     let public = cache.starts_with("public");
-    if public && download_as.is_none() {
+    // Captions are read by the page's <track>, which a redirect to another origin would break
+    // (the bucket would need CORS and the element `crossorigin`): small, they are streamed.
+    let caption = matches!(kind, ferrotube_storage::object::Kind::Captions);
+    if public && download_as.is_none() && !caption {
         let url = objects.public_url(kind, &object_key);
         let mut resp = StatusCode::FOUND.into_response();
         if let Ok(v) = HeaderValue::from_str(&url) {
@@ -61,7 +64,8 @@ pub(crate) async fn serve_object(
     // URIs in them are relative, and must resolve to the instance (and its check), not to the
     // bucket where an unsigned request is refused.
     let proxify = state.settings.object_storage.proxy.proxify_private_files;
-    if !proxify && download_as.is_none() && !key.ends_with(".m3u8") && !key.ends_with(".json") {
+    let streamed = caption || key.ends_with(".m3u8") || key.ends_with(".json");
+    if !proxify && download_as.is_none() && !streamed {
         let url = objects
             .presigned_url(kind, &object_key, PRESIGNED_URL_SECS)
             .await

@@ -92,6 +92,9 @@ pub fn locate(key: &str) -> Option<(Kind, String)> {
     if let Some(rest) = key.strip_prefix("original-video-files/") {
         return Some((Kind::OriginalVideoFiles, rest.to_string()));
     }
+    if let Some(rest) = key.strip_prefix("captions/") {
+        return Some((Kind::Captions, rest.to_string()));
+    }
     None
 }
 
@@ -198,6 +201,8 @@ pub async fn move_video(state: &Instance, uuid: &str) -> Result<(), String> {
         return Ok(());
     }
     let files = state.db.video_files(v.id).await.map_err(e)?;
+    // Captions follow their video; one added since the move is uploaded by this job too.
+    let captions = upload_captions(state, objects, &v).await?;
     if v.storage != STORAGE_OBJECT {
         objects.ensure_buckets().await.map_err(|e| e.to_string())?;
         upload_video(state, objects, &v, &files).await?;
@@ -230,7 +235,80 @@ pub async fn move_video(state: &Instance, uuid: &str) -> Result<(), String> {
         tracing::info!(video = %v.uuid, "video files moved to object storage");
     }
     remove_local_copies(state, &v, &files).await;
+    // By name: a caption written since the listing above waits for its own move job.
+    for key in captions {
+        let _ = state.store.delete(&key).await;
+    }
     Ok(())
+}
+
+/// Uploads the local caption files of a local video (with its ACL); the keys uploaded.
+async fn upload_captions(
+    state: &Instance,
+    objects: &S3Store,
+    v: &VideoRow,
+) -> Result<Vec<String>, String> {
+    let captions = state
+        .db
+        .video_captions(v.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut uploaded = Vec::new();
+    for c in captions.iter().filter(|c| c.remote_url.is_none()) {
+        let key = crate::captions::caption_key(&v.uuid, &c.filename);
+        let local = state.store.local_path(&key).map_err(|e| e.to_string())?;
+        if !tokio::fs::try_exists(&local).await.unwrap_or(false) {
+            continue; // already in the bucket
+        }
+        if uploaded.is_empty() {
+            objects.ensure_buckets().await.map_err(|e| e.to_string())?;
+        }
+        objects
+            .put_file(
+                Kind::Captions,
+                &format!("{}/{}", v.uuid, c.filename),
+                &local,
+                acl_of(v),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        uploaded.push(key);
+    }
+    Ok(uploaded)
+}
+
+/// After a caption of `v` was written locally: a moved video's captions live in the bucket,
+/// so the move job takes this one there too.
+pub async fn caption_added(state: &Instance, v: &VideoRow) {
+    if state.objects.is_none() || v.storage != STORAGE_OBJECT {
+        return;
+    }
+    let payload = MovePayload {
+        uuid: v.uuid.clone(),
+    };
+    if let Err(e) = state
+        .queue
+        .enqueue(MOVE_TO_OBJECT_STORAGE, &payload, 40)
+        .await
+    {
+        tracing::error!(video = %v.uuid, error = %e, "cannot queue the caption's move");
+    }
+}
+
+/// Deletes the bucket's copy of a caption of `v` (nothing when it has none).
+pub async fn caption_removed(state: &Instance, v: &VideoRow, filename: &str) {
+    let Some(objects) = state.objects.as_ref() else {
+        return;
+    };
+    if v.storage != STORAGE_OBJECT {
+        return;
+    }
+    if let Err(e) = objects
+        .delete(Kind::Captions, &format!("{}/{filename}", v.uuid))
+        .await
+    {
+        tracing::warn!(video = %v.uuid, error = %e, "cannot delete a caption's object");
+    }
 }
 
 async fn upload_video(
@@ -346,6 +424,12 @@ pub async fn remove_video_objects(state: &Instance, v: &VideoRow, files: &[FileR
     if let Some((kind, key)) = original_local_key(v).as_deref().and_then(locate) {
         let _ = objects.delete(kind, &key).await;
     }
+    if let Err(e) = objects
+        .delete_prefix(Kind::Captions, &format!("{}/", v.uuid))
+        .await
+    {
+        tracing::warn!(video = %v.uuid, error = %e, "cannot delete the caption objects");
+    }
 }
 
 /// Makes sure the local store's `key` exists on disk (the transcode job's input): downloads it
@@ -415,6 +499,11 @@ pub async fn move_video_to_local(state: &Instance, uuid: &str) -> Result<(), Str
     }
     if let Some(key) = original_local_key(&v) {
         ensure_local(state, &key).await?;
+    }
+    for c in state.db.video_captions(v.id).await.map_err(e)? {
+        if c.remote_url.is_none() {
+            ensure_local(state, &crate::captions::caption_key(&v.uuid, &c.filename)).await?;
+        }
     }
     let local = VideoRow {
         storage: STORAGE_LOCAL,

@@ -104,7 +104,9 @@ pub async fn set_caption(
             .store
             .delete(&caption_key(&v.uuid, &old.filename))
             .await;
+        crate::object_storage::caption_removed(state, v, &old.filename).await;
     }
+    crate::object_storage::caption_added(state, v).await;
     tracing::info!(video = %v.uuid, language, "caption set");
     changed(state, v).await;
     Ok(())
@@ -126,6 +128,7 @@ pub async fn delete_caption(
         .store
         .delete(&caption_key(&v.uuid, &gone.filename))
         .await;
+    crate::object_storage::caption_removed(state, v, &gone.filename).await;
     changed(state, v).await;
     Ok(())
 }
@@ -186,7 +189,9 @@ pub async fn set_chapters(
 }
 
 /// The bytes of a caption file as stored, fetching a remote video's from its origin the first
-/// time (checked and converted like an upload). `None` when there is no such file.
+/// time (checked and converted like an upload). `None` when there is no such file. For a video
+/// moved to object storage the local path may not exist: the file is in the captions bucket,
+/// where the file routes read it.
 pub async fn caption_file(
     state: &Instance,
     v: &VideoRow,
@@ -198,7 +203,9 @@ pub async fn caption_file(
         return Ok(Some(path));
     }
     let Some(url) = &c.remote_url else {
-        return Ok(None);
+        let moved = state.objects.is_some()
+            && v.storage == ferrotube_db::object_storage::STORAGE_OBJECT;
+        return Ok(moved.then_some(path));
     };
     let bytes = match state
         .federation

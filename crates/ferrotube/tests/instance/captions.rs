@@ -11,7 +11,7 @@ const SRT: &str = "1\r\n00:00:00,000 --> 00:00:01,000\r\nBonjour le monde\r\n\r\
 const VTT: &str = "WEBVTT\n\n00:00.000 --> 00:02.000\nHello captions\n";
 const VTT2: &str = "WEBVTT\n\n00:00.000 --> 00:02.000\nReplaced captions\n";
 
-async fn put_caption(
+pub(crate) async fn put_caption(
     t: &TestInstance,
     token: Option<&str>,
     video: &str,

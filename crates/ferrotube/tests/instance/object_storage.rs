@@ -613,3 +613,116 @@ async fn without_proxying_a_private_file_is_a_redirect_to_a_signed_bucket_url() 
     let unsigned = signed.split('?').next().expect("path");
     assert_eq!(anon_status(&t, unsigned).await, 403, "{unsigned}");
 }
+
+/// The captions of a moved video: a caption added to it goes to the captions bucket (its local
+/// copy removed), a replaced one's old object is deleted, the instance streams them at its own
+/// path, `storage migrate` takes them back and forth with the video, and a deleted caption's
+/// object is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn captions_follow_their_video_into_the_bucket_and_back() {
+    let s3 = S3Server::start().await;
+    let config = format!(
+        "[transcoding]\nresolutions = [144]\n\n{}",
+        s3.config_toml("capt")
+    );
+    let t = TestInstance::start_with(Backend::Sqlite, &config).await;
+    let bucket = s3.store("capt");
+    let dir = tempfile::tempdir().expect("tmp");
+    let clip = make_clip(dir.path(), "capt.mp4", 1, 320, 240);
+    let root = t.root_token().await;
+    let uuid = upload(&t, &root, &clip, "captioned in the bucket", 1).await;
+    wait_storage(&t, &uuid, &root, 1).await;
+    let local_captions = t.data_dir.join("storage/captions").join(&uuid);
+    let in_bucket = || async {
+        bucket
+            .list(Kind::Captions, &format!("{uuid}/"))
+            .await
+            .expect("list captions")
+    };
+    // Waits until the bucket holds exactly the caption `name` ends with (and no local copy).
+    let wait_moved = |suffix: &'static str| {
+        let in_bucket = &in_bucket;
+        let local_captions = &local_captions;
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let keys = in_bucket().await;
+                let local = std::fs::read_dir(local_captions)
+                    .map(|d| d.count())
+                    .unwrap_or(0);
+                if keys.len() == 1 && keys[0].ends_with(suffix) && local == 0 {
+                    return keys[0].clone();
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "bucket {keys:?}, {local} local file(s):\n{}",
+                    t.log_tail()
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    let caption_text = |uuid: String| {
+        let t = &t;
+        async move {
+            let list = t
+                .get_json(&format!("/api/v1/videos/{uuid}/captions"), None)
+                .await;
+            let path = list["data"][0]["captionPath"]
+                .as_str()
+                .expect("captionPath")
+                .to_string();
+            let r = t.get(&path, None).send().await.expect("caption");
+            assert_eq!(r.status(), 200, "streamed, not redirected: {path}");
+            r.text().await.expect("text")
+        }
+    };
+
+    let vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nIn the bucket\n";
+    let r = crate::captions::put_caption(&t, Some(&root), &uuid, "en", "en.vtt", vtt.as_bytes())
+        .await;
+    assert_eq!(r.status(), 204);
+    let first = wait_moved("-en.vtt").await;
+    assert!(caption_text(uuid.clone()).await.contains("In the bucket"));
+
+    // Replaced: the new file moves, the old object goes.
+    let vtt2 = "WEBVTT\n\n00:00.000 --> 00:01.000\nReplaced in the bucket\n";
+    let r = crate::captions::put_caption(&t, Some(&root), &uuid, "en", "en.vtt", vtt2.as_bytes())
+        .await;
+    assert_eq!(r.status(), 204);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while in_bucket().await.contains(&first) {
+        assert!(Instant::now() < deadline, "the old caption's object stayed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    wait_moved("-en.vtt").await;
+    assert!(caption_text(uuid.clone())
+        .await
+        .contains("Replaced in the bucket"));
+
+    // Back to local disk with the video, and out again.
+    run_migrate(&t, "local");
+    wait_storage(&t, &uuid, &root, 0).await;
+    assert_eq!(
+        std::fs::read_dir(&local_captions).map(|d| d.count()).unwrap_or(0),
+        1
+    );
+    assert!(in_bucket().await.is_empty());
+    assert!(caption_text(uuid.clone())
+        .await
+        .contains("Replaced in the bucket"));
+    run_migrate(&t, "s3");
+    wait_storage(&t, &uuid, &root, 1).await;
+    wait_moved("-en.vtt").await;
+
+    // Deleted: its object goes.
+    let r = t
+        .client
+        .delete(t.api(&format!("/api/v1/videos/{uuid}/captions/en")))
+        .bearer_auth(&root)
+        .send()
+        .await
+        .expect("delete caption");
+    assert_eq!(r.status(), 204);
+    wait_no_objects(&bucket, Kind::Captions, &format!("{uuid}/")).await;
+}
