@@ -203,8 +203,8 @@ pub async fn caption_file(
         return Ok(Some(path));
     }
     let Some(url) = &c.remote_url else {
-        let moved = state.objects.is_some()
-            && v.storage == ferrotube_db::object_storage::STORAGE_OBJECT;
+        let moved =
+            state.objects.is_some() && v.storage == ferrotube_db::object_storage::STORAGE_OBJECT;
         return Ok(moved.then_some(path));
     };
     let bytes = match state

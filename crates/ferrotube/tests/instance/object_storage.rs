@@ -614,6 +614,54 @@ async fn without_proxying_a_private_file_is_a_redirect_to_a_signed_bucket_url() 
     assert_eq!(anon_status(&t, unsigned).await, 403, "{unsigned}");
 }
 
+/// Local caption files of the video `uuid`.
+fn local_captions(t: &TestInstance, uuid: &str) -> usize {
+    std::fs::read_dir(t.data_dir.join("storage/captions").join(uuid))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// Waits until the captions bucket holds exactly one caption of `uuid`, whose key ends with
+/// `suffix`, and no local copy is left; answers its key.
+async fn wait_caption_moved(
+    t: &TestInstance,
+    bucket: &ferrotube_storage::object::S3Store,
+    uuid: &str,
+    suffix: &str,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let keys = bucket
+            .list(Kind::Captions, &format!("{uuid}/"))
+            .await
+            .expect("list captions");
+        let local = local_captions(t, uuid);
+        if keys.len() == 1 && keys[0].ends_with(suffix) && local == 0 {
+            return keys[0].clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "bucket {keys:?}, {local} local file(s):\n{}",
+            t.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The text of the video's first caption, read anonymously at its `captionPath`.
+async fn caption_text(t: &TestInstance, uuid: &str) -> String {
+    let list = t
+        .get_json(&format!("/api/v1/videos/{uuid}/captions"), None)
+        .await;
+    let path = list["data"][0]["captionPath"]
+        .as_str()
+        .expect("captionPath")
+        .to_string();
+    let r = t.get(&path, None).send().await.expect("caption");
+    assert_eq!(r.status(), 200, "streamed, not redirected: {path}");
+    r.text().await.expect("text")
+}
+
 /// The captions of a moved video: a caption added to it goes to the captions bucket (its local
 /// copy removed), a replaced one's old object is deleted, the instance streams them at its own
 /// path, `storage migrate` takes them back and forth with the video, and a deleted caption's
@@ -632,88 +680,36 @@ async fn captions_follow_their_video_into_the_bucket_and_back() {
     let root = t.root_token().await;
     let uuid = upload(&t, &root, &clip, "captioned in the bucket", 1).await;
     wait_storage(&t, &uuid, &root, 1).await;
-    let local_captions = t.data_dir.join("storage/captions").join(&uuid);
-    let in_bucket = || async {
-        bucket
-            .list(Kind::Captions, &format!("{uuid}/"))
-            .await
-            .expect("list captions")
-    };
-    // Waits until the bucket holds exactly the caption `name` ends with (and no local copy).
-    let wait_moved = |suffix: &'static str| {
-        let in_bucket = &in_bucket;
-        let local_captions = &local_captions;
-        async move {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            loop {
-                let keys = in_bucket().await;
-                let local = std::fs::read_dir(local_captions)
-                    .map(|d| d.count())
-                    .unwrap_or(0);
-                if keys.len() == 1 && keys[0].ends_with(suffix) && local == 0 {
-                    return keys[0].clone();
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "bucket {keys:?}, {local} local file(s):\n{}",
-                    t.log_tail()
-                );
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
-    };
-    let caption_text = |uuid: String| {
-        let t = &t;
-        async move {
-            let list = t
-                .get_json(&format!("/api/v1/videos/{uuid}/captions"), None)
-                .await;
-            let path = list["data"][0]["captionPath"]
-                .as_str()
-                .expect("captionPath")
-                .to_string();
-            let r = t.get(&path, None).send().await.expect("caption");
-            assert_eq!(r.status(), 200, "streamed, not redirected: {path}");
-            r.text().await.expect("text")
-        }
-    };
 
     let vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nIn the bucket\n";
-    let r = crate::captions::put_caption(&t, Some(&root), &uuid, "en", "en.vtt", vtt.as_bytes())
-        .await;
+    let r =
+        crate::captions::put_caption(&t, Some(&root), &uuid, "en", "en.vtt", vtt.as_bytes()).await;
     assert_eq!(r.status(), 204);
-    let first = wait_moved("-en.vtt").await;
-    assert!(caption_text(uuid.clone()).await.contains("In the bucket"));
+    let first = wait_caption_moved(&t, &bucket, &uuid, "-en.vtt").await;
+    assert!(caption_text(&t, &uuid).await.contains("In the bucket"));
 
     // Replaced: the new file moves, the old object goes.
     let vtt2 = "WEBVTT\n\n00:00.000 --> 00:01.000\nReplaced in the bucket\n";
-    let r = crate::captions::put_caption(&t, Some(&root), &uuid, "en", "en.vtt", vtt2.as_bytes())
-        .await;
+    let r =
+        crate::captions::put_caption(&t, Some(&root), &uuid, "en", "en.vtt", vtt2.as_bytes()).await;
     assert_eq!(r.status(), 204);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while in_bucket().await.contains(&first) {
-        assert!(Instant::now() < deadline, "the old caption's object stayed");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    wait_moved("-en.vtt").await;
-    assert!(caption_text(uuid.clone())
+    let second = wait_caption_moved(&t, &bucket, &uuid, "-en.vtt").await;
+    assert_ne!(first, second, "the old caption's object stayed");
+    assert!(caption_text(&t, &uuid)
         .await
         .contains("Replaced in the bucket"));
 
     // Back to local disk with the video, and out again.
     run_migrate(&t, "local");
     wait_storage(&t, &uuid, &root, 0).await;
-    assert_eq!(
-        std::fs::read_dir(&local_captions).map(|d| d.count()).unwrap_or(0),
-        1
-    );
-    assert!(in_bucket().await.is_empty());
-    assert!(caption_text(uuid.clone())
+    assert_eq!(local_captions(&t, &uuid), 1);
+    wait_no_objects(&bucket, Kind::Captions, &format!("{uuid}/")).await;
+    assert!(caption_text(&t, &uuid)
         .await
         .contains("Replaced in the bucket"));
     run_migrate(&t, "s3");
     wait_storage(&t, &uuid, &root, 1).await;
-    wait_moved("-en.vtt").await;
+    wait_caption_moved(&t, &bucket, &uuid, "-en.vtt").await;
 
     // Deleted: its object goes.
     let r = t
