@@ -19,8 +19,9 @@
 //
 // --cluster: the instance is the large form: Debian's nginx with the shipped deploy/nginx.conf in
 // front of two `--role web` nodes and a `--role worker` node, on a PostgreSQL database (reached
-// through its Unix socket, the one thing outside the namespace) and a private redis-server; the
-// viewers watch through the proxy. The nodes share the tracker's swarms through Redis, so a
+// through its Unix socket, the one thing outside the namespace), a private redis-server and an S3
+// server (moto, as in the Rust tests); the video is published and moved to the bucket, and the
+// viewers watch through the proxy, their players reading the segments from the bucket. The nodes share the tracker's swarms through Redis, so a
 // viewer whose tracker socket reached one node gets offers from a viewer on the other; the
 // output says which node each viewer's socket reached (nginx's access log).
 //
@@ -79,6 +80,31 @@ function serverWrittenBytes(pid) {
   if (!fs.existsSync(`/proc/${pid}/io`)) return 0;
   const io = fs.readFileSync(`/proc/${pid}/io`, "utf8");
   return Number((/^wchar: (\d+)$/m.exec(io) || [])[1] || 0);
+}
+
+/** moto's S3 server on 127.0.0.1:`port` (scripts/install-deps.sh --test installs it). */
+async function startS3(port) {
+  const bin = process.env.FERROTUBE_MOTO_SERVER || path.join(os.homedir(), ".cache/ferrotube/moto/bin/moto_server");
+  const proc = spawn(bin, ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+  await waitFor(async () => {
+    if (proc.exitCode !== null) throw Object.assign(new Error("moto_server exited"), { fatal: true });
+    await (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer();
+    return true;
+  }, { timeoutMs: 60000, what: "the S3 server up" });
+  return proc;
+}
+
+/** The instance's [object_storage] on the S3 server at `endpoint` (public files readable there). */
+function objectStorageToml(endpoint) {
+  const bucket = (kind, name, prefix) => `[object_storage.${kind}]\nbucket_name = "${name}"\nprefix = "${prefix}"\n`;
+  return (
+    `[object_storage]\nenabled = true\nendpoint = "${endpoint}"\nregion = "eu-west-1"\nforce_path_style = true\n` +
+    `[object_storage.credentials]\naccess_key_id = "swarm"\nsecret_access_key = "swarm-secret"\n` +
+    bucket("streaming_playlists", "swarm-playlists", "hls/") +
+    bucket("web_videos", "swarm-videos", "web/") +
+    bucket("original_video_files", "swarm-originals", "") +
+    bucket("captions", "swarm-captions", "")
+  );
 }
 
 /** A private redis-server on 127.0.0.1:`port`, keeping nothing on disk. */
@@ -203,12 +229,17 @@ async function main() {
   const psql = (sql) =>
     execFileSync("psql", ["-h", "/var/run/postgresql", "-U", "postgres", "-qc", sql], { stdio: ["ignore", "ignore", "pipe"] });
   let nginx = null;
+  let bucketEndpoint = null;
   try {
     let server;
     if (CLUSTER) {
       psql(`CREATE DATABASE ${database}`);
       const redisPort = await freePort();
       helpers.push(await startRedis(redisPort));
+      const s3Port = await freePort();
+      helpers.push(await startS3(s3Port));
+      bucketEndpoint = `http://127.0.0.1:${s3Port}`;
+      fs.appendFileSync(config, objectStorageToml(bucketEndpoint));
       const proxyPort = await freePort();
       const shared = {
         FERROTUBE_CONFIG: config,
@@ -259,8 +290,10 @@ async function main() {
     const details = await waitFor(async () => {
       const v = await (await fetch(`${server.base}/api/v1/videos/${video.uuid}`)).json();
       if (v.state && [7, 8, 11].includes(v.state.id)) throw Object.assign(new Error("transcoding failed"), { fatal: true });
+      // In a cluster, published and moved to the bucket.
+      if (bucketEndpoint && !(v.streamingPlaylists?.[0]?.playlistUrl || "").startsWith(bucketEndpoint)) return null;
       return v.state && v.state.id === 1 ? v : null;
-    }, { timeoutMs: 300000, intervalMs: 1000, what: "video published" });
+    }, { timeoutMs: 300000, intervalMs: 1000, what: bucketEndpoint ? "video published and moved to the bucket" : "video published" });
     const segmentBytes = details.streamingPlaylists[0].files.reduce((n, f) => n + f.size, 0);
     log(`published ${video.uuid}: ${segmentBytes} bytes of fMP4`);
     for (const follower of followers) {
@@ -363,6 +396,9 @@ async function main() {
         const check = await page.evaluate(async () => {
           const v = document.getElementById("ft-video");
           const cfg = JSON.parse(v.dataset.p2p);
+          // A video in the bucket: the player numbers its swarms from masterUrl (as for a
+          // remote one), the tracker from the same URL; there is no server map to compare.
+          if (!cfg.swarms) return cfg.masterUrl === v.dataset.hlsSrc ? "numbered by the player" : `masterUrl ${cfg.masterUrl}`;
           const master = v.dataset.hlsSrc;
           const text = await (await fetch(master)).text();
           const uris = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
@@ -371,7 +407,9 @@ async function main() {
             return { url, server: cfg.swarms[url], player: window.FerrotubeP2P.swarmInfoHash(master, n) };
           });
         });
-        if (!check.length || check.some((c) => !c.server || c.server !== c.player)) {
+        if (typeof check === "string") {
+          if (check !== "numbered by the player") throw new Error(`swarm ids: ${check} is not the played master playlist`);
+        } else if (!check.length || check.some((c) => !c.server || c.server !== c.player)) {
           throw new Error(`swarm ids: player and server disagree: ${JSON.stringify(check)}`);
         }
       }
@@ -454,6 +492,7 @@ async function main() {
         segmentBytes,
         serverBytes,
         nodes: server.nodes || null,
+        bucket: bucketEndpoint,
         trackerNodes,
         viewers: results,
       })}\n`,

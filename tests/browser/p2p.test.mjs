@@ -110,10 +110,10 @@ test("with the origin killed, a viewer on the mirror plays its copy to the end",
   assert.ok(fromMirror >= r.segmentBytes * 0.9, `from the mirror: ${fromMirror} of ${r.segmentBytes}`);
 });
 
-test("behind nginx, two viewers whose tracker sockets reached different web nodes share segments", async (t) => {
-  // nginx (deploy/nginx.conf) in front of two web nodes and a worker on PostgreSQL and Redis.
-  // least_conn sends the second viewer's socket to the node without the first's; the nodes
-  // relay the signalling to each other through Redis.
+test("behind nginx, two viewers whose tracker sockets reached different web nodes share segments from the bucket", async (t) => {
+  // nginx (deploy/nginx.conf) in front of two web nodes and a worker on PostgreSQL, Redis and
+  // an S3 server; the video is played from the bucket. least_conn sends the second viewer's
+  // socket to the node without the first's; the nodes relay the signalling through Redis.
   const r = await swarm(t, ["--viewers", "2", "--cluster", "--clip-secs", "12"]);
   if (!r) return;
   const [first, second] = r.viewers;
@@ -124,6 +124,10 @@ test("behind nginx, two viewers whose tracker sockets reached different web node
   assert.ok(
     nodesOfFirst.every((n) => !nodesOfSecond.includes(n)),
     `both viewers' sockets reached the same node: ${JSON.stringify(r.trackerNodes)}`,
+  );
+  assert.ok(
+    (first.fetched.segmentBytesByHost[r.bucket] || 0) > 0,
+    `the first viewer read no segment from the bucket ${r.bucket}: ${JSON.stringify(first.fetched)}`,
   );
   assert.ok(second.p2pBytes > 0, `no bytes from the viewer on the other node: ${JSON.stringify(r.viewers)}`);
   assert.ok(first.uploadedBytes > 0, "the first viewer shared across nodes");

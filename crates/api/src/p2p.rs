@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use ferrotube_app::p2p::master_url;
 use ferrotube_app::videos::{find_video, visible_to};
 use ferrotube_app::Instance;
 use ferrotube_storage::ObjectStore;
@@ -42,20 +41,48 @@ pub async fn player_config(state: &Instance, v: &ferrotube_db::videos::VideoRow)
     if !v.is_local() {
         return remote_player_config(state, v, &playlist, &sources);
     }
-    let master = master_url(state, &v.uuid, v.privacy, &playlist.master_filename);
+    // Swarms are named after the advertised master playlist (the bucket's once moved).
+    let master = sources.master_url.clone();
     let base = master.rsplit_once('/').map(|(b, _)| b.to_string())?;
+    let ws = format!("{}/tracker/socket", state.url.replacen("http", "ws", 1));
     // Variant `i` is the i-th URI of the master playlist, as PeerTube numbers them.
-    let text = tokio::fs::read_to_string(
-        state
-            .store
-            .local_path(&format!(
-                "streaming-playlists/hls/{}/{}",
-                v.uuid, playlist.master_filename
-            ))
-            .ok()?,
-    )
-    .await
-    .ok()?;
+    let local_master = state
+        .store
+        .local_path(&format!(
+            "streaming-playlists/hls/{}/{}",
+            v.uuid, playlist.master_filename
+        ))
+        .ok()?;
+    let Ok(text) = tokio::fs::read_to_string(&local_master).await else {
+        // Moved to the bucket: the player numbers the swarms itself from the master playlist
+        // it loads (as for a remote video); the peers now in them still count.
+        let variants = state
+            .db
+            .video_files(v.id)
+            .await
+            .ok()?
+            .iter()
+            .filter(|f| f.kind == ferrotube_model::FileKind::Hls)
+            .count();
+        let swarm_peers: usize = (0..variants)
+            .map(|i| {
+                let hash = ferrotube_p2p::hls_swarm_infohash(&master, i);
+                state.p2p.tracker.ws_swarm_size(&hash)
+            })
+            .sum();
+        return Some(
+            json!({
+                "enabled": state.settings.tracker.enabled,
+                "videoId": v.uuid,
+                "trackers": [ws],
+                "masterUrl": master,
+                "swarmPeers": swarm_peers,
+                "segmentsSha256Url": sources.segments_sha256_url,
+                "mirrors": sources.mirrors,
+            })
+            .to_string(),
+        );
+    };
     let mut swarm_peers = 0;
     let swarms: BTreeMap<String, String> = text
         .lines()
@@ -68,7 +95,6 @@ pub async fn player_config(state: &Instance, v: &ferrotube_db::videos::VideoRow)
             (format!("{base}/{uri}"), hex::encode(hash))
         })
         .collect();
-    let ws = format!("{}/tracker/socket", state.url.replacen("http", "ws", 1));
     Some(
         json!({
             "enabled": state.settings.tracker.enabled,
@@ -77,7 +103,7 @@ pub async fn player_config(state: &Instance, v: &ferrotube_db::videos::VideoRow)
             "swarms": swarms,
             // Viewers in the swarms now: the player waits a moment for them before using HTTP.
             "swarmPeers": swarm_peers,
-            "segmentsSha256Url": format!("{base}/{}", playlist.sha256_filename),
+            "segmentsSha256Url": sources.segments_sha256_url,
             // Instances that keep a copy: the player fetches segments from them too.
             "mirrors": sources.mirrors,
         })

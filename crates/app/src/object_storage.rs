@@ -54,22 +54,42 @@ fn hls_prefix(uuid: &str) -> String {
     format!("streaming-playlists/hls/{uuid}")
 }
 
+/// The buckets, when a local video with this storage state and privacy is read straight from
+/// them. Bucket URLs only while the objects' ACL lets anyone read them: a video made public is
+/// read through the instance until its objects are public too.
+fn in_public_bucket(
+    state: &crate::instance::Inner,
+    storage: i64,
+    storage_public: i64,
+    privacy: ferrotube_model::Privacy,
+) -> Option<&S3Store> {
+    let objects = state.objects.as_deref()?;
+    (storage == STORAGE_OBJECT && storage_public == 1 && privacy.readable_by_anyone())
+        .then_some(objects)
+}
+
+/// [`public_base_url`] of a local video's HLS folder, from its storage state and privacy.
+pub fn public_hls_base(
+    state: &crate::instance::Inner,
+    uuid: &str,
+    privacy: ferrotube_model::Privacy,
+    storage: i64,
+    storage_public: i64,
+) -> Option<String> {
+    in_public_bucket(state, storage, storage_public, privacy)
+        .map(|objects| objects.public_url(Kind::StreamingPlaylists, uuid))
+}
+
 /// Where a video's files may be read straight from the bucket: its public files once moved.
 pub fn public_base_url(
     state: &crate::instance::Inner,
     v: &VideoRow,
     kind: FileKind,
 ) -> Option<String> {
-    let objects = state.objects.as_ref()?;
-    // Bucket URLs only while the objects' ACL lets anyone read them: a video made public is
-    // read through the instance until its objects are public too.
-    if v.storage != STORAGE_OBJECT
-        || v.storage_public != 1
-        || !v.is_local()
-        || !v.privacy.readable_by_anyone()
-    {
+    if !v.is_local() {
         return None;
     }
+    let objects = in_public_bucket(state, v.storage, v.storage_public, v.privacy)?;
     let url = match kind {
         FileKind::Hls => objects.public_url(Kind::StreamingPlaylists, &v.uuid),
         FileKind::WebVideo => objects

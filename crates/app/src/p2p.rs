@@ -16,12 +16,19 @@ use ferrotube_p2p::tracker::Id;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-/// The master playlist URL a playlist's swarm ids are made from: its `playlistUrl`.
-pub fn master_url(state: &Instance, uuid: &str, privacy: Privacy, master: &str) -> String {
-    format!(
-        "{}/{master}",
-        state.files_base_url(uuid, privacy, FileKind::Hls)
+/// The master playlist URL a local playlist's swarm ids are made from: its advertised
+/// `playlistUrl` (the bucket's once a public video's files moved there, as PeerTube names them).
+pub fn master_url(state: &Instance, p: &ferrotube_db::p2p::SwarmPlaylist) -> String {
+    let privacy = Privacy::from_id(p.privacy).unwrap_or(Privacy::Private);
+    let base = crate::object_storage::public_hls_base(
+        state,
+        &p.video_uuid,
+        privacy,
+        p.storage,
+        p.storage_public,
     )
+    .unwrap_or_else(|| state.files_base_url(&p.video_uuid, privacy, FileKind::Hls));
+    format!("{base}/{}", p.master_filename)
 }
 
 /// Torrents of this instance's files.
@@ -41,10 +48,10 @@ async fn local_swarms(state: &Instance) -> ferrotube_db::Result<Vec<Id>> {
     let mut out = Vec::new();
     for p in state.db.swarm_playlists().await? {
         // Remote videos (of instances we follow) swarm under their origin's playlist URL.
-        let url = p.playlist_url.clone().unwrap_or_else(|| {
-            let privacy = Privacy::from_id(p.privacy).unwrap_or(Privacy::Private);
-            master_url(state, &p.video_uuid, privacy, &p.master_filename)
-        });
+        let url = p
+            .playlist_url
+            .clone()
+            .unwrap_or_else(|| master_url(state, &p));
         for i in 0..p.variants.max(0) as usize {
             out.push(ferrotube_p2p::hls_swarm_infohash(&url, i));
         }

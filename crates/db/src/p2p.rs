@@ -15,6 +15,10 @@ pub struct SwarmPlaylist {
     pub variants: i64,
     /// A remote video's master playlist URL at its origin (its swarms are the origin's).
     pub playlist_url: Option<String>,
+    /// Where a local video's files are (`object_storage::STORAGE_*`) and whether its objects
+    /// are public: a moved public video is advertised, and swarms, at the bucket's URL.
+    pub storage: i64,
+    pub storage_public: i64,
 }
 
 impl Db {
@@ -37,7 +41,7 @@ impl Db {
             SwarmPlaylist,
             "SELECT v.uuid AS video_uuid, v.privacy, p.master_filename, \
                (SELECT COUNT(*) FROM video_files f WHERE f.video_id = v.id AND f.kind = 'hls') AS variants, \
-               p.playlist_url \
+               p.playlist_url, v.storage, v.storage_public \
              FROM streaming_playlists p JOIN videos v ON v.id = p.video_id"
         )?)
     }

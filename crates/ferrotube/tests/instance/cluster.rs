@@ -627,6 +627,30 @@ async fn the_large_form_publishes_to_the_bucket_and_federates_through_the_proxy(
         .expect("media");
     assert_eq!(r.status(), 206);
 
+    // Its swarms are named after the bucket's master playlist, as the player names them: the
+    // tracker (through the proxy) takes an announce for the first variant.
+    let hash = crate::p2p::bin(&ferrotube_p2p::hls_swarm_infohash(&master, 0));
+    let mut ws = crate::p2p::ws_connect_to(&public).await;
+    crate::p2p::ws_send(
+        &mut ws,
+        json!({"action": "announce", "info_hash": hash, "peer_id": crate::p2p::bin(&[b'v'; 20]),
+               "numwant": 5, "left": 0, "event": "started", "offers": []}),
+    )
+    .await;
+    let r = crate::p2p::ws_recv(&mut ws).await;
+    assert!(r.get("failure reason").is_none(), "{r}");
+    assert_eq!(r["complete"], 1, "{r}");
+    // The watch page tells the player the same master playlist.
+    let page = proxy
+        .get(&format!("/w/{uuid}"), None)
+        .send()
+        .await
+        .expect("watch page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("masterUrl"), "no P2P config on the page");
+
     // The follower lists it, reading it from the bucket too.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
