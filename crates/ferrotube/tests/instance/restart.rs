@@ -61,8 +61,10 @@ async fn restart(backend: Backend) {
 
     t.restart().await;
     let root = t.root_token().await; // tokens survive, but a fresh one must work too
+    // Generous: on CI's two cores, shared with the whole suite, the lease's expiry and this
+    // 12 s 720p ladder have taken up to 140 s.
     let v = t
-        .wait_published_within(&uuid, Some(&root), Duration::from_secs(180))
+        .wait_published_within(&uuid, Some(&root), Duration::from_secs(240))
         .await;
     // The video is published from inside the job; the job is marked completed (and its work
     // dir removed) only after its body returns, so wait for that before reading the job lists.
