@@ -60,7 +60,8 @@ async fn restart(backend: Backend) {
     t.kill();
 
     t.restart().await;
-    let root = t.root_token().await; // tokens survive, but a fresh one must work too
+    // Tokens survive, but a fresh one must work too.
+    let root = t.root_token().await;
     // Generous: on CI's two cores, shared with the whole suite, the lease's expiry and this
     // 12 s 720p ladder have taken up to 140 s.
     let v = t
