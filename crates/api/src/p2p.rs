@@ -70,18 +70,14 @@ pub async fn player_config(state: &Instance, v: &ferrotube_db::videos::VideoRow)
                 state.p2p.tracker.ws_swarm_size(&hash)
             })
             .sum();
-        return Some(
-            json!({
-                "enabled": state.settings.tracker.enabled,
-                "videoId": v.uuid,
-                "trackers": [ws],
-                "masterUrl": master,
-                "swarmPeers": swarm_peers,
-                "segmentsSha256Url": sources.segments_sha256_url,
-                "mirrors": sources.mirrors,
-            })
-            .to_string(),
-        );
+        return Some(numbered_by_player(
+            state,
+            v,
+            &ws,
+            &master,
+            swarm_peers,
+            &sources,
+        ));
     };
     let mut swarm_peers = 0;
     let swarms: BTreeMap<String, String> = text
@@ -132,18 +128,29 @@ fn remote_player_config(
         "{}/tracker/socket",
         origin.ascii_serialization().replacen("http", "ws", 1)
     );
-    Some(
-        json!({
-            "enabled": state.settings.tracker.enabled,
-            "videoId": v.uuid,
-            "trackers": [ws],
-            "masterUrl": master,
-            "swarmPeers": 0,
-            "segmentsSha256Url": sources.segments_sha256_url,
-            "mirrors": sources.mirrors,
-        })
-        .to_string(),
-    )
+    Some(numbered_by_player(state, v, &ws, master, 0, sources))
+}
+
+/// The config of a video whose master playlist the player loads and numbers the swarms of itself
+/// (`masterUrl`): a remote video, or ours once its files moved to the bucket.
+fn numbered_by_player(
+    state: &Instance,
+    v: &ferrotube_db::videos::VideoRow,
+    tracker: &str,
+    master: &str,
+    swarm_peers: usize,
+    sources: &ferrotube_app::redundancy::StreamSources,
+) -> String {
+    json!({
+        "enabled": state.settings.tracker.enabled,
+        "videoId": v.uuid,
+        "trackers": [tracker],
+        "masterUrl": master,
+        "swarmPeers": swarm_peers,
+        "segmentsSha256Url": sources.segments_sha256_url,
+        "mirrors": sources.mirrors,
+    })
+    .to_string()
 }
 
 #[derive(Deserialize)]

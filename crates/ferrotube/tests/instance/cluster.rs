@@ -520,28 +520,20 @@ async fn the_large_form_publishes_to_the_bucket_and_federates_through_the_proxy(
     // The follower follows the instance at the proxy's address; the Accept comes back.
     let ftoken = follower.root_token().await;
     let host = format!("127.0.0.1:{proxy_port}");
-    let r = follower
-        .client
-        .post(follower.api("/api/v1/server/following"))
-        .bearer_auth(&ftoken)
-        .json(&json!({ "hosts": [host] }))
-        .send()
-        .await
-        .expect("follow");
-    assert_eq!(r.status(), 204);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let list = follower.get_json("/api/v1/server/following", None).await;
-        if list["data"][0]["state"] == "accepted" {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "follow never accepted: {list}\n{}",
-            a.log_tail()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    crate::federation::follow(&follower, &ftoken, &host).await;
+    crate::federation::until(
+        Duration::from_secs(30),
+        "the follow accepted",
+        &[&a, &follower],
+        || async {
+            (crate::federation::follow_state(&follower, &host)
+                .await
+                .as_deref()
+                == Some("accepted"))
+            .then_some(())
+        },
+    )
+    .await;
 
     // Uploaded through the proxy, published by the worker, moved to the bucket.
     let token = proxy.root_token().await;

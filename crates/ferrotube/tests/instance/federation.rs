@@ -38,7 +38,7 @@ async fn status_of(t: &TestInstance, path: &str, token: Option<&str>) -> u16 {
         .unwrap_or(0)
 }
 
-async fn follow(t: &TestInstance, token: &str, host: &str) {
+pub(crate) async fn follow(t: &TestInstance, token: &str, host: &str) {
     let r = t
         .client
         .post(t.api("/api/v1/server/following"))
@@ -56,7 +56,7 @@ async fn follow(t: &TestInstance, token: &str, host: &str) {
     );
 }
 
-async fn follow_state(t: &TestInstance, host: &str) -> Option<String> {
+pub(crate) async fn follow_state(t: &TestInstance, host: &str) -> Option<String> {
     let list = t.get_json("/api/v1/server/following", None).await;
     list["data"].as_array()?.iter().find_map(|f| {
         (f["following"]["host"] == host).then(|| f["state"].as_str().unwrap_or("").to_string())
